@@ -1,0 +1,36 @@
+"""The channel interface reports are delivered through, and what detail they carry."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..execution_report import ProcessExecutionReport
+
+__all__ = ["ReportChannel", "ReportContent", "ReportDeliveryError"]
+
+
+class ReportDeliveryError(OSError):
+    """A channel could not deliver a report; the message names the destination and the cause.
+
+    An ``OSError`` like the socket, SMTP and HTTP errors it replaces, so existing
+    ``except OSError`` handlers keep working. Never carries a password or secret.
+    """
+
+
+@dataclass(frozen=True)
+class ReportContent:
+    """How much failure detail a channel includes."""
+
+    show_traceback: bool = True
+    show_traced_vars: bool = True
+
+
+class ReportChannel(ABC):
+    """Somewhere a finished report can be sent (email, webhook, ...)."""
+
+    @abstractmethod
+    def send_report(self, report: ProcessExecutionReport, *, errors_only: bool) -> None:
+        """Render and deliver ``report``; with ``errors_only``, only its failed tasks."""

@@ -1,0 +1,1 @@
+"""The engine: graph compilation, the ready-queue scheduler and executors. Never imports pytest."""

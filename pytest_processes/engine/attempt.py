@@ -1,0 +1,217 @@
+"""One attempt of one task, as a plain value in and a plain value out.
+
+Everything here runs on a worker (the caller's thread, a pool thread, a child
+process or a Dask worker). It never touches scheduler state: it gets a
+:class:`Call` and returns an :class:`Outcome`, so every executor can ship both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from typing import Any
+
+from ..exceptions import TaskSkipped
+from .capture import TaskCapture
+from .tracing import format_exception
+from .tracing import qualified_type
+from .tracing import traced_frame_vars
+
+__all__ = ["FAILED", "NOT_STARTED", "OK", "SKIPPED", "Call", "Outcome", "run_call"]
+
+OK, FAILED, SKIPPED, NOT_STARTED = 0, 1, 2, 3
+# epoch = perf_counter() + offset: one clock read per attempt edge, not two
+_EPOCH_OFFSET = time.time() - time.perf_counter()
+
+# Exceptions that mean "this task skipped itself", recognised by module and
+# name so that the engine needs no import of pytest (``pytest.skip()``).
+_SKIP_TYPES = {("_pytest.outcomes", "Skipped")}
+
+
+class Call:
+    """What a worker needs to run one attempt: the function, its arguments and options."""
+
+    __slots__ = ("args", "capture", "func", "kwargs", "name", "timeout", "trace_filter")
+
+    def __init__(
+        self,
+        name: str,
+        func: Any,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        timeout: float | None = None,
+        trace_filter: str | None = None,
+        capture: bool = False,
+    ) -> None:
+        self.name = name
+        self.func = func
+        self.args = args
+        self.kwargs = kwargs
+        self.timeout = timeout
+        self.trace_filter = trace_filter
+        self.capture = capture
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, s) for s in self.__slots__)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        for slot, value in zip(self.__slots__, state):
+            setattr(self, slot, value)
+
+
+class Outcome:
+    """The result of one attempt: ``kind`` is OK, FAILED or SKIPPED, with value or error."""
+
+    __slots__ = (
+        "duration",
+        "error_type",
+        "exception",
+        "kind",
+        "location",
+        "output",
+        "started_at",
+        "traceback",
+        "traced_vars",
+        "value",
+        "worker",
+    )
+
+    def __init__(
+        self,
+        kind: int,
+        value: Any = None,
+        exception: BaseException | None = None,
+        *,
+        started_at: float = 0.0,
+        duration: float = 0.0,
+        worker: str = "",
+        output: str = "",
+        error_type: str = "",
+        traceback: str = "",
+        traced_vars: dict[str, str] | None = None,
+        location: str = "",
+    ) -> None:
+        self.kind = kind
+        self.value = value
+        self.exception = exception
+        self.started_at = started_at
+        self.duration = duration
+        self.worker = worker
+        self.output = output
+        self.error_type = error_type
+        self.traceback = traceback
+        self.traced_vars = traced_vars if traced_vars is not None else {}
+        self.location = location
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, s) for s in self.__slots__)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        for slot, value in zip(self.__slots__, state):
+            setattr(self, slot, value)
+
+    @classmethod
+    def failure(
+        cls, exc: BaseException, *, trace_filter: str | None = None, skip_frames: int = 0, **kw: Any
+    ) -> Outcome:
+        """A FAILED outcome carrying the traceback text and traced variables of ``exc``."""
+        traced, location = traced_frame_vars(exc, trace_filter)
+        return cls(
+            FAILED,
+            None,
+            exc,
+            error_type=qualified_type(exc),
+            traceback=format_exception(exc, skip_frames),
+            traced_vars=traced,
+            location=location,
+            **kw,
+        )
+
+
+_loops = threading.local()
+
+
+def _await(awaitable: Any, timeout: float | None) -> Any:
+    """Run a coroutine to completion on this thread's own event loop (cancelled on timeout)."""
+    loop: asyncio.AbstractEventLoop | None = getattr(_loops, "loop", None)
+    if loop is None or loop.is_closed():
+        loop = _loops.loop = asyncio.new_event_loop()
+    if timeout is not None:
+        awaitable = asyncio.wait_for(awaitable, timeout)
+    return loop.run_until_complete(awaitable)
+
+
+def _invoke(call: Call) -> Any:
+    result = call.func(*call.args, **call.kwargs)
+    if result is not None and hasattr(type(result), "__await__"):
+        result = _await(result, call.timeout)
+    return result
+
+
+def _ok(value: Any, started_at: float, duration: float, worker: str, output: str) -> Outcome:
+    """An OK outcome, built without keyword parsing (this is the hot path)."""
+    outcome = Outcome.__new__(Outcome)
+    outcome.kind = OK
+    outcome.value = value
+    outcome.exception = None
+    outcome.started_at = started_at
+    outcome.duration = duration
+    outcome.worker = worker
+    outcome.output = output
+    outcome.error_type = outcome.traceback = outcome.location = ""
+    outcome.traced_vars = {}
+    return outcome
+
+
+def _is_skip(exc: BaseException) -> bool:
+    cls = type(exc)
+    return isinstance(exc, TaskSkipped) or (cls.__module__, cls.__name__) in _SKIP_TYPES
+
+
+def run_call(call: Call, worker: str = "") -> Outcome:
+    """Run one attempt and describe what happened. Only KeyboardInterrupt escapes."""
+    capture = TaskCapture() if call.capture else None
+    t0 = time.perf_counter()
+    started_at = t0 + _EPOCH_OFFSET
+    try:
+        if capture is None:
+            value = _invoke(call)
+        else:
+            with capture:
+                value = _invoke(call)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:
+        duration = time.perf_counter() - t0
+        output = capture.text() if capture is not None else ""
+        if _is_skip(exc):
+            return Outcome(
+                SKIPPED,
+                None,
+                exc,
+                started_at=started_at,
+                duration=duration,
+                worker=worker,
+                output=output,
+                error_type=qualified_type(exc),
+                traceback=str(exc) or "skipped",
+            )
+        if isinstance(exc, asyncio.TimeoutError) and call.timeout is not None:
+            exc = TimeoutError(f"Task '{call.name}' timed out after {call.timeout}s")
+        return Outcome.failure(
+            exc,
+            trace_filter=call.trace_filter,
+            skip_frames=2,
+            started_at=started_at,
+            duration=duration,
+            worker=worker,
+            output=output,
+        )
+    return _ok(
+        value,
+        started_at,
+        time.perf_counter() - t0,
+        worker,
+        capture.text() if capture is not None else "",
+    )

@@ -1,0 +1,272 @@
+"""Where attempts run: the executor protocol, the inline executor and the thread pool.
+
+An executor accepts :class:`~.attempt.Call` values keyed by an int and hands
+back ``(key, Outcome)`` pairs from :meth:`Executor.poll`. It enforces each
+call's ``timeout`` itself: a thread cannot be killed, so the thread pool
+abandons a timed-out thread, replaces it, and reports
+the builtin ``TimeoutError`` at the deadline.
+"""
+
+from __future__ import annotations
+
+import queue
+import sys
+import threading
+import time
+import traceback
+from typing import Protocol
+from typing import runtime_checkable
+
+from .attempt import NOT_STARTED
+from .attempt import Call
+from .attempt import Outcome
+from .attempt import run_call
+from .tracing import is_library_path
+
+__all__ = ["Executor", "InlineExecutor", "ThreadExecutor", "timeout_outcome"]
+
+Completion = tuple[int, Outcome]
+
+
+@runtime_checkable
+class Executor(Protocol):
+    """Runs attempts on ``workers`` workers; the scheduler keeps at most ``window`` in flight.
+
+    ``window`` may exceed ``workers``: the surplus waits in the executor's queue,
+    which keeps workers busy between two scheduler wake-ups.
+    """
+
+    name: str
+    workers: int
+    window: int
+
+    def submit(self, key: int, call: Call) -> None:
+        """Start ``call``; its outcome is returned by a later :meth:`poll` under ``key``."""
+
+    def poll(self, timeout: float | None) -> list[Completion]:
+        """Wait up to ``timeout`` seconds (None: until one is done) and return finished attempts."""
+
+    def stop_queued(self) -> None:
+        """Calls submitted but not yet started come back NOT_STARTED instead of running."""
+
+    def shutdown(self, *, cancel: bool) -> None:
+        """Release workers; with ``cancel``, do not wait for attempts still running."""
+
+
+def timeout_outcome(call: Call, started_at: float, worker: str, stack: str = "") -> Outcome:
+    """The FAILED outcome of an attempt that hit its deadline (builtin ``TimeoutError``).
+
+    ``stack`` is where the task was when the deadline passed, shown above the error.
+    """
+    exc = TimeoutError(f"Task '{call.name}' timed out after {call.timeout}s")
+    outcome = Outcome.failure(
+        exc, started_at=started_at, duration=float(call.timeout or 0.0), worker=worker
+    )
+    text = "".join(traceback.format_exception_only(type(exc), exc))
+    outcome.traceback = f"Still running at the deadline:\n{stack}\n{text}" if stack else text
+    return outcome
+
+
+class InlineExecutor:
+    """Runs each attempt at once on the caller's thread (sequential mode).
+
+    A call with a timeout runs on a helper thread so that the deadline can be
+    enforced; the helper is abandoned (and asked to stop) if it overruns.
+    """
+
+    name = "inline"
+    workers = 1
+    window = 1
+
+    def __init__(self) -> None:
+        self._done: list[Completion] = []
+
+    def submit(self, key: int, call: Call) -> None:
+        if call.timeout is None:
+            self._done.append((key, run_call(call, "main")))
+            return
+        box: list[Outcome] = []
+        started = time.time()
+        helper = threading.Thread(
+            target=lambda: box.append(run_call(call, "main-timeout")),
+            name=f"pytest_processes-timeout-{call.name}",
+            daemon=True,
+        )
+        helper.start()
+        helper.join(call.timeout)
+        if box:
+            self._done.append((key, box[0]))
+        else:
+            outcome = timeout_outcome(call, started, "main-timeout", _thread_stack(helper))
+            self._done.append((key, outcome))
+
+    def poll(self, timeout: float | None) -> list[Completion]:
+        done, self._done = self._done, []
+        return done
+
+    def stop_queued(self) -> None:
+        """Nothing is ever queued: calls run as they are submitted."""
+
+    def shutdown(self, *, cancel: bool) -> None:
+        self._done = []
+
+
+def _thread_stack(thread: threading.Thread) -> str:
+    """Where ``thread`` is right now, user frames only when it has any."""
+    frame = sys._current_frames().get(thread.ident or -1)
+    if frame is None:
+        return ""
+    entries = traceback.extract_stack(frame)
+    user = [e for e in entries if not is_library_path(e.filename)]
+    return "".join(traceback.format_list(user or entries)).rstrip()
+
+
+class _Slot:
+    """A call in flight on a pool thread."""
+
+    __slots__ = ("abandoned", "call", "finished", "key", "started", "thread")
+
+    def __init__(self, key: int, call: Call) -> None:
+        self.key = key
+        self.call = call
+        self.started: float | None = None
+        self.thread: threading.Thread | None = None
+        self.finished = False
+        self.abandoned = False
+
+
+class ThreadExecutor:
+    """A pool of daemon threads fed by one queue; completions come back on another.
+
+    Threads are daemons, so a task that never returns cannot block interpreter
+    exit; a timed-out thread is abandoned (it exits once its call returns, and
+    its result is dropped) and replaced to keep ``workers`` threads.
+    """
+
+    name = "thread"
+
+    #: calls queued per worker beyond the one it runs (see ``Executor.window``)
+    PREFETCH = 1
+
+    def __init__(self, max_workers: int) -> None:
+        self.workers = max(1, max_workers)
+        self.window = self.workers * (1 + self.PREFETCH)
+        self._stopping = False
+        # untimed calls travel as (key, call) and come back as (key, outcome);
+        # timed ones as a _Slot, so the deadline can be tracked and abandoned
+        self._work: queue.SimpleQueue[tuple[int, Call] | _Slot | None] = queue.SimpleQueue()
+        self._done: queue.SimpleQueue[tuple[int | _Slot, Outcome]] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        self._timed: list[_Slot] = []
+        self._lock = threading.Lock()
+        self._serial = 0
+
+    def _spawn(self) -> None:
+        self._serial += 1
+        thread = threading.Thread(
+            target=self._worker, name=f"worker-{self._serial}", daemon=True
+        )
+        self._threads.append(thread)
+        thread.start()
+
+    def _worker(self) -> None:
+        me = threading.current_thread()
+        name = me.name
+        work, done, lock = self._work, self._done, self._lock
+        while True:
+            item = work.get()
+            if item is None:
+                return
+            if type(item) is tuple:
+                key, call = item
+                if self._stopping:
+                    done.put((key, Outcome(NOT_STARTED)))
+                else:
+                    done.put((key, run_call(call, name)))
+                continue
+            slot: _Slot = item  # type: ignore[assignment]
+            if self._stopping:
+                done.put((slot, Outcome(NOT_STARTED)))
+                continue
+            slot.thread = me
+            slot.started = time.time()
+            outcome = run_call(slot.call, name)
+            with lock:
+                if slot.abandoned:
+                    return  # replaced at the deadline; the result is dropped
+                slot.finished = True
+                done.put((slot, outcome))
+
+    def submit(self, key: int, call: Call) -> None:
+        if len(self._threads) < self.workers:
+            self._spawn()
+        if call.timeout is None:
+            self._work.put((key, call))
+            return
+        slot = _Slot(key, call)
+        self._timed.append(slot)
+        self._work.put(slot)
+
+    def _next_deadline(self) -> float | None:
+        deadlines = [
+            s.started + float(s.call.timeout or 0.0)
+            for s in self._timed
+            if s.started is not None
+        ]
+        return min(deadlines) if deadlines else None
+
+    def poll(self, timeout: float | None) -> list[Completion]:
+        wait = timeout
+        if self._timed:
+            deadline = self._next_deadline()
+            # a timed call not yet picked up by a thread: look again soon
+            soon = 0.01 if deadline is None else max(0.0, deadline - time.time())
+            wait = soon if wait is None else min(wait, soon)
+        out: list[Completion] = []
+        done = self._done
+        try:
+            item = done.get(timeout=wait)
+        except queue.Empty:
+            pass
+        else:
+            while True:
+                key, outcome = item
+                if type(key) is int:
+                    out.append((key, outcome))
+                else:
+                    slot: _Slot = key  # type: ignore[assignment]
+                    self._timed.remove(slot)
+                    out.append((slot.key, outcome))
+                try:
+                    item = done.get_nowait()
+                except queue.Empty:
+                    break
+        if self._timed:
+            self._expire_overdue(out)
+        return out
+
+    def _expire_overdue(self, out: list[Completion]) -> None:
+        now = time.time()
+        for slot in list(self._timed):
+            thread, started = slot.thread, slot.started
+            if thread is None or started is None or now < started + float(slot.call.timeout or 0):
+                continue
+            with self._lock:
+                if slot.finished:
+                    continue  # its outcome is already on the way
+                slot.abandoned = True
+            self._timed.remove(slot)
+            self._threads.remove(thread)
+            out.append((slot.key, timeout_outcome(slot.call, started, thread.name, _thread_stack(thread))))
+            self._spawn()
+
+    def stop_queued(self) -> None:
+        self._stopping = True
+
+    def shutdown(self, *, cancel: bool) -> None:
+        for _ in self._threads:
+            self._work.put(None)
+        if not cancel:
+            for thread in self._threads:
+                thread.join()
+        self._threads = []

@@ -1,0 +1,486 @@
+"""The ready-queue scheduler: all bookkeeping on the caller's thread, O(V+E) per run.
+
+A task is submitted the moment its own dependencies are settled; a completion
+touches only the finished task's dependants. Attempts (retries) are scheduled
+here, so hooks see each one; task bodies run on the executor and come back as
+:class:`~.attempt.Outcome` values. A failure skips its dependants (by trigger
+rule), independent branches go on; a stop request (fail-fast, Ctrl-C, SIGTERM)
+starts nothing new, lets running tasks finish within a grace period, and still
+accounts for every task.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from collections.abc import Sequence
+from typing import Any
+from typing import Protocol
+
+from ..error_data import ErrorData
+from ..task_types import TaskDependency
+from ..task_types import TaskResult
+from ..task_types import TaskStatus
+from .attempt import FAILED
+from .attempt import NOT_STARTED
+from .attempt import OK
+from .attempt import Call
+from .attempt import Outcome
+from .executors import Executor
+from .graph import Topology
+
+__all__ = ["RunListener", "SchedTask", "Scheduler", "Terminated"]
+
+DEFAULT_RETRY_ON: tuple[type[BaseException], ...] = (ConnectionError, TimeoutError)
+TRIGGERS = ("all_success", "all_done", "no_failures")
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, turned into an interrupt of the run."""
+
+
+class SchedTask(Protocol):
+    """What the scheduler reads from a task (``pytest_processes.Task`` provides it)."""
+
+    name: str
+    func: Any
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    dependencies: list[TaskDependency]
+    retries: int
+    retry_on: tuple[type[Exception], ...] | None
+    timeout: float | None
+    traced_vars_frame_filter: str | None
+    trigger: str
+    locks: tuple[str, ...]
+
+    @property
+    def function_name(self) -> str: ...
+
+    def active_logger(self) -> logging.Logger | None: ...
+
+
+class RunListener:
+    """Receives run events on the scheduler's thread. Override what you need."""
+
+    #: seconds between :meth:`tick` calls while tasks run; None for no ticks
+    tick_interval: float | None = None
+
+    def run_start(self, scheduler: Scheduler) -> None:
+        """The run is about to submit its first task."""
+
+    def prepare(self, index: int) -> dict[str, Any] | None:
+        """Extra keyword arguments for a task about to start (raising fails the task)."""
+        return None
+
+    def task_start(self, index: int, attempt: int) -> None:
+        """An attempt is being submitted."""
+
+    def task_retry(self, index: int, attempt: int, outcome: Outcome) -> None:
+        """Attempt ``attempt`` failed and another follows."""
+
+    def task_finish(self, index: int, result: TaskResult) -> None:
+        """A task settled (success, error or skip), final."""
+
+    def tick(self, running: dict[int, float]) -> None:
+        """Periodic call while tasks run: index -> monotonic start time."""
+
+
+class _Flight:
+    """A task in flight: its current attempt and what earlier attempts left."""
+
+    __slots__ = ("attempt", "call", "elapsed", "output", "started_at")
+
+    def __init__(self, call: Call, started_at: float) -> None:
+        self.call = call
+        self.attempt = 1
+        self.elapsed = 0.0
+        self.output = ""
+        self.started_at = started_at
+
+
+class Scheduler:
+    """Runs ``tasks`` (in topological order) on ``executor`` and collects one result each."""
+
+    def __init__(
+        self,
+        tasks: Sequence[SchedTask],
+        executor: Executor,
+        *,
+        topology: Topology | None = None,
+        listener: RunListener | None = None,
+        capture: bool = False,
+        fail_fast: bool = False,
+        grace: float = 5.0,
+        limits: dict[str, int] | None = None,
+    ) -> None:
+        self.tasks = tasks
+        self.executor = executor
+        self.listener = listener or RunListener()
+        self.capture = capture
+        self.fail_fast = fail_fast
+        self.grace = grace
+        self.limits = dict(limits or {})
+        topo = topology if topology is not None else Topology(tasks)
+        n = len(tasks)
+        self.children = topo.children
+        self.inject = topo.inject
+        self.pending = list(topo.indegree)
+        self.values: list[Any] = [None] * n
+        self.results: list[TaskResult | None] = [None] * n
+        self.blocked: list[str] = [""] * n
+        self.failed_any = False
+        self.stop_reason = ""
+        self.interrupted = ""
+        self._ready: deque[int] = deque()
+        self._deferred: list[int] = []
+        self._flights: dict[int, _Flight] = {}
+        self._held: dict[str, int] = {}
+        self._holding: set[int] = set()
+        self._parked: dict[str, deque[int]] = {}
+        self._loggers: list[logging.Logger | None] = []
+        kind = type(self.listener)
+        self._prepares = kind.prepare is not RunListener.prepare
+        self._starts = kind.task_start is not RunListener.task_start
+        self._finishes = kind.task_finish is not RunListener.task_finish
+
+    # -- public --------------------------------------------------------------
+
+    def request_stop(self, reason: str) -> None:
+        """Start no new task; running ones finish. Safe to call from listener callbacks."""
+        if not self.stop_reason:
+            self.stop_reason = reason
+            self.executor.stop_queued()
+
+    def run(self) -> list[TaskResult]:
+        """Run to the end (or the stop) and return one result per task, in task order."""
+        n = len(self.tasks)
+        self._loggers = [t.active_logger() for t in self.tasks]
+        self._ready.extend(i for i in range(n) if self.pending[i] == 0)
+        self.listener.run_start(self)
+        try:
+            self._loop()
+        except KeyboardInterrupt as exc:
+            self.interrupted = "SIGTERM" if isinstance(exc, Terminated) else "KeyboardInterrupt"
+            self.request_stop(f"run interrupted ({self.interrupted})")
+            self._drain_grace()
+        finally:
+            self.executor.shutdown(cancel=bool(self.interrupted))
+        self._settle_unrun()
+        return [r if r is not None else TaskResult.pending() for r in self.results]
+
+    # -- the loop ------------------------------------------------------------
+
+    def _loop(self) -> None:
+        flights, executor, listener = self._flights, self.executor, self.listener
+        while True:
+            if not self.stop_reason:
+                self._fill()
+            if not flights:
+                if self._deferred and not self.stop_reason:
+                    self._release_deferred()
+                    continue
+                return
+            done = executor.poll(listener.tick_interval)
+            if not done:
+                listener.tick({i: f.started_at for i, f in flights.items()})
+                continue
+            for key, outcome in done:
+                self._on_outcome(key, outcome)
+
+    def _fill(self) -> None:
+        ready, flights, capacity = self._ready, self._flights, self.executor.window
+        while ready and len(flights) < capacity and not self.stop_reason:
+            i = ready.popleft()
+            locks = self.tasks[i].locks
+            if locks:
+                if not self._acquire(i, locks):
+                    continue
+                self._holding.add(i)
+            self._start(i)
+
+    def _start(self, i: int) -> None:
+        task = self.tasks[i]
+        logger = self._loggers[i]
+        if logger is not None:
+            logger.info(f"Starting {task.name}.")
+        args, kwargs = task.args, task.kwargs
+        plan = self.inject[i]
+        extra = None
+        if self._prepares:
+            try:
+                extra = self.listener.prepare(i)
+            except Exception as exc:  # e.g. a fixture that fails to set up
+                failure = Outcome.failure(
+                    exc, trace_filter=task.traced_vars_frame_filter, started_at=time.time()
+                )
+                flight = _Flight(Call(task.name, task.func, args, kwargs), time.monotonic())
+                flight.attempt = 0
+                self._settle(i, self._errored(i, flight, failure), False)
+                return
+        if plan is not None or extra:
+            args, kwargs = list(args), dict(kwargs)
+            for j, as_arg, kw in plan or ():
+                if as_arg:
+                    args.append(self.values[j])
+                if kw:
+                    kwargs[kw] = self.values[j]
+            if extra:
+                kwargs.update(extra)
+            args = tuple(args)
+        call = Call(
+            task.name,
+            task.func,
+            args,
+            kwargs,
+            task.timeout,
+            task.traced_vars_frame_filter,
+            self.capture,
+        )
+        self._flights[i] = _Flight(call, time.monotonic())
+        if self._starts:
+            self.listener.task_start(i, 1)
+        self.executor.submit(i, call)
+
+    def _on_outcome(self, i: int, outcome: Outcome) -> None:
+        flight = self._flights[i]
+        flight.elapsed += outcome.duration
+        if outcome.output:
+            flight.output += outcome.output
+        task = self.tasks[i]
+        if outcome.kind == OK:
+            del self._flights[i]
+            self.values[i] = outcome.value
+            logger = self._loggers[i]
+            if logger is not None:
+                logger.info(f"Finished {task.name}.")
+            started = outcome.started_at
+            result = TaskResult(
+                TaskStatus.SUCCESS,
+                outcome.value,
+                None,
+                None,
+                flight.elapsed,
+                flight.attempt,
+                started if flight.attempt == 1 else flight_start(flight, outcome),
+                started + outcome.duration,
+                outcome.worker,
+                "",
+                flight.output,
+            )
+            self._settle(i, result, True)
+        elif outcome.kind == FAILED:
+            if self._should_retry(task, flight.attempt, outcome.exception):
+                self._retry(i, flight, outcome)
+                return
+            del self._flights[i]
+            self._settle(i, self._errored(i, flight, outcome), False)
+        elif outcome.kind == NOT_STARTED:  # queued when the run was stopped
+            del self._flights[i]
+            self._settle(i, TaskResult.skipped(f"not run: {self.stop_reason}"), False)
+        else:  # the task skipped itself: counts as success, dependants get None
+            del self._flights[i]
+            result = TaskResult(
+                TaskStatus.SKIPPED,
+                None,
+                None,
+                None,
+                flight.elapsed,
+                flight.attempt,
+                flight_start(flight, outcome),
+                outcome.started_at + outcome.duration,
+                outcome.worker,
+                outcome.traceback,
+                flight.output,
+            )
+            self._settle(i, result, True)
+
+    @staticmethod
+    def _should_retry(task: SchedTask, attempt: int, exc: BaseException | None) -> bool:
+        if task.retries < 1 or attempt > task.retries:
+            return False
+        retry_on = task.retry_on if task.retry_on is not None else DEFAULT_RETRY_ON
+        return isinstance(exc, retry_on)
+
+    def _retry(self, i: int, flight: _Flight, outcome: Outcome) -> None:
+        task = self.tasks[i]
+        logger = self._loggers[i]
+        if logger is not None:
+            logger.warning(
+                f"Attempt {flight.attempt}/{task.retries + 1} failed: {outcome.exception}. "
+                "Retrying..."
+            )
+        self.listener.task_retry(i, flight.attempt, outcome)
+        flight.attempt += 1
+        if self.stop_reason:  # no new attempt once the run is stopping
+            del self._flights[i]
+            self._settle(i, self._errored(i, flight, outcome), False)
+            return
+        self.listener.task_start(i, flight.attempt)
+        self.executor.submit(i, flight.call)
+
+    def _errored(self, i: int, flight: _Flight, outcome: Outcome) -> TaskResult:
+        task = self.tasks[i]
+        exc = outcome.exception or RuntimeError(outcome.traceback)
+        error = ErrorData(
+            task_name=task.name,
+            function=task.function_name,
+            args=task.args,
+            kwargs=task.kwargs,
+            downstream_impact=self.downstream(i),
+            exception=str(exc),
+            traceback_str=outcome.traceback,
+            traced_vars=outcome.traced_vars,
+            traced_vars_location=outcome.location,
+        )
+        logger = self._loggers[i]
+        if logger is not None:
+            context = {
+                "task_name": error.task_name,
+                "function": error.function,
+                "args": error.args,
+                "kwargs": error.kwargs,
+                "downstream_impact": error.downstream_impact,
+                "exception": error.exception,
+                "traceback_str": error.traceback_str,
+                "traced_vars": error.traced_vars,
+                "traced_vars_location": error.traced_vars_location,
+            }
+            logger.error(str(exc), extra={"task_context": context})
+        return TaskResult(
+            TaskStatus.ERRORED,
+            None,
+            exc,
+            error,
+            flight.elapsed,
+            flight.attempt,
+            flight_start(flight, outcome),
+            outcome.started_at + outcome.duration,
+            outcome.worker,
+            "",
+            flight.output,
+            outcome.error_type,
+        )
+
+    def downstream(self, i: int) -> list[str]:
+        """Names of every transitive dependant of task ``i``, breadth first."""
+        seen = {i}
+        order: list[str] = []
+        queue = deque(self.children[i])
+        while queue:
+            c = queue.popleft()
+            if c in seen:
+                continue
+            seen.add(c)
+            order.append(self.tasks[c].name)
+            queue.extend(self.children[c])
+        return order
+
+    # -- settling and release ------------------------------------------------
+
+    def _settle(self, i: int, result: TaskResult, ok: bool) -> None:
+        """Record a final result and release dependants (iteratively: chains can be long)."""
+        work = [(i, result, ok)]
+        while work:
+            i, result, ok = work.pop()
+            self.results[i] = result
+            if not ok:
+                self.failed_any = self.failed_any or result.status is TaskStatus.ERRORED
+            if i in self._holding:
+                self._holding.discard(i)
+                self._release_locks(self.tasks[i].locks)
+            if self._finishes:
+                self.listener.task_finish(i, result)
+            if not ok and self.fail_fast and result.status is TaskStatus.ERRORED:
+                self.request_stop(f"fail-fast: task '{self.tasks[i].name}' failed")
+            cause = "" if ok else (self.blocked[i] or self.tasks[i].name)
+            for c in self.children[i]:
+                if cause and not self.blocked[c]:
+                    self.blocked[c] = cause
+                self.pending[c] -= 1
+                if self.pending[c] == 0:
+                    skipped = self._activate(c)
+                    if skipped is not None:
+                        work.append((c, skipped, False))
+
+    def _activate(self, c: int) -> TaskResult | None:
+        """All of ``c``'s dependencies settled: queue it, defer it, or return its skip."""
+        trigger = self.tasks[c].trigger
+        if trigger == "all_done":
+            self._ready.append(c)
+        elif trigger == "no_failures":
+            if self.blocked[c]:
+                return TaskResult.skipped(f"upstream failed: '{self.blocked[c]}'")
+            self._deferred.append(c)
+        elif self.blocked[c]:
+            return TaskResult.skipped(f"upstream failed: '{self.blocked[c]}'")
+        else:
+            self._ready.append(c)
+        return None
+
+    def _release_deferred(self) -> None:
+        """Everything else settled: ``no_failures`` tasks run only if nothing failed."""
+        deferred, self._deferred = self._deferred, []
+        for c in deferred:
+            if self.failed_any:
+                self._settle(c, TaskResult.skipped("a task of this run failed"), False)
+            else:
+                self._ready.append(c)
+
+    # -- locks ---------------------------------------------------------------
+
+    def _acquire(self, i: int, locks: tuple[str, ...]) -> bool:
+        held, limits = self._held, self.limits
+        for name in locks:
+            if held.get(name, 0) >= limits.get(name, 1):
+                self._parked.setdefault(name, deque()).append(i)
+                return False
+        for name in locks:
+            held[name] = held.get(name, 0) + 1
+        return True
+
+    def _release_locks(self, locks: tuple[str, ...]) -> None:
+        for name in locks:
+            self._held[name] -= 1
+            parked = self._parked.get(name)
+            if parked:
+                self._ready.appendleft(parked.popleft())
+
+    # -- stopping --------------------------------------------------------------
+
+    def _drain_grace(self) -> None:
+        """After an interrupt: let running tasks finish for up to ``grace`` seconds."""
+        deadline = time.monotonic() + self.grace
+        try:
+            while self._flights:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                for key, outcome in self.executor.poll(min(left, 0.1)):
+                    self._on_outcome(key, outcome)
+        except KeyboardInterrupt:
+            pass  # a second Ctrl-C: stop waiting
+        for i, flight in list(self._flights.items()):
+            del self._flights[i]
+            self._settle(
+                i,
+                TaskResult.skipped(
+                    f"interrupted while running (after {time.monotonic() - flight.started_at:.1f}s)"
+                ),
+                False,
+            )
+
+    def _settle_unrun(self) -> None:
+        """Tasks the run never reached (stopped early) get a result that says why."""
+        reason = self.stop_reason
+        for i, result in enumerate(self.results):
+            if result is None and reason:
+                self.results[i] = TaskResult.skipped(f"not run: {reason}")
+
+
+def flight_start(flight: _Flight, outcome: Outcome) -> float:
+    """Epoch start of a task's first attempt (the outcome's own start for a single attempt)."""
+    if flight.attempt == 1:
+        return outcome.started_at
+    return outcome.started_at - (flight.elapsed - outcome.duration)

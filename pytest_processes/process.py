@@ -1,0 +1,299 @@
+"""``Process``: a validated task graph you can run, compatible with processes 7.0.4."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+from collections.abc import Iterable
+from types import TracebackType
+from typing import Any
+from typing import Literal
+
+import pluggy
+
+from . import hookspecs
+from .engine.executors import Executor
+from .engine.executors import InlineExecutor
+from .engine.executors import ThreadExecutor
+from .engine.graph import Topology
+from .engine.graph import compile_order
+from .engine.scheduler import RunListener
+from .engine.scheduler import Scheduler
+from .engine.signals import sigterm_as_interrupt
+from .exceptions import RunInterrupted
+from .exceptions import TaskNotFoundError
+from .execution_report import ProcessExecutionReport
+from .task import Task
+from .task_types import TaskDependency
+from .task_types import TaskResult
+
+__all__ = ["Process"]
+
+AUTO_PARALLEL_AT = 10
+
+
+class ProcessRunner:
+    """Results of the process's last run (``process.runner.results``)."""
+
+    def __init__(self) -> None:
+        self.results: dict[str, TaskResult] = {}
+        self.submitted_tasks: set[str] = set()
+
+
+class _HookListener(RunListener):
+    """Forwards engine events to the process's pluggy hooks."""
+
+    def __init__(self, hook: Any, tasks: list[Task]) -> None:
+        self.hook = hook
+        self.tasks = tasks
+
+    def task_start(self, index: int, attempt: int) -> None:
+        self.hook.pytest_processes_task_start(task=self.tasks[index], attempt=attempt)
+
+    def task_retry(self, index: int, attempt: int, outcome: Any) -> None:
+        error = f"{outcome.error_type}: {outcome.exception}"
+        self.hook.pytest_processes_task_retry(task=self.tasks[index], attempt=attempt, error=error)
+
+    def task_finish(self, index: int, result: TaskResult) -> None:
+        self.hook.pytest_processes_task_finish(task=self.tasks[index], result=result)
+
+
+class Process:
+    """Validates a list of tasks into a graph and runs it.
+
+    Names are matched case-insensitively everywhere. ``plugins`` are objects
+    implementing the hooks of :mod:`pytest_processes.hookspecs`.
+    """
+
+    def __init__(
+        self, tasks: list[Task], name: str = "", *, plugins: Iterable[object] = ()
+    ) -> None:
+        self.name = name
+        self.tasks: list[Task] = []
+        self._index: dict[str, Task] = {}
+        self._topology: Topology | None = None
+        self.runner = ProcessRunner()
+        self._pm: pluggy.PluginManager | None = None
+        try:
+            self._install(tasks)
+        except BaseException:
+            if isinstance(tasks, list):
+                for task in tasks:
+                    if isinstance(task, Task):
+                        task.close_handlers()
+            raise
+        for plugin in plugins:
+            self.plugin_manager.register(plugin)
+
+    # -- building ------------------------------------------------------------
+
+    def _install(self, tasks: list[Task]) -> None:
+        if not isinstance(tasks, list):
+            raise TypeError(f"tasks must be list. Got {type(tasks)}")
+        for task in tasks:
+            if not isinstance(task, Task):
+                raise TypeError(f"task must be Task. Got {type(task)}")
+        order = compile_order(tasks)
+        self.tasks = [tasks[i] for i in order]
+        self._index = {t.name: t for t in self.tasks}
+        self._topology: Topology | None = None
+        self.runner = ProcessRunner()
+
+    def _reinstall(self, tasks: list[Task], undo: Callable[[], None] = lambda: None) -> None:
+        """Install a changed task list, or restore the previous state and re-raise."""
+        previous = (self.tasks, self._index, self._topology, self.runner)
+        try:
+            self._install(tasks)
+        except BaseException:
+            self.tasks, self._index, self._topology, self.runner = previous
+            undo()
+            raise
+
+    @classmethod
+    def from_functions(
+        cls,
+        functions: Iterable[Callable[..., Any]],
+        name: str = "",
+        *,
+        inputs: dict[str, Any] | None = None,
+        plugins: Iterable[object] = (),
+    ) -> Process:
+        """Build a process from plain functions, wiring parameters to tasks by name.
+
+        A parameter named after another task receives its result (and depends on
+        it); else a key of ``inputs``; else its default. Anything else is a
+        :class:`~pytest_processes.exceptions.TaskDefinitionError` naming the task,
+        the parameter and the closest task names.
+        """
+        from .wiring import tasks_from_functions
+
+        return cls(tasks_from_functions(list(functions), inputs or {}), name, plugins=plugins)
+
+    # -- lookups -------------------------------------------------------------
+
+    def get_task(self, task_name: str) -> Task:
+        """The task with this name (case-insensitive); ``TaskNotFoundError`` if none."""
+        try:
+            return self._index[task_name.lower()]
+        except KeyError:
+            raise TaskNotFoundError(task_name) from None
+
+    def get_dependant_tasks(self, task_name: str) -> list[Task]:
+        """Every task that depends on ``task_name``, directly or not, breadth first."""
+        children: dict[str, list[Task]] = {}
+        for task in self.tasks:
+            for dep in task.dependencies:
+                children.setdefault(dep.task_name, []).append(task)
+        seen: set[str] = set()
+        found: list[Task] = []
+        queue = deque(children.get(task_name.lower(), ()))
+        while queue:
+            task = queue.popleft()
+            if task.name not in seen:
+                seen.add(task.name)
+                found.append(task)
+                queue.extend(children.get(task.name, ()))
+        return found
+
+    # -- mutation (atomic) ---------------------------------------------------
+
+    def add_task(self, task: Task) -> None:
+        """Add ``task`` and re-validate; on any error nothing changes."""
+        if not isinstance(task, Task):
+            raise TypeError(f"task must be Task. Got {type(task)}")
+        if task.name in self._index:
+            raise ValueError(f"Duplicate task name: {task.name}")
+        self._reinstall([*self.tasks, task])
+
+    def remove_task(self, task_name: str) -> None:
+        """Remove a task no other task depends on, closing its log handlers."""
+        task = self.get_task(task_name)
+        users = sorted(t.name for t in self.tasks if task.name in t.get_dependencies_names())
+        if users:
+            raise ValueError(
+                f"Cannot remove task '{task.name}': still required by {', '.join(users)}. "
+                "Remove the dependent task(s) first."
+            )
+        self._reinstall([t for t in self.tasks if t is not task])
+        task.close_handlers()
+
+    def add_task_dependency(self, task_name: str, dependency: TaskDependency) -> None:
+        """Make ``task_name`` depend on another task; on any error nothing changes."""
+        if not isinstance(dependency, TaskDependency):
+            raise TypeError(f"dependency must be of type TaskDependency. Got {type(dependency)}")
+        task = self.get_task(task_name)
+        if dependency.task_name in task.get_dependencies_names():
+            raise ValueError(f"Task '{task.name}' already depends on '{dependency.task_name}'.")
+        task.dependencies.append(dependency)
+        self._reinstall(list(self.tasks), undo=task.dependencies.pop)
+
+    # -- hooks -----------------------------------------------------------------
+
+    @property
+    def plugin_manager(self) -> pluggy.PluginManager:
+        """The pluggy manager whose plugins receive this process's engine hooks."""
+        if self._pm is None:
+            self._pm = pluggy.PluginManager("pytest")
+            self._pm.add_hookspecs(hookspecs)
+        return self._pm
+
+    # -- running -----------------------------------------------------------------
+
+    def _executor(self, parallel: bool | None, max_workers: int, executor: str | Executor | None) -> Executor:
+        workers = max(1, max_workers)
+        if executor is None:
+            if parallel is None:
+                parallel = len(self.tasks) >= AUTO_PARALLEL_AT
+            executor = "thread" if parallel and workers > 1 else "inline"
+        if isinstance(executor, str):
+            if executor == "inline":
+                return InlineExecutor()
+            if executor == "thread":
+                return ThreadExecutor(workers)
+            raise ValueError(
+                f"executor must be 'inline' or 'thread' (or an Executor object), got {executor!r}"
+            )
+        return executor
+
+    def run(
+        self,
+        parallel: bool | None = None,
+        max_workers: int = 4,
+        *,
+        executor: str | Executor | None = None,
+        fail_fast: bool = False,
+        capture: bool = False,
+        limits: dict[str, int] | None = None,
+        grace: float = 5.0,
+    ) -> ProcessExecutionReport:
+        """Run every task in dependency order and report on each.
+
+        ``parallel=None`` runs on ``max_workers`` threads from 10 tasks up, else
+        on the calling thread. A failed task's dependants are skipped; other
+        branches go on. ``fail_fast`` starts no new task after the first
+        failure. ``capture`` records each task's stdout, stderr and logging in
+        its result. ``limits`` caps how many tasks holding a lock run at once.
+        Ctrl-C or SIGTERM stops the run (running tasks get ``grace`` seconds) and
+        raises :class:`~pytest_processes.exceptions.RunInterrupted` carrying the report.
+        """
+        chosen = self._executor(parallel, max_workers, executor)
+        hook = self._pm.hook if self._pm is not None and self._pm.get_plugins() else None
+        listener = _HookListener(hook, self.tasks) if hook is not None else None
+        if hook is not None:
+            hook.pytest_processes_run_start(
+                tasks=list(self.tasks), workers=chosen.workers, executor=chosen.name
+            )
+        if self._topology is None:
+            self._topology = Topology(self.tasks)
+        scheduler = Scheduler(
+            self.tasks,
+            chosen,
+            topology=self._topology,
+            listener=listener,
+            capture=capture,
+            fail_fast=fail_fast,
+            grace=grace,
+            limits=limits,
+        )
+        started = time.time()
+        with sigterm_as_interrupt():
+            results = scheduler.run()
+        runner = ProcessRunner()
+        runner.results = {t.name: r for t, r in zip(self.tasks, results)}
+        runner.submitted_tasks = {t.name for t, r in zip(self.tasks, results) if r.attempts}
+        self.runner = runner
+        report = ProcessExecutionReport.from_results(
+            self,
+            runner.results,
+            started_at=started,
+            finished_at=time.time(),
+            interrupted=scheduler.stop_reason,
+        )
+        if hook is not None:
+            hook.pytest_processes_run_finish(report=report)
+        if scheduler.interrupted:
+            raise RunInterrupted(scheduler.stop_reason, report)
+        return report
+
+    # -- lifetime ----------------------------------------------------------------
+
+    def close_loggers(self) -> None:
+        """Close and remove every handler of every task's logger."""
+        for task in self.tasks:
+            task.close_handlers()
+
+    def __enter__(self) -> Process:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> Literal[False]:
+        self.close_loggers()
+        return False
+
+    def __repr__(self) -> str:
+        return f"Process({self.name!r}, {len(self.tasks)} tasks)"
