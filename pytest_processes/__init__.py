@@ -8,27 +8,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from .comms import EmailChannel
-from .comms import HTMLEmailStyle
-from .comms import ReportChannel
-from .comms import ReportContent
-from .comms import SMTPConfig
-from .comms import WebhookChannel
-from .comms import WebhookConfig
+from .comms import (
+    EmailChannel,
+    HTMLEmailStyle,
+    ReportChannel,
+    ReportContent,
+    SMTPConfig,
+    WebhookChannel,
+    WebhookConfig,
+)
 from .error_data import ErrorData
-from .exceptions import CircularDependencyError
-from .exceptions import DependencyNotFoundError
-from .exceptions import RunInterrupted
-from .exceptions import TaskDefinitionError
-from .exceptions import TaskNotFoundError
-from .exceptions import TaskSkipped
-from .execution_report import ProcessExecutionReport
-from .execution_report import TaskReportEntry
+from .exceptions import (
+    CircularDependencyError,
+    DependencyNotFoundError,
+    RunInterrupted,
+    TaskDefinitionError,
+    TaskNotFoundError,
+    TaskSkipped,
+)
+from .execution_report import ProcessExecutionReport, TaskReportEntry
 from .process import Process
 from .task import Task
-from .task_types import TaskDependency
-from .task_types import TaskResult
-from .task_types import TaskStatus
+from .task_types import TaskDependency, TaskResult, TaskStatus
 from .wiring import task
 
 __all__ = [
@@ -59,8 +60,7 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name == "__version__":
-        from importlib.metadata import PackageNotFoundError
-        from importlib.metadata import version
+        from importlib.metadata import PackageNotFoundError, version
 
         try:
             return version("pytest-processes")

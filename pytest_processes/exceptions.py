@@ -51,7 +51,7 @@ class TaskDefinitionError(ValueError):
         super().__init__(message)
 
 
-class TaskSkipped(Exception):  # noqa: N818 - it is a signal, not an error
+class TaskSkipped(Exception):  # a signal, not an error: no "Error" suffix
     """Raise inside a task to skip it; its dependants run and receive ``None``."""
 
 

@@ -6,21 +6,15 @@ import dataclasses
 import json
 import os
 import warnings
-from dataclasses import dataclass
-from dataclasses import field
+from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING
-from typing import Any
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .error_data import ErrorData
-from .task_types import TaskDependency
-from .task_types import TaskResult
-from .task_types import TaskStatus
+from .task_types import TaskDependency, TaskResult, TaskStatus
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from .comms.base import ReportChannel
 
@@ -200,7 +194,7 @@ class ProcessExecutionReport:
         return report_from_json(text)
 
     def to_junit_xml(self, path: str | os.PathLike[str] | None = None) -> str:
-        """The report as JUnit XML (one testsuite, one testcase per task); also written to ``path``."""
+        """The report as JUnit XML (a testsuite, a testcase per task); also written to ``path``."""
         from .reports.junit import report_to_junit_xml
 
         return report_to_junit_xml(self, path)

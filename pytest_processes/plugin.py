@@ -1,1 +1,128 @@
-"""pytest --processes: collects tasks_*.py and runs them through the engine (being built)."""
+"""pytest --processes: the entry point (options, hooks, collection switch).
+
+Loaded through the ``pytest11`` entry point ``processes``; disable it with
+``-p no:processes``. Without ``--processes`` it only registers its options,
+hook specs and marker: plain ``pytest`` never collects or runs a task.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from pathlib import Path
+
+import pytest
+
+from . import hookspecs
+from .pytest.collect import MARKER, TasksModule
+from .pytest.run import ProcessesRun
+from .pytest.settings import HELP, Settings
+
+run_key = pytest.StashKey[ProcessesRun]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("processes", "pytest-processes: run task graphs from tasks_*.py files")
+    group.addoption("--processes", action="store_true", default=False, help=HELP["processes"])
+    group.addoption(
+        "--processes-workers", dest="processes_workers", metavar="N", help=HELP["workers"]
+    )
+    group.addoption(
+        "--processes-param",
+        dest="processes_param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help=HELP["param"],
+    )
+    group.addoption(
+        "--processes-retries", dest="processes_retries", metavar="N", help=HELP["retries"]
+    )
+    group.addoption(
+        "--processes-timeout", dest="processes_timeout", metavar="SECONDS", help=HELP["timeout"]
+    )
+    group.addoption("--processes-json", dest="processes_json", metavar="PATH", help=HELP["json"])
+    group.addoption(
+        "--processes-graph", dest="processes_graph", action="store_true", help=HELP["graph"]
+    )
+    parser.addini("processes_files", HELP["files"], type="args", default=["tasks_*.py"])
+    parser.addini("processes_workers", HELP["workers"], default="4")
+    parser.addini("processes_params", HELP["param"], type="linelist", default=[])
+    parser.addini("processes_retries", HELP["retries"], default="0")
+    parser.addini("processes_timeout", HELP["timeout"], default="")
+    parser.addini("processes_name", HELP["name"], default="")
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    pluginmanager.add_hookspecs(hookspecs)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(retries=N, timeout=SECONDS, retry_on=(Exc,), trigger=..., locks=[...]): "
+        "per-task options for pytest --processes",
+    )
+    if not config.getoption("processes"):
+        return
+    if getattr(config.option, "numprocesses", None):
+        raise pytest.UsageError(
+            "--processes cannot be combined with pytest-xdist's -n: tasks already run in "
+            "parallel; drop -n and use --processes-workers N"
+        )
+    settings = Settings.from_config(config)
+    run = ProcessesRun(config, settings)
+    config.stash[run_key] = run
+    config.pluginmanager.register(run, "processes-run")
+    hook = config.pluginmanager.rewrite_hook
+    patterns = list(getattr(hook, "fnpats", []))
+    if hasattr(hook, "fnpats"):
+        hook.fnpats = [*patterns, *config.getini("processes_files")]  # assertions in task modules
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    run = config.stash.get(run_key, None)
+    if run is not None:
+        config.pluginmanager.unregister(run)
+        del config.stash[run_key]
+
+
+def _is_task_file(path: Path, config: pytest.Config) -> bool:
+    return any(fnmatch.fnmatch(path.name, pat) for pat in config.getini("processes_files"))
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """With --processes, only task files are collected: test modules are not even imported."""
+    if not config.getoption("processes") or collection_path.is_dir():
+        return None
+    if collection_path.suffix == ".py" and not _is_task_file(collection_path, config):
+        return True
+    return None
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    if parent.config.getoption("processes") and _is_task_file(file_path, parent.config):
+        return TasksModule.from_parent(parent, path=file_path)
+    return None
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    run = config.stash.get(run_key, None)
+    if run is None:
+        return None
+    s = run.settings
+    timeout = f"{s.defaults.timeout}s" if s.defaults.timeout else "none"
+    return f"processes: workers={s.workers}, retries={s.defaults.retries}, timeout={timeout}"
+
+
+def pytest_report_teststatus(
+    report: pytest.TestReport, config: pytest.Config
+) -> tuple[str, str, tuple[str, dict[str, bool]]] | None:
+    """Show retries: ``PASSED (3 attempts)`` in -v output."""
+    attempts = getattr(report, "processes_attempts", 1)
+    if report.when != "call" or attempts <= 1:
+        return None
+    if report.passed:
+        return "passed", ".", (f"PASSED ({attempts} attempts)", {"green": True})
+    if report.failed:
+        return "failed", "F", (f"FAILED ({attempts} attempts)", {"red": True})
+    return None

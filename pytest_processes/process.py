@@ -4,29 +4,21 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from types import TracebackType
-from typing import Any
-from typing import Literal
+from typing import Any, Literal
 
 import pluggy
 
 from . import hookspecs
-from .engine.executors import Executor
-from .engine.executors import InlineExecutor
-from .engine.executors import ThreadExecutor
-from .engine.graph import Topology
-from .engine.graph import compile_order
-from .engine.scheduler import RunListener
-from .engine.scheduler import Scheduler
+from .engine.executors import Executor, InlineExecutor, ThreadExecutor
+from .engine.graph import Topology, compile_order
+from .engine.scheduler import RunListener, Scheduler
 from .engine.signals import sigterm_as_interrupt
-from .exceptions import RunInterrupted
-from .exceptions import TaskNotFoundError
+from .exceptions import RunInterrupted, TaskNotFoundError
 from .execution_report import ProcessExecutionReport
 from .task import Task
-from .task_types import TaskDependency
-from .task_types import TaskResult
+from .task_types import TaskDependency, TaskResult
 
 __all__ = ["Process"]
 
@@ -97,7 +89,7 @@ class Process:
         order = compile_order(tasks)
         self.tasks = [tasks[i] for i in order]
         self._index = {t.name: t for t in self.tasks}
-        self._topology: Topology | None = None
+        self._topology = None
         self.runner = ProcessRunner()
 
     def _reinstall(self, tasks: list[Task], undo: Callable[[], None] = lambda: None) -> None:
@@ -186,7 +178,7 @@ class Process:
         if dependency.task_name in task.get_dependencies_names():
             raise ValueError(f"Task '{task.name}' already depends on '{dependency.task_name}'.")
         task.dependencies.append(dependency)
-        self._reinstall(list(self.tasks), undo=task.dependencies.pop)
+        self._reinstall(list(self.tasks), undo=lambda: task.dependencies.remove(dependency))
 
     # -- hooks -----------------------------------------------------------------
 
@@ -200,7 +192,9 @@ class Process:
 
     # -- running -----------------------------------------------------------------
 
-    def _executor(self, parallel: bool | None, max_workers: int, executor: str | Executor | None) -> Executor:
+    def _executor(
+        self, parallel: bool | None, max_workers: int, executor: str | Executor | None
+    ) -> Executor:
         workers = max(1, max_workers)
         if executor is None:
             if parallel is None:
@@ -260,8 +254,8 @@ class Process:
         with sigterm_as_interrupt():
             results = scheduler.run()
         runner = ProcessRunner()
-        runner.results = {t.name: r for t, r in zip(self.tasks, results)}
-        runner.submitted_tasks = {t.name for t, r in zip(self.tasks, results) if r.attempts}
+        runner.results = {t.name: r for t, r in zip(self.tasks, results, strict=True)}
+        runner.submitted_tasks = {n for n, r in runner.results.items() if r.attempts}
         self.runner = runner
         report = ProcessExecutionReport.from_results(
             self,

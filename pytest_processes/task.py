@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import TYPE_CHECKING
-from typing import Any
-from typing import Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from .engine.executors import InlineExecutor
-from .engine.scheduler import TRIGGERS
-from .engine.scheduler import Scheduler
+from .engine.scheduler import TRIGGERS, Scheduler
 from .engine.tracing import callable_name
 from .exceptions import CircularDependencyError
-from .logfile import TaskLogfileFormatter
-from .logfile import base_has_handlers
-from .logfile import task_logger
-from .task_types import TaskDependency
-from .task_types import TaskResult
+from .logfile import TaskLogfileFormatter, base_has_handlers, task_logger
+from .task_types import TaskDependency, TaskResult
 
 if TYPE_CHECKING:
     from .process import Process
@@ -186,14 +181,14 @@ class Task:
         args, kwargs = self.args, self.kwargs
         if executing_process is not None:
             results = executing_process.runner.results
-            args, kwargs = list(args), dict(kwargs)
+            positional, kwargs = list(args), dict(kwargs)
             for dep in self.dependencies:
                 value = results[dep.task_name].result if dep.task_name in results else None
                 if dep.use_result_as_additional_args:
-                    args.append(value)
+                    positional.append(value)
                 if dep.use_result_as_additional_kwargs:
                     kwargs[dep.additional_kwarg_name] = value
-            args = tuple(args)
+            args = tuple(positional)
         alone = _Alone(self, args, kwargs)
         result = Scheduler([alone], InlineExecutor()).run()[0]
         if result.error_data is not None and executing_process is not None:

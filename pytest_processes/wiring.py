@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import inspect
 import os
-from collections.abc import Callable
-from collections.abc import Iterable
-from dataclasses import dataclass
-from dataclasses import replace
-from typing import Any
-from typing import TypeVar
-from typing import overload
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar, cast, overload
 
 from .engine.graph import closest
 from .exceptions import TaskDefinitionError
@@ -148,7 +144,7 @@ def tasks_from_functions(functions: list[Callable[..., Any]], inputs: dict[str, 
     problems: list[str] = []
     by_name: dict[str, Callable[..., Any]] = {}
     for func in functions:
-        if not callable(func):
+        if not callable(cast(object, func)):  # users pass anything
             problems.append(f"{func!r} is not callable and cannot be a task")
             continue
         name = task_name(func)

@@ -89,7 +89,7 @@ def _badge(status: TaskStatus, lang: dict[str, str], pal: dict[str, str]) -> str
 def _pre(text: str, pal: dict[str, str]) -> str:
     return (
         f'<pre style="{_MONO}background-color:{pal["code_bg"]};color:{pal["code_text"]};'
-        f'border:1px solid {pal["border"]};border-radius:6px;padding:10px;margin:4px 0 8px 0;'
+        f"border:1px solid {pal['border']};border-radius:6px;padding:10px;margin:4px 0 8px 0;"
         f'white-space:pre-wrap;word-break:break-word;">{_e(text.rstrip())}</pre>'
     )
 
@@ -137,8 +137,8 @@ def _task_html(
 ) -> str:
     facts = [f'{_e(lang["function"])}: <code style="{_MONO}">{_e(entry.function)}</code>']
     if entry.attempts or entry.elapsed_seconds:
-        facts.append(f'{_e(lang["duration"])}: {_e(format_duration(entry.elapsed_seconds))}')
-        facts.append(f'{_e(lang["attempts"])}: {entry.attempts}')
+        facts.append(f"{_e(lang['duration'])}: {_e(format_duration(entry.elapsed_seconds))}")
+        facts.append(f"{_e(lang['attempts'])}: {entry.attempts}")
     body = [
         f'<div style="font-size:15px;font-weight:bold;">{_e(entry.name)} '
         f"{_badge(entry.status, lang, pal)}</div>",
@@ -171,12 +171,15 @@ def _counts(report: ProcessExecutionReport) -> list[tuple[TaskStatus, str, int]]
 def _summary_cells(
     report: ProcessExecutionReport, lang: dict[str, str], pal: dict[str, str]
 ) -> str:
+    counts = _counts(report)
+    width = f"{100 // len(counts)}%"
     return "".join(
-        f'<td align="center" style="padding:10px 4px;background-color:{pal["code_bg"]};'
+        f'<td align="center" width="{width}" style="width:{width};padding:10px 4px;'
+        f"background-color:{pal['code_bg']};"
         f'border:1px solid {pal["border"]};border-top:3px solid {pal[status.value]};">'
         f'<div style="font-size:24px;font-weight:bold;color:{pal[status.value]};">{n}</div>'
         f'<div style="font-size:12px;color:{pal["muted"]};">{_e(lang[key])}</div></td>'
-        for status, key, n in _counts(report)
+        for status, key, n in counts
     )
 
 
@@ -194,8 +197,11 @@ def subject_line(report: ProcessExecutionReport, lang: dict[str, str], *, errors
 
 
 def _text_body(
-    report: ProcessExecutionReport, entries: list[TaskReportEntry], lang: dict[str, str],
-    content: ReportContent, heading: str,
+    report: ProcessExecutionReport,
+    entries: list[TaskReportEntry],
+    lang: dict[str, str],
+    content: ReportContent,
+    heading: str,
 ) -> str:
     name = report.process_name or lang["unnamed"]
     out = [heading, "=" * len(heading), f"{lang['process']}: {name}"]

@@ -156,7 +156,7 @@ def send_email(config: SMTPConfig, email: RenderedEmail) -> None:
         _converse(config, message, host, port)
     except (smtplib.SMTPException, OSError, ssl.SSLError) as exc:
         detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        if isinstance(exc, TimeoutError):
+        if isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError):
             detail = f"timed out after {config.timeout:g}s ({detail})"
         leaked = any(s in detail or s in repr(exc.args) for s in secrets)
         for secret in secrets:

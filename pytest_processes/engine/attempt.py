@@ -8,15 +8,12 @@ process or a Dask worker). It never touches scheduler state: it gets a
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 from typing import Any
 
 from ..exceptions import TaskSkipped
 from .capture import TaskCapture
-from .tracing import format_exception
-from .tracing import qualified_type
-from .tracing import traced_frame_vars
+from .tracing import format_exception, qualified_type, traced_frame_vars
 
 __all__ = ["FAILED", "NOT_STARTED", "OK", "SKIPPED", "Call", "Outcome", "run_call"]
 
@@ -25,8 +22,9 @@ OK, FAILED, SKIPPED, NOT_STARTED = 0, 1, 2, 3
 _EPOCH_OFFSET = time.time() - time.perf_counter()
 
 # Exceptions that mean "this task skipped itself", recognised by module and
-# name so that the engine needs no import of pytest (``pytest.skip()``).
-_SKIP_TYPES = {("_pytest.outcomes", "Skipped")}
+# name so that the engine needs no import of pytest (``pytest.skip()``; pytest
+# presents its Skipped class as living in ``builtins``).
+_SKIP_TYPES = {("_pytest.outcomes", "Skipped"), ("builtins", "Skipped")}
 
 
 class Call:
@@ -56,7 +54,7 @@ class Call:
         return tuple(getattr(self, s) for s in self.__slots__)
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
-        for slot, value in zip(self.__slots__, state):
+        for slot, value in zip(self.__slots__, state, strict=True):
             setattr(self, slot, value)
 
 
@@ -108,7 +106,7 @@ class Outcome:
         return tuple(getattr(self, s) for s in self.__slots__)
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
-        for slot, value in zip(self.__slots__, state):
+        for slot, value in zip(self.__slots__, state, strict=True):
             setattr(self, slot, value)
 
     @classmethod
@@ -129,17 +127,37 @@ class Outcome:
         )
 
 
-_loops = threading.local()
+class _Deadline(Exception):
+    """An awaited task overran its timeout and was cancelled (told apart from its own errors)."""
+
+
+async def _within(awaitable: Any, timeout: float) -> Any:
+    """Await ``awaitable`` for at most ``timeout`` seconds, cancelling it at the deadline."""
+    future = asyncio.ensure_future(awaitable)
+    done, _ = await asyncio.wait({future}, timeout=timeout)
+    if future in done:
+        return future.result()
+    future.cancel()
+    await asyncio.wait({future})  # let it run its cleanup
+    raise _Deadline
 
 
 def _await(awaitable: Any, timeout: float | None) -> Any:
-    """Run a coroutine to completion on this thread's own event loop (cancelled on timeout)."""
-    loop: asyncio.AbstractEventLoop | None = getattr(_loops, "loop", None)
-    if loop is None or loop.is_closed():
-        loop = _loops.loop = asyncio.new_event_loop()
-    if timeout is not None:
-        awaitable = asyncio.wait_for(awaitable, timeout)
-    return loop.run_until_complete(awaitable)
+    """Run a coroutine to completion on a fresh event loop (cancelled on timeout).
+
+    The loop is closed afterwards: a loop kept per worker thread would be left
+    unclosed (a ``ResourceWarning``) when the thread ends.
+    """
+    loop = asyncio.new_event_loop()
+    try:
+        if timeout is not None:
+            awaitable = _within(awaitable, timeout)
+        return loop.run_until_complete(awaitable)
+    finally:
+        try:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            loop.close()
 
 
 def _invoke(call: Call) -> Any:
@@ -197,7 +215,7 @@ def run_call(call: Call, worker: str = "") -> Outcome:
                 error_type=qualified_type(exc),
                 traceback=str(exc) or "skipped",
             )
-        if isinstance(exc, asyncio.TimeoutError) and call.timeout is not None:
+        if isinstance(exc, _Deadline):  # not a TimeoutError the task raised itself
             exc = TimeoutError(f"Task '{call.name}' timed out after {call.timeout}s")
         return Outcome.failure(
             exc,

@@ -12,8 +12,7 @@ import io
 import logging
 import sys
 import threading
-from typing import Any
-from typing import TextIO
+from typing import Any, TextIO
 
 __all__ = ["CaptureSession", "TaskCapture"]
 
@@ -79,8 +78,8 @@ class CaptureSession:
         with _lock:
             if _installs == 0:
                 _saved = (sys.stdout, sys.stderr)
-                sys.stdout = _Proxy("out", sys.stdout)  # type: ignore[assignment]
-                sys.stderr = _Proxy("err", sys.stderr)  # type: ignore[assignment]
+                sys.stdout = _Proxy("out", sys.stdout)
+                sys.stderr = _Proxy("err", sys.stderr)
                 logging.getLogger().addHandler(_router)
             _installs += 1
         return self

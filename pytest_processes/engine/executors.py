@@ -14,16 +14,12 @@ import sys
 import threading
 import time
 import traceback
-from typing import Protocol
-from typing import runtime_checkable
+from typing import Protocol, runtime_checkable
 
-from .attempt import NOT_STARTED
-from .attempt import Call
-from .attempt import Outcome
-from .attempt import run_call
-from .tracing import is_library_path
+from .attempt import FAILED, NOT_STARTED, Call, Outcome, run_call
+from .tracing import is_library_path, qualified_type
 
-__all__ = ["Executor", "InlineExecutor", "ThreadExecutor", "timeout_outcome"]
+__all__ = ["Executor", "InlineExecutor", "ThreadExecutor", "run_guarded", "timeout_outcome"]
 
 Completion = tuple[int, Outcome]
 
@@ -67,6 +63,18 @@ def timeout_outcome(call: Call, started_at: float, worker: str, stack: str = "")
     return outcome
 
 
+def run_guarded(call: Call, worker: str) -> Outcome:
+    """``run_call``, with a KeyboardInterrupt (or SIGTERM) raised in the task returned as FAILED.
+
+    The scheduler then accounts for the task and stops the run; on a pool
+    thread the interrupt would otherwise kill the worker and hang the run.
+    """
+    try:
+        return run_call(call, worker)
+    except KeyboardInterrupt as exc:
+        return Outcome(FAILED, None, exc, worker=worker, error_type=qualified_type(exc))
+
+
 class InlineExecutor:
     """Runs each attempt at once on the caller's thread (sequential mode).
 
@@ -83,12 +91,12 @@ class InlineExecutor:
 
     def submit(self, key: int, call: Call) -> None:
         if call.timeout is None:
-            self._done.append((key, run_call(call, "main")))
+            self._done.append((key, run_guarded(call, "main")))
             return
         box: list[Outcome] = []
         started = time.time()
         helper = threading.Thread(
-            target=lambda: box.append(run_call(call, "main-timeout")),
+            target=lambda: box.append(run_guarded(call, "main-timeout")),
             name=f"pytest_processes-timeout-{call.name}",
             daemon=True,
         )
@@ -182,7 +190,7 @@ class ThreadExecutor:
                 if self._stopping:
                     done.put((key, Outcome(NOT_STARTED)))
                 else:
-                    done.put((key, run_call(call, name)))
+                    done.put((key, run_guarded(call, name)))
                 continue
             slot: _Slot = item  # type: ignore[assignment]
             if self._stopping:
@@ -190,7 +198,7 @@ class ThreadExecutor:
                 continue
             slot.thread = me
             slot.started = time.time()
-            outcome = run_call(slot.call, name)
+            outcome = run_guarded(slot.call, name)
             with lock:
                 if slot.abandoned:
                     return  # replaced at the deadline; the result is dropped
@@ -257,7 +265,8 @@ class ThreadExecutor:
                 slot.abandoned = True
             self._timed.remove(slot)
             self._threads.remove(thread)
-            out.append((slot.key, timeout_outcome(slot.call, started, thread.name, _thread_stack(thread))))
+            stack = _thread_stack(thread)
+            out.append((slot.key, timeout_outcome(slot.call, started, thread.name, stack)))
             self._spawn()
 
     def stop_queued(self) -> None:

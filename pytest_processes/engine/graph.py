@@ -10,22 +10,24 @@ from __future__ import annotations
 
 import difflib
 from collections import deque
-from collections.abc import Iterable
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
-from ..exceptions import CircularDependencyError
-from ..exceptions import DependencyNotFoundError
+from ..exceptions import CircularDependencyError, DependencyNotFoundError
 from ..task_types import TaskDependency
 
-__all__ = ["GraphNode", "Topology", "closest", "compile_order", "find_cycle"]
+__all__ = ["DependencyNode", "GraphNode", "Topology", "closest", "compile_order", "find_cycle"]
 
 
-class GraphNode(Protocol):
-    """What graph compilation reads from a task."""
+class DependencyNode(Protocol):
+    """What :class:`Topology` reads from a task."""
 
     name: str
     dependencies: list[TaskDependency]
+
+
+class GraphNode(DependencyNode, Protocol):
+    """What graph compilation reads from a task."""
 
     def get_dependencies_names(self) -> set[str]: ...
 
@@ -38,7 +40,7 @@ def closest(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
     return difflib.get_close_matches(name, list(candidates), n=n, cutoff=0.5)
 
 
-def find_cycle(deps: dict[str, Sequence[str]]) -> list[str]:
+def find_cycle(deps: Mapping[str, Sequence[str]]) -> list[str]:
     """One cycle in ``deps`` (name -> names it depends on) as ``[a, b, ..., a]``; [] if none."""
     WHITE, GREY, BLACK = 0, 1, 2
     color = dict.fromkeys(deps, WHITE)
@@ -116,7 +118,7 @@ class Topology:
 
     __slots__ = ("children", "indegree", "inject")
 
-    def __init__(self, tasks: Sequence[GraphNode]) -> None:
+    def __init__(self, tasks: Sequence[DependencyNode]) -> None:
         index = {t.name: i for i, t in enumerate(tasks)}
         n = len(tasks)
         self.children: list[list[int]] = [[] for _ in range(n)]

@@ -15,19 +15,13 @@ import logging
 import time
 from collections import deque
 from collections.abc import Sequence
-from typing import Any
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..error_data import ErrorData
-from ..task_types import TaskDependency
-from ..task_types import TaskResult
-from ..task_types import TaskStatus
-from .attempt import FAILED
-from .attempt import NOT_STARTED
-from .attempt import OK
-from .attempt import Call
-from .attempt import Outcome
-from .executors import Executor
+from ..task_types import TaskDependency, TaskResult, TaskStatus
+from .attempt import FAILED, NOT_STARTED, OK, Call, Outcome
+from .capture import CaptureSession
+from .executors import Executor, InlineExecutor
 from .graph import Topology
 
 __all__ = ["RunListener", "SchedTask", "Scheduler", "Terminated"]
@@ -135,6 +129,7 @@ class Scheduler:
         self.interrupted = ""
         self._ready: deque[int] = deque()
         self._deferred: list[int] = []
+        self._interrupt: KeyboardInterrupt | None = None
         self._flights: dict[int, _Flight] = {}
         self._held: dict[str, int] = {}
         self._holding: set[int] = set()
@@ -159,6 +154,10 @@ class Scheduler:
         self._loggers = [t.active_logger() for t in self.tasks]
         self._ready.extend(i for i in range(n) if self.pending[i] == 0)
         self.listener.run_start(self)
+        # per-task buffers only receive output while the stream proxies are installed
+        session = CaptureSession() if self.capture else None
+        if session is not None:
+            session.__enter__()
         try:
             self._loop()
         except KeyboardInterrupt as exc:
@@ -167,6 +166,8 @@ class Scheduler:
             self._drain_grace()
         finally:
             self.executor.shutdown(cancel=bool(self.interrupted))
+            if session is not None:
+                session.__exit__(None, None, None)
         self._settle_unrun()
         return [r if r is not None else TaskResult.pending() for r in self.results]
 
@@ -188,6 +189,8 @@ class Scheduler:
                 continue
             for key, outcome in done:
                 self._on_outcome(key, outcome)
+            if self._interrupt is not None:  # raised inside a task, now accounted for
+                raise self._interrupt
 
     def _fill(self) -> None:
         ready, flights, capacity = self._ready, self._flights, self.executor.window
@@ -205,7 +208,8 @@ class Scheduler:
         logger = self._loggers[i]
         if logger is not None:
             logger.info(f"Starting {task.name}.")
-        args, kwargs = task.args, task.kwargs
+        args: tuple[Any, ...] = task.args
+        kwargs = task.kwargs
         plan = self.inject[i]
         extra = None
         if self._prepares:
@@ -220,15 +224,15 @@ class Scheduler:
                 self._settle(i, self._errored(i, flight, failure), False)
                 return
         if plan is not None or extra:
-            args, kwargs = list(args), dict(kwargs)
+            positional, kwargs = list(args), dict(kwargs)
             for j, as_arg, kw in plan or ():
                 if as_arg:
-                    args.append(self.values[j])
+                    positional.append(self.values[j])
                 if kw:
                     kwargs[kw] = self.values[j]
             if extra:
                 kwargs.update(extra)
-            args = tuple(args)
+            args = tuple(positional)
         call = Call(
             task.name,
             task.func,
@@ -271,6 +275,14 @@ class Scheduler:
             )
             self._settle(i, result, True)
         elif outcome.kind == FAILED:
+            if isinstance(outcome.exception, KeyboardInterrupt):  # Ctrl-C/SIGTERM in the task
+                del self._flights[i]
+                self._interrupt = self._interrupt or outcome.exception
+                after = time.monotonic() - flight.started_at
+                self._settle(
+                    i, TaskResult.skipped(f"interrupted while running (after {after:.1f}s)"), False
+                )
+                return
             if self._should_retry(task, flight.attempt, outcome.exception):
                 self._retry(i, flight, outcome)
                 return
@@ -457,7 +469,10 @@ class Scheduler:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     break
-                for key, outcome in self.executor.poll(min(left, 0.1)):
+                done = self.executor.poll(min(left, 0.1))
+                if not done and isinstance(self.executor, InlineExecutor):
+                    break  # inline calls run within submit: nothing else will come back
+                for key, outcome in done:
                     self._on_outcome(key, outcome)
         except KeyboardInterrupt:
             pass  # a second Ctrl-C: stop waiting

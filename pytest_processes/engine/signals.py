@@ -19,7 +19,10 @@ def _raise_terminated(signum: int, frame: FrameType | None) -> None:
 
 @contextlib.contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
-    """While inside, SIGTERM raises :class:`Terminated` on the main thread (if nobody else handles it)."""
+    """While inside, SIGTERM raises :class:`Terminated` on the main thread.
+
+    Only when nobody else handles SIGTERM (its handler is the default one).
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return

@@ -59,7 +59,7 @@ def safe_repr(value: Any, limit: int = MAX_REPR) -> str:
 
 
 def _target_frame(tb: TracebackType | None, frame_filter: str | None) -> TracebackType | None:
-    """The innermost frame matching ``frame_filter``, else the innermost user frame, else the last."""
+    """The innermost frame matching ``frame_filter`` (or else of user code), else the last."""
     nodes: list[TracebackType] = []
     while tb is not None:
         nodes.append(tb)
@@ -103,4 +103,6 @@ def format_exception(exc: BaseException, skip_frames: int = 0) -> str:
 def qualified_type(exc: BaseException) -> str:
     """``module.Class`` of an exception, without the module for builtins."""
     cls = type(exc)
-    return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+    if cls.__module__ == "builtins":
+        return cls.__qualname__
+    return f"{cls.__module__}.{cls.__qualname__}"

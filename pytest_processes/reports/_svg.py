@@ -107,7 +107,7 @@ def timeline_svg(report: ProcessExecutionReport) -> str:
             f"+{start:.3f}s .. +{end:.3f}s ({format_duration(end - start)})"
         )
         out.append(
-            f'<g><title>{tip}</title>'
+            f"<g><title>{tip}</title>"
             f'<text x="4" y="{y + 17}" fill="#24292f">{escape(_clip(entry.name, 26))}</text>'
             f'<rect x="{bx:.1f}" y="{y + 5}" width="{bw:.1f}" height="{row_h - 10}" rx="3" '
             f'fill="{light}" stroke="{strong}" stroke-width="1.5"/>'

@@ -110,7 +110,7 @@ def _cards(report: ProcessExecutionReport) -> str:
 
 
 def _details_cell(entry: TaskReportEntry, index: int) -> str:
-    parts = [f'<code>{_e(entry.function)}</code>']
+    parts = [f"<code>{_e(entry.function)}</code>"]
     if entry.status is TaskStatus.ERRORED:
         summary = entry.error.exception if entry.error is not None else ""
         first = summary.splitlines()[0] if summary.strip() else "(no message)"
@@ -133,7 +133,7 @@ def _task_table(report: ProcessExecutionReport) -> str:
         duration = format_duration(entry.elapsed_seconds) if ran else "—"
         rows.append(
             f'<tr class="{entry.status.value}"><td><strong>{_e(entry.name)}</strong></td>'
-            f"<td>{badge(entry.status)}</td><td class=\"num\">{entry.attempts}</td>"
+            f'<td>{badge(entry.status)}</td><td class="num">{entry.attempts}</td>'
             f'<td class="num">{_e(duration)}</td><td>{_e(entry.worker)}</td>'
             f'<td class="num">{_e(start)}</td><td>{_details_cell(entry, index)}</td></tr>'
         )
@@ -145,7 +145,7 @@ def _task_table(report: ProcessExecutionReport) -> str:
     )
     return (
         f'<section><h2>Tasks</h2><table class="tasks"><thead><tr>{head}</tr></thead>'
-        f'<tbody>{"".join(rows)}</tbody></table></section>'
+        f"<tbody>{''.join(rows)}</tbody></table></section>"
     )
 
 
@@ -192,7 +192,7 @@ def _failures(report: ProcessExecutionReport) -> str:
     ]
     if not cards:
         return ""
-    return f'<section><h2>Failures ({len(cards)})</h2>{"".join(cards)}</section>'
+    return f"<section><h2>Failures ({len(cards)})</h2>{''.join(cards)}</section>"
 
 
 def _outputs(report: ProcessExecutionReport) -> str:
@@ -203,7 +203,7 @@ def _outputs(report: ProcessExecutionReport) -> str:
     ]
     if not blocks:
         return ""
-    return f'<section><h2>Captured output</h2>{"".join(blocks)}</section>'
+    return f"<section><h2>Captured output</h2>{''.join(blocks)}</section>"
 
 
 def _legend() -> str:
@@ -228,7 +228,7 @@ def _figures(report: ProcessExecutionReport) -> str:
     if graph:
         out.append(
             '<section><h2>Dependency graph</h2><p class="muted">Arrows go from a task to the '
-            f'tasks that depend on it; red dashed arrows leave a failed task.</p>{_legend()}'
+            f"tasks that depend on it; red dashed arrows leave a failed task.</p>{_legend()}"
             f'<div class="figure">{graph}</div></section>'
         )
     return "".join(out)

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from pytest_processes import Process
-from pytest_processes import Task
-from pytest_processes import TaskDependency
-from pytest_processes import TaskStatus
+from pytest_processes import Process, Task, TaskDependency, TaskStatus
 
 
 def test_result_flows_to_dependant() -> None:
@@ -17,7 +14,7 @@ def test_result_flows_to_dependant() -> None:
 
     process = Process(
         [
-            Task("b", plus_one, dependencies=[TaskDependency("a", use_result_as_additional_args=True)]),
+            Task("b", plus_one, dependencies=[TaskDependency("a", True)]),
             Task("a", one),
         ]
     )

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import xmlschema
 
 from pytest_processes.error_data import ErrorData
-from pytest_processes.execution_report import ProcessExecutionReport
-from pytest_processes.execution_report import TaskReportEntry
+from pytest_processes.execution_report import ProcessExecutionReport, TaskReportEntry
 from pytest_processes.task_types import TaskStatus
 
 SCHEMA = Path(__file__).with_name("junit-10.xsd")  # copy of shared/schemas/junit-10.xsd (MIT)
@@ -54,25 +54,41 @@ def build_entry(
     return TaskReportEntry(**values)
 
 
-def build_report(*entries: TaskReportEntry, name: str = "nightly.etl", **kw: Any) -> ProcessExecutionReport:
+def build_report(
+    *entries: TaskReportEntry, name: str = "nightly.etl", **kw: Any
+) -> ProcessExecutionReport:
     """A report holding ``entries`` in the given order."""
     return ProcessExecutionReport(entries={e.name: e for e in entries}, process_name=name, **kw)
 
 
 @pytest.fixture
 def make_entry() -> EntryFactory:
+    """``make_entry(name, status="success", *, elapsed, start, worker, deps, error, **fields)``."""
     return build_entry
 
 
 @pytest.fixture
 def make_report() -> ReportFactory:
+    """``make_report(*entries, name="nightly.etl", **report_fields)``."""
     return build_report
+
+
+@pytest.fixture
+def t0() -> float:
+    """The epoch second every factory timing is relative to."""
+    return T0
+
+
+@pytest.fixture(scope="session")
+def junit_schema() -> xmlschema.XMLSchema:
+    """The Jenkins/pytest ``junit-10.xsd`` (a copy of shared/schemas/junit-10.xsd)."""
+    return xmlschema.XMLSchema(str(SCHEMA))
 
 
 TRACEBACK = (
     "Traceback (most recent call last):\n"
     '  File "/srv/pipelines/tasks_etl.py", line 42, in transform\n'
-    "    raise ValueError(f\"bad row {row}\")\n"
+    '    raise ValueError(f"bad row {row}")\n'
     "ValueError: bad row 3 <b>&amp;</b>\n"
 )
 
@@ -92,16 +108,32 @@ def sample_report() -> ProcessExecutionReport:
         traced_vars_location="/srv/pipelines/tasks_etl.py:42",
     )
     return build_report(
-        build_entry("extract", elapsed=1.2, start=0.0, worker="thread-1", result=[1, 2, 3],
-                    output="fetched 3 rows\n"),
+        build_entry(
+            "extract",
+            elapsed=1.2,
+            start=0.0,
+            worker="thread-1",
+            result=[1, 2, 3],
+            output="fetched 3 rows\n",
+        ),
         build_entry("fetch_rates", elapsed=0.8, start=0.05, worker="thread-2", result={"eur": 1.1}),
-        build_entry("transform", "errored", elapsed=0.4, start=1.25, worker="thread-1",
-                    deps=("extract", "fetch_rates"), error=failure,
-                    error_type="ValueError", output="\x1b[31mwarning: row 3\x1b[0m\n", attempts=2),
+        build_entry(
+            "transform",
+            "errored",
+            elapsed=0.4,
+            start=1.25,
+            worker="thread-1",
+            deps=("extract", "fetch_rates"),
+            error=failure,
+            error_type="ValueError",
+            output="\x1b[31mwarning: row 3\x1b[0m\n",
+            attempts=2,
+        ),
         build_entry("audit", elapsed=2.1, start=0.9, worker="thread-2", deps=("fetch_rates",)),
         build_entry("load", "skipped", deps=("transform",), reason="upstream failed: 'transform'"),
-        build_entry("publish", "skipped", deps=("load", "audit"),
-                    reason="upstream failed: 'transform'"),
+        build_entry(
+            "publish", "skipped", deps=("load", "audit"), reason="upstream failed: 'transform'"
+        ),
         name="nightly.etl",
         started_at=T0,
         finished_at=T0 + 3.1,

@@ -1,0 +1,189 @@
+"""From collected task items to a validated engine graph, with every problem named."""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from ..engine.graph import closest, compile_order
+from ..exceptions import CircularDependencyError
+from ..runparams import cast_value
+from ..task import Task
+from ..task_types import TaskDependency
+from ..wiring import TaskOptions, build_task, result_dependency, unknown_parameter
+from .collect import MARKER, TaskItem
+
+__all__ = ["TaskGraph", "build_graph"]
+
+MARKER_OPTIONS = ("retries", "timeout", "retry_on", "trigger", "locks", "executor")
+
+
+@dataclass
+class TaskGraph:
+    """All collected tasks, by name, in dependency order, plus the problems found."""
+
+    items: dict[str, TaskItem] = field(default_factory=dict)
+    tasks: list[Task] = field(default_factory=list)
+    problems: dict[str, list[str]] = field(default_factory=dict)
+
+    def problem(self, item: TaskItem, message: str) -> None:
+        assert item.parent is not None
+        self.problems.setdefault(item.parent.nodeid, []).append(message)
+
+    def upstream_closure(self, names: set[str]) -> set[str]:
+        """``names`` plus every task they depend on, transitively."""
+        by_name = {t.name: t for t in self.tasks}
+        seen: set[str] = set()
+        stack = list(names)
+        while stack:
+            name = stack.pop()
+            if name not in seen:
+                seen.add(name)
+                stack.extend(by_name[name].dependency_names)
+        return seen
+
+
+def where(item: TaskItem) -> str:
+    """``path:line`` of a task function, relative to the rootdir."""
+    path, lineno, _ = item.location
+    return f"{path}:{(lineno or 0) + 1}"
+
+
+def _marker_options(item: TaskItem, base: TaskOptions, graph: TaskGraph) -> TaskOptions:
+    opts = base
+    for mark in reversed(list(item.iter_markers(MARKER))):
+        if mark.args:
+            graph.problem(
+                item,
+                f"{where(item)}: task '{item.task}': @pytest.mark.{MARKER} takes keyword "
+                f"options only ({', '.join(MARKER_OPTIONS)})",
+            )
+        for key, value in mark.kwargs.items():
+            if key not in MARKER_OPTIONS:
+                hint = closest(key, MARKER_OPTIONS)
+                graph.problem(
+                    item,
+                    f"{where(item)}: task '{item.task}': unknown option '{key}' in "
+                    f"@pytest.mark.{MARKER}" + (f"; did you mean '{hint[0]}'?" if hint else ""),
+                )
+                continue
+            value = tuple(value) if key == "locks" else value
+            opts = replace(opts, **{key: value})  # type: ignore[arg-type]
+    return opts
+
+
+def _options(item: TaskItem, defaults: TaskOptions, graph: TaskGraph) -> TaskOptions:
+    """Marker over ``@task`` over command line/ini defaults."""
+    opts = defaults
+    own = item.options
+    if own is not None:
+        explicit = {
+            f.name: getattr(own, f.name)
+            for f in fields(TaskOptions)
+            if getattr(own, f.name) != f.default
+        }
+        opts = replace(opts, **explicit)
+    return _marker_options(item, opts, graph)
+
+
+def _hints(func: Any) -> dict[str, Any]:
+    try:
+        return typing.get_type_hints(func)
+    except Exception:  # unresolvable annotations: cast nothing, pass strings
+        return {}
+
+
+def build_graph(
+    items: list[TaskItem], run_params: dict[str, str], defaults: TaskOptions
+) -> TaskGraph:
+    """Validate the collected tasks into one graph; problems are keyed by module nodeid."""
+    graph = TaskGraph()
+    for item in items:
+        other = graph.items.get(item.task)
+        if other is not None:
+            message = (
+                f"two tasks are named '{item.task}': {where(other)} and {where(item)}; "
+                "rename one, or give it @task(name=...)"
+            )
+            graph.problem(item, message)
+            graph.problem(other, message)
+            continue
+        graph.items[item.task] = item
+    used_params: set[str] = set()
+    fixture_names = _all_fixture_names(items)
+    for name, item in graph.items.items():
+        deps: list[TaskDependency] = []
+        kwargs: dict[str, Any] = {}
+        fixtures = list(item.fixture_params)
+        signature = inspect.signature(item.obj)
+        hints = _hints(item.obj)
+        for param in signature.parameters.values():
+            if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+                continue
+            key = param.name.lower()
+            if key in graph.items and key != name:
+                deps.append(result_dependency(key, param.name))
+                if param.name in fixtures:
+                    fixtures.remove(param.name)
+            elif param.name in fixtures:
+                pass
+            elif param.name in run_params:
+                used_params.add(param.name)
+                try:
+                    kwargs[param.name] = cast_value(run_params[param.name], hints.get(param.name))
+                except ValueError as exc:
+                    graph.problem(
+                        item,
+                        f"{where(item)}: task '{name}': run parameter '{param.name}': {exc}",
+                    )
+            elif param.default is param.empty:
+                known = [*graph.items, *run_params, *fixture_names]
+                graph.problem(
+                    item,
+                    unknown_parameter(
+                        name, where(item), param.name, known, "task, fixture or run parameter"
+                    )
+                    + f"; pass it with --processes-param {param.name}=VALUE if it is an input",
+                )
+        if tuple(fixtures) != item.fixture_params:
+            item.use_fixtures(fixtures)
+        opts = _options(item, defaults, graph)
+        try:
+            graph.tasks.append(
+                build_task(name, item.obj, dependencies=deps, kwargs=kwargs, options=opts)
+            )
+        except (TypeError, ValueError) as exc:
+            graph.problem(item, f"{where(item)}: task '{name}': {exc}")
+    if graph.problems:
+        return graph
+    try:
+        order = compile_order(graph.tasks)
+    except CircularDependencyError as exc:
+        locations = ", ".join(f"{n} at {where(graph.items[n])}" for n in dict.fromkeys(exc.cycle))
+        graph.problem(
+            graph.items[exc.cycle[0]],
+            f"tasks depend on each other in a cycle: {' -> '.join(exc.cycle)} ({locations})",
+        )
+        return graph
+    graph.tasks = [graph.tasks[i] for i in order]
+    return graph
+
+
+def unused_run_params(graph: TaskGraph, run_params: dict[str, str]) -> list[str]:
+    """Run parameters no task takes (a typo would otherwise be dropped silently)."""
+    wanted = {
+        p.name
+        for item in graph.items.values()
+        for p in inspect.signature(item.obj).parameters.values()
+    }
+    return sorted(set(run_params) - wanted)
+
+
+def _all_fixture_names(items: list[TaskItem]) -> list[str]:
+    if not items:
+        return []
+    fm = items[0].session._fixturemanager
+    names = getattr(fm, "_arg2fixturedefs", {})
+    return [n for n in names if not n.startswith("_")]

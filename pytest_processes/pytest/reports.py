@@ -1,0 +1,97 @@
+"""Engine results as pytest reports, one phase at a time.
+
+Each phase goes through ``pytest_runtest_makereport`` with a ``CallInfo`` built
+from the engine's result, exactly as pytest's runner does, so plugins that wrap
+report making (tmp_path retention, xfail, ...) see what they expect.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Literal
+
+import pytest
+from _pytest._code import ExceptionInfo
+from _pytest.outcomes import Skipped
+
+from ..engine.capture import split_sections
+from ..task_types import TaskResult, TaskStatus
+from .collect import TaskItem
+
+__all__ = ["call_report", "setup_report", "teardown_report"]
+
+Phase = Literal["setup", "call", "teardown"]
+
+
+def _excinfo(exc: BaseException) -> ExceptionInfo[BaseException]:
+    if exc.__traceback__ is None:  # came back from another process without one
+        try:
+            raise exc
+        except BaseException:
+            return ExceptionInfo.from_current()
+    return ExceptionInfo.from_exception(exc)
+
+
+def _make(
+    item: TaskItem,
+    when: Phase,
+    exc: BaseException | None,
+    start: float,
+    duration: float,
+    attempts: int,
+    text: str = "",
+) -> pytest.TestReport:
+    call: pytest.CallInfo[None] = pytest.CallInfo(
+        None,
+        _excinfo(exc) if exc is not None else None,
+        start,
+        start + duration,
+        duration,
+        when,
+        _ispytest=True,
+    )
+    report: pytest.TestReport = item.ihook.pytest_runtest_makereport(item=item, call=call)
+    if exc is not None and exc.__traceback__ is None and text and report.failed:
+        report.longrepr = text  # from another process: the worker's traceback text
+    report.processes_attempts = attempts  # type: ignore[attr-defined]
+    return report
+
+
+def _upstream_skip(reason: str) -> Skipped:
+    return Skipped(reason, _use_item_location=True)
+
+
+def setup_report(item: TaskItem, result: TaskResult, duration: float) -> pytest.TestReport:
+    """``setup``: passed, failed (a fixture raised), or skipped (upstream failed / run stopped)."""
+    exc: BaseException | None = None
+    text = ""
+    if result.attempts == 0:
+        if result.status is TaskStatus.ERRORED:
+            exc = result.exception
+            text = result.error_data.traceback_str if result.error_data else ""
+        else:
+            exc = _upstream_skip(result.reason)
+    start = result.started_at or time.time()
+    return _make(item, "setup", exc, start - duration, duration, result.attempts, text)
+
+
+def call_report(item: TaskItem, result: TaskResult) -> pytest.TestReport:
+    """``call``: the task body's outcome, with its captured output as report sections."""
+    for kind, text in split_sections(result.output).items():
+        item.add_report_section("call", kind, text)
+    exc: BaseException | None = None
+    text = ""
+    if result.status is TaskStatus.ERRORED:
+        exc = result.exception or RuntimeError(result.reason)
+        text = result.error_data.traceback_str if result.error_data else ""
+    elif result.status is TaskStatus.SKIPPED:
+        exc = result.exception if isinstance(result.exception, Skipped) else Skipped(result.reason)
+    start = result.started_at or time.time()
+    return _make(item, "call", exc, start, result.elapsed_seconds, result.attempts, text)
+
+
+def teardown_report(
+    item: TaskItem, result: TaskResult, error: BaseException | None, start: float, duration: float
+) -> pytest.TestReport:
+    """``teardown``: passed, or failed when a finalizer raised."""
+    return _make(item, "teardown", error, start, duration, result.attempts)

@@ -1,0 +1,292 @@
+"""The ``--processes`` session: validate the graph, run it on the engine, report each task.
+
+Engine events arrive on pytest's main thread (the scheduler runs there) and are
+turned into the standard report hooks, so the terminal, ``-x``, ``--lf``,
+``--junitxml``, ``--durations`` and other plugins keep working unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ..engine.capture import CaptureSession
+from ..engine.executors import Executor, InlineExecutor, ThreadExecutor
+from ..engine.scheduler import RunListener, Scheduler
+from ..engine.signals import sigterm_as_interrupt
+from ..execution_report import ProcessExecutionReport
+from ..task_types import TaskResult, TaskStatus
+from .collect import TaskItem
+from .graph import TaskGraph, build_graph, unused_run_params
+from .reports import call_report, setup_report, teardown_report
+from .settings import Settings
+from .setupstate import ConcurrentSetupState
+from .status import StatusLine
+
+__all__ = ["ProcessesRun", "mermaid"]
+
+JSON_SCHEMA_VERSION = 1
+
+
+def mermaid(graph: TaskGraph) -> str:
+    """The task graph as a Mermaid flowchart (dependency --> dependant)."""
+    lines = ["graph TD"]
+    for task in graph.tasks:
+        lines.append(f'    {task.name}["{task.name}"]')
+    for task in graph.tasks:
+        lines.extend(f"    {dep} --> {task.name}" for dep in task.dependency_names)
+    return "\n".join(lines)
+
+
+class _Bridge(RunListener):
+    """Engine events -> fixtures, hooks and pytest reports, on the main thread."""
+
+    def __init__(
+        self,
+        run: ProcessesRun,
+        session: pytest.Session,
+        tasks: list[Any],
+        items: list[TaskItem],
+        reported: set[int],
+        state: ConcurrentSetupState,
+    ) -> None:
+        self.run = run
+        self.tasks = tasks
+        self.session = session
+        self.items = items
+        self.reported = reported
+        self.state = state
+        self.setup_seconds: dict[int, float] = {}
+        self.status = StatusLine(run.reporter)
+        self.tick_interval = self.status.interval
+        self.scheduler: Scheduler | None = None
+
+    def run_start(self, scheduler: Scheduler) -> None:
+        self.scheduler = scheduler
+
+    def prepare(self, index: int) -> dict[str, Any] | None:
+        item = self.items[index]
+        if not item.fixturenames:
+            return None
+        t0 = time.perf_counter()
+        try:
+            self.state.setup(item)
+        finally:
+            self.setup_seconds[index] = time.perf_counter() - t0
+        return {name: item.funcargs[name] for name in item.fixture_params}
+
+    def task_start(self, index: int, attempt: int) -> None:
+        item = self.items[index]
+        item.ihook.pytest_processes_task_start(task=self.tasks[index], attempt=attempt)
+
+    def task_retry(self, index: int, attempt: int, outcome: Any) -> None:
+        item = self.items[index]
+        item.ihook.pytest_processes_task_retry(
+            task=self.tasks[index],
+            attempt=attempt,
+            error=f"{outcome.error_type}: {outcome.exception}",
+        )
+
+    def task_finish(self, index: int, result: TaskResult) -> None:
+        item = self.items[index]
+        item.ihook.pytest_processes_task_finish(task=self.tasks[index], result=result)
+        if index not in self.reported:  # an unselected upstream task: run, not reported
+            self._teardown(item)
+            if result.status is TaskStatus.ERRORED:
+                self.run.support_failures.append((item, result))
+            return
+        self.status.clear()
+        if result.status is not TaskStatus.SUCCESS and result.attempts == 0:
+            self.run.keep_in_lastfailed(item, result)
+        ihook = item.ihook
+        ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
+        report = setup_report(item, result, self.setup_seconds.pop(index, 0.0))
+        ihook.pytest_runtest_logreport(report=report)
+        if result.attempts:
+            ihook.pytest_runtest_logreport(report=call_report(item, result))
+        t0, started = time.perf_counter(), time.time()
+        error = self._teardown(item)
+        ihook.pytest_runtest_logreport(
+            report=teardown_report(item, result, error, started, time.perf_counter() - t0)
+        )
+        ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
+        session = self.session
+        reason = session.shouldfail or session.shouldstop
+        if reason and self.scheduler is not None:
+            self.scheduler.request_stop(str(reason))
+
+    def _teardown(self, item: TaskItem) -> BaseException | None:
+        try:
+            self.state.finish(item)
+        except Exception as exc:
+            return exc
+        return None
+
+    def tick(self, running: dict[int, float]) -> None:
+        self.status.update([(self.items[i].task, since) for i, since in running.items()])
+
+
+class ProcessesRun:
+    """The plugin object registered under ``--processes`` (one per session)."""
+
+    def __init__(self, config: pytest.Config, settings: Settings) -> None:
+        self.config = config
+        self.settings = settings
+        self.graph = TaskGraph()
+        self.report: ProcessExecutionReport | None = None
+        self.support: list[str] = []
+        self.support_failures: list[tuple[TaskItem, TaskResult]] = []
+
+    @property
+    def reporter(self) -> pytest.TerminalReporter | None:
+        reporter: pytest.TerminalReporter | None = self.config.pluginmanager.get_plugin(
+            "terminalreporter"
+        )
+        return reporter
+
+    # -- collection ----------------------------------------------------------
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection_modifyitems(
+        self, session: pytest.Session, items: list[pytest.Item]
+    ) -> None:
+        """See every task before -k/-m/--lf deselect any: the graph needs them all."""
+        task_items = [i for i in items if isinstance(i, TaskItem)]
+        self.graph = build_graph(task_items, self.settings.run_params, self.settings.defaults)
+        for nodeid, problems in self.graph.problems.items():
+            report = pytest.CollectReport(nodeid, "failed", "\n".join(problems), [])
+            session.ihook.pytest_collectreport(report=report)
+        unused = unused_run_params(self.graph, self.settings.run_params)
+        if unused and not self.graph.problems:
+            raise pytest.UsageError(
+                f"run parameter(s) {', '.join(map(repr, unused))} given with "
+                "--processes-param / processes_params match no parameter of any task"
+            )
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        reporter = self.reporter
+        if reporter is None or not self.config.option.collectonly or self.graph.problems:
+            return
+        reporter.write_sep("-", "tasks in dependency order")
+        for task in self.graph.tasks:
+            deps = ", ".join(task.dependency_names)
+            reporter.write_line(f"{task.name}" + (f"  <- {deps}" if deps else ""))
+
+    # -- running ---------------------------------------------------------------
+
+    def keep_in_lastfailed(self, item: TaskItem, result: TaskResult) -> None:
+        """A task skipped for an upstream failure stays 'failed' for ``--lf``, so it re-runs."""
+        if not result.reason.startswith("upstream failed"):
+            return
+        lf = self.config.pluginmanager.get_plugin("lfplugin")
+        if lf is not None and isinstance(getattr(lf, "lastfailed", None), dict):
+            lf.lastfailed[item.nodeid] = True
+
+    def _executor(self) -> Executor:
+        workers = self.settings.workers
+        return ThreadExecutor(workers) if workers > 1 else InlineExecutor()
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> bool:
+        if session.testsfailed and not session.config.option.continue_on_collection_errors:
+            raise session.Interrupted(
+                f"{session.testsfailed} error{'s' if session.testsfailed != 1 else ''} "
+                "during collection"
+            )
+        if session.config.option.collectonly:
+            return True
+        if self.settings.graph:
+            if self.reporter is not None:
+                self.reporter.write_line(mermaid(self.graph))
+            return True
+        selected = {i.task for i in session.items if isinstance(i, TaskItem)}
+        wanted = self.graph.upstream_closure(selected)
+        tasks = [t for t in self.graph.tasks if t.name in wanted]
+        items = [self.graph.items[t.name] for t in tasks]
+        reported = {i for i, t in enumerate(tasks) if t.name in selected}
+        self.support = [t.name for t in tasks if t.name not in selected]
+        if self.support and self.reporter is not None:
+            self.reporter.write_line(
+                f"processes: also running {len(self.support)} upstream task(s) that were not "
+                f"selected: {', '.join(self.support)}"
+            )
+        state = ConcurrentSetupState(items)
+        session._setupstate = state
+        bridge = _Bridge(self, session, tasks, items, reported, state)
+        executor = self._executor()
+        scheduler = Scheduler(
+            tasks, executor, listener=bridge, capture=self.settings.capture, grace=5.0
+        )
+        self.config.hook.pytest_processes_run_start(
+            tasks=tasks, workers=executor.workers, executor=executor.name
+        )
+        started = time.time()
+        try:
+            with sigterm_as_interrupt(), CaptureSession() if self.settings.capture else _null():
+                results = scheduler.run()
+        finally:
+            bridge.status.clear()
+        self.report = ProcessExecutionReport.from_results(
+            _Named(tasks, self.settings.name),
+            {t.name: r for t, r in zip(tasks, results, strict=True)},
+            started_at=started,
+            finished_at=time.time(),
+            interrupted=scheduler.stop_reason,
+        )
+        self.config.hook.pytest_processes_run_finish(report=self.report)
+        if scheduler.interrupted:
+            raise KeyboardInterrupt(scheduler.interrupted)
+        if session.shouldfail:
+            raise session.Failed(session.shouldfail)
+        if session.shouldstop:
+            raise session.Interrupted(session.shouldstop)
+        return True
+
+    # -- after the run -----------------------------------------------------------
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        path = self.settings.json_path
+        if path is None or self.report is None:
+            return
+        data = json.loads(self.report.to_json())
+        data = {"schema_version": JSON_SCHEMA_VERSION, **data}
+        data["nodeids"] = {name: item.nodeid for name, item in self.graph.items.items()}
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(target.suffix + ".tmp")
+        tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
+        tmp.replace(target)
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        for item, result in self.support_failures:
+            error = result.error_data
+            message = f"{result.error_type}: {error.exception}" if error else result.reason
+            terminalreporter.write_line(
+                f"processes: upstream task '{item.task}' (not selected) failed: {message}",
+                red=True,
+            )
+        if self.settings.json_path and self.report is not None:
+            terminalreporter.write_sep(
+                "-", f"generated processes json file: {self.settings.json_path}"
+            )
+
+
+class _Named:
+    """The (tasks, name) view ``ProcessExecutionReport.from_results`` reads."""
+
+    def __init__(self, tasks: list[Any], name: str) -> None:
+        self.tasks = tasks
+        self.name = name
+
+
+class _null:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
