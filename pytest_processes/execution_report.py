@@ -66,6 +66,23 @@ class TaskReportEntry:
     error_type: str = ""
     dependencies: tuple[str, ...] = ()
 
+    def to_result(self, exception: BaseException | None = None) -> TaskResult:
+        """This entry as a ``TaskResult`` (``exception``: the live one, when still at hand)."""
+        return TaskResult(
+            self.status,
+            self.result,
+            exception,
+            self.error,
+            self.elapsed_seconds,
+            self.attempts,
+            self.started_at,
+            self.finished_at,
+            self.worker,
+            self.reason,
+            self.output,
+            self.error_type,
+        )
+
 
 def _json_fallback(value: Any) -> Any:
     """Render what ``json`` cannot encode natively, without losing it."""

@@ -14,6 +14,7 @@ import pytest
 
 from . import hookspecs
 from .pytest.collect import MARKER, TasksModule
+from .pytest.delivery import Delivery, add_delivery_options
 from .pytest.run import ProcessesRun
 from .pytest.settings import HELP, Settings
 
@@ -44,6 +45,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--processes-graph", dest="processes_graph", action="store_true", help=HELP["graph"]
     )
+    add_delivery_options(group, parser)
     parser.addini("processes_files", HELP["files"], type="args", default=["tasks_*.py"])
     parser.addini("processes_workers", HELP["workers"], default="4")
     parser.addini("processes_params", HELP["param"], type="linelist", default=[])
@@ -73,6 +75,8 @@ def pytest_configure(config: pytest.Config) -> None:
     run = ProcessesRun(config, settings)
     config.stash[run_key] = run
     config.pluginmanager.register(run, "processes-run")
+    if not hasattr(config, "workerinput"):
+        config.pluginmanager.register(Delivery.from_config(config), "processes-delivery")
     hook = config.pluginmanager.rewrite_hook
     patterns = list(getattr(hook, "fnpats", []))
     if hasattr(hook, "fnpats"):
@@ -84,6 +88,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if run is not None:
         config.pluginmanager.unregister(run)
         del config.stash[run_key]
+    delivery = config.pluginmanager.get_plugin("processes-delivery")
+    if delivery is not None:
+        config.pluginmanager.unregister(delivery)
 
 
 def _is_task_file(path: Path, config: pytest.Config) -> bool:

@@ -15,22 +15,58 @@ from .engine.executors import Executor, InlineExecutor, ThreadExecutor
 from .engine.graph import Topology, compile_order
 from .engine.scheduler import RunListener, Scheduler
 from .engine.signals import sigterm_as_interrupt
-from .exceptions import RunInterrupted, TaskNotFoundError
+from .exceptions import (
+    CircularDependencyError,
+    DependencyNotFoundError,
+    RunInterrupted,
+    TaskNotFoundError,
+)
 from .execution_report import ProcessExecutionReport
 from .task import Task
 from .task_types import TaskDependency, TaskResult
 
-__all__ = ["Process"]
+# processes' ``process`` module exports the graph errors: keep those imports working
+__all__ = ["CircularDependencyError", "DependencyNotFoundError", "Process", "TaskNotFoundError"]
 
 AUTO_PARALLEL_AT = 10
 
 
 class ProcessRunner:
-    """Results of the process's last run (``process.runner.results``)."""
+    """Results of the process's last run (``process.runner.results``), built on first use.
 
-    def __init__(self) -> None:
-        self.results: dict[str, TaskResult] = {}
-        self.submitted_tasks: set[str] = set()
+    The report is the record of a run; ``results`` rebuilds ``TaskResult``s from
+    it (with the live exceptions) only when someone asks, which keeps a large
+    run's memory to one record per task.
+    """
+
+    def __init__(
+        self,
+        report: ProcessExecutionReport | None = None,
+        exceptions: dict[str, BaseException] | None = None,
+    ) -> None:
+        self._report = report
+        self._exceptions = exceptions or {}
+        self._results: dict[str, TaskResult] | None = None
+
+    @property
+    def results(self) -> dict[str, TaskResult]:
+        """One result per task name."""
+        if self._results is None:
+            entries = self._report.entries if self._report is not None else {}
+            self._results = {
+                name: e.to_result(self._exceptions.get(name)) for name, e in entries.items()
+            }
+        return self._results
+
+    @results.setter
+    def results(self, value: dict[str, TaskResult]) -> None:
+        self._results = value
+
+    @property
+    def submitted_tasks(self) -> set[str]:
+        """Names of the tasks the last run started (at least one attempt)."""
+        entries = self._report.entries if self._report is not None else {}
+        return {name for name, e in entries.items() if e.attempts}
 
 
 class _HookListener(RunListener):
@@ -252,17 +288,17 @@ class Process:
         )
         started = time.time()
         with sigterm_as_interrupt():
-            results = scheduler.run()
-        runner = ProcessRunner()
-        runner.results = {t.name: r for t, r in zip(self.tasks, results, strict=True)}
-        runner.submitted_tasks = {n for n, r in runner.results.items() if r.attempts}
-        self.runner = runner
-        report = ProcessExecutionReport.from_results(
-            self,
-            runner.results,
+            entries = scheduler.run()
+        report = ProcessExecutionReport(
+            {e.name: e for e in entries},
+            self.name,
             started_at=started,
             finished_at=time.time(),
             interrupted=scheduler.stop_reason,
+        )
+        names = [t.name for t in self.tasks]
+        self.runner = ProcessRunner(
+            report, {names[i]: exc for i, exc in scheduler.exceptions.items()}
         )
         if hook is not None:
             hook.pytest_processes_run_finish(report=report)

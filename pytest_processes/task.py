@@ -12,12 +12,13 @@ from .engine.scheduler import TRIGGERS, Scheduler
 from .engine.tracing import callable_name
 from .exceptions import CircularDependencyError
 from .logfile import TaskLogfileFormatter, base_has_handlers, task_logger
-from .task_types import TaskDependency, TaskResult
+from .task_types import TaskDependency, TaskResult, TaskStatus, lowered
 
 if TYPE_CHECKING:
     from .process import Process
 
-__all__ = ["Task"]
+# processes' ``task`` module exports these too: ``from processes.task import TaskStatus`` works
+__all__ = ["Task", "TaskDependency", "TaskResult", "TaskStatus"]
 
 EXECUTORS = ("inline", "thread", "process", "dask")
 
@@ -32,7 +33,6 @@ class Task:
     """
 
     __slots__ = (
-        "__weakref__",
         "_logger",
         "args",
         "dependencies",
@@ -68,7 +68,7 @@ class Task:
     ) -> None:
         if not isinstance(name, str):
             raise TypeError(f"name must be str. Got {type(name)}")
-        self.name = name.lower()
+        self.name = lowered(name)
         self.func = func
         self.log_path = log_path
         self.args = args
@@ -190,7 +190,9 @@ class Task:
                     kwargs[dep.additional_kwarg_name] = value
             args = tuple(positional)
         alone = _Alone(self, args, kwargs)
-        result = Scheduler([alone], InlineExecutor()).run()[0]
+        scheduler = Scheduler([alone], InlineExecutor())
+        scheduler.run()
+        result = scheduler.result(0)
         if result.error_data is not None and executing_process is not None:
             impact = [t.name for t in executing_process.get_dependant_tasks(self.name)]
             object.__setattr__(result.error_data, "downstream_impact", impact)

@@ -10,6 +10,12 @@ from .error_data import ErrorData
 __all__ = ["TaskDependency", "TaskResult", "TaskStatus"]
 
 
+def lowered(name: str) -> str:
+    """``name.lower()``, reusing ``name`` itself when it is already lower case (saves memory)."""
+    low = name.lower()
+    return name if low == name else low
+
+
 class TaskStatus(Enum):
     """Outcome of a task within a run."""
 
@@ -136,7 +142,7 @@ class TaskDependency:
     ) -> None:
         if not isinstance(task_name, str):
             raise TypeError(f"task_name must be of type str. Got {type(task_name)}")
-        self.task_name = task_name.lower()
+        self.task_name = lowered(task_name)
         self.use_result_as_additional_args = use_result_as_additional_args
         self.use_result_as_additional_kwargs = use_result_as_additional_kwargs
         self.additional_kwarg_name = additional_kwarg_name

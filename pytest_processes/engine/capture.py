@@ -119,13 +119,16 @@ class TaskCapture:
 
 
 def split_sections(text: str) -> dict[str, str]:
-    """Inverse of :meth:`TaskCapture.text`: ``{"stdout": ..., "stderr": ..., "log": ...}``."""
+    """Inverse of :meth:`TaskCapture.text`: ``{"stdout": ..., "stderr": ..., "log": ...}``.
+
+    A retried task's output holds one set of sections per attempt: they are joined in order.
+    """
     sections: dict[str, str] = {}
     current: str | None = None
     for line in text.splitlines(keepends=True):
         if line.startswith("----- captured ") and line.rstrip().endswith(" -----"):
             current = line.strip()[len("----- captured ") : -len(" -----")]
-            sections[current] = ""
+            sections.setdefault(current, "")
         elif current is not None:
             sections[current] += line
     return sections

@@ -23,6 +23,11 @@ __all__ = ["Executor", "InlineExecutor", "ThreadExecutor", "run_guarded", "timeo
 
 Completion = tuple[int, Outcome]
 
+#: longest uninterrupted wait of the scheduler's thread. A signal the kernel
+#: delivers to a worker thread does not interrupt a blocking wait of the main
+#: thread, so its Python handler (Ctrl-C, SIGTERM) would not run until it woke.
+SIGNAL_CHECK = 0.2
+
 
 @runtime_checkable
 class Executor(Protocol):
@@ -101,7 +106,9 @@ class InlineExecutor:
             daemon=True,
         )
         helper.start()
-        helper.join(call.timeout)
+        deadline = time.monotonic() + call.timeout
+        while helper.is_alive() and (left := deadline - time.monotonic()) > 0:
+            helper.join(min(left, SIGNAL_CHECK))
         if box:
             self._done.append((key, box[0]))
         else:
@@ -190,7 +197,7 @@ class ThreadExecutor:
                 if self._stopping:
                     done.put((key, Outcome(NOT_STARTED)))
                 else:
-                    done.put((key, run_guarded(call, name)))
+                    done.put((key, self._run(call, name)))
                 continue
             slot: _Slot = item  # type: ignore[assignment]
             if self._stopping:
@@ -198,12 +205,18 @@ class ThreadExecutor:
                 continue
             slot.thread = me
             slot.started = time.time()
-            outcome = run_guarded(slot.call, name)
+            outcome = self._run(slot.call, name)
             with lock:
                 if slot.abandoned:
                     return  # replaced at the deadline; the result is dropped
                 slot.finished = True
                 done.put((slot, outcome))
+
+    def _run(self, call: Call, worker: str) -> Outcome:
+        outcome = run_guarded(call, worker)
+        if isinstance(outcome.exception, KeyboardInterrupt):
+            self._stopping = True  # nothing queued behind an interrupt may start
+        return outcome
 
     def submit(self, key: int, call: Call) -> None:
         if len(self._threads) < self.workers:
@@ -223,6 +236,17 @@ class ThreadExecutor:
         ]
         return min(deadlines) if deadlines else None
 
+    def _get(self, wait: float | None) -> tuple[int | _Slot, Outcome]:
+        """``get`` on the completion queue, waking up every ``SIGNAL_CHECK`` seconds."""
+        end = None if wait is None else time.monotonic() + wait
+        while True:
+            left = SIGNAL_CHECK if end is None else end - time.monotonic()
+            try:
+                return self._done.get(timeout=max(0.0, min(left, SIGNAL_CHECK)))
+            except queue.Empty:
+                if end is not None and time.monotonic() >= end:
+                    raise
+
     def poll(self, timeout: float | None) -> list[Completion]:
         wait = timeout
         if self._timed:
@@ -233,7 +257,7 @@ class ThreadExecutor:
         out: list[Completion] = []
         done = self._done
         try:
-            item = done.get(timeout=wait)
+            item = self._get(wait)
         except queue.Empty:
             pass
         else:

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from ..error_data import ErrorData
+from ..execution_report import TaskReportEntry
 from ..task_types import TaskDependency, TaskResult, TaskStatus
 from .attempt import FAILED, NOT_STARTED, OK, Call, Outcome
 from .capture import CaptureSession
@@ -106,6 +107,7 @@ class Scheduler:
         listener: RunListener | None = None,
         capture: bool = False,
         fail_fast: bool = False,
+        prefetch: bool = True,
         grace: float = 5.0,
         limits: dict[str, int] | None = None,
     ) -> None:
@@ -116,13 +118,18 @@ class Scheduler:
         self.fail_fast = fail_fast
         self.grace = grace
         self.limits = dict(limits or {})
+        for lock, limit in self.limits.items():  # a limit below 1 would never let a task run
+            if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+                raise ValueError(f"limits[{lock!r}] must be a positive int, got {limit!r}")
         topo = topology if topology is not None else Topology(tasks)
         n = len(tasks)
         self.children = topo.children
         self.inject = topo.inject
         self.pending = list(topo.indegree)
         self.values: list[Any] = [None] * n
-        self.results: list[TaskResult | None] = [None] * n
+        # one report entry per settled task; live exceptions kept beside them
+        self.entries: list[TaskReportEntry | None] = [None] * n
+        self.exceptions: dict[int, BaseException] = {}
         self.blocked: list[str] = [""] * n
         self.failed_any = False
         self.stop_reason = ""
@@ -135,6 +142,9 @@ class Scheduler:
         self._holding: set[int] = set()
         self._parked: dict[str, deque[int]] = {}
         self._loggers: list[logging.Logger | None] = []
+        # queueing beyond the worker count would let a queued task start before a
+        # failure is seen here: when a failure may stop the run, one call per worker
+        self._window = executor.window if prefetch and not fail_fast else executor.workers
         kind = type(self.listener)
         self._prepares = kind.prepare is not RunListener.prepare
         self._starts = kind.task_start is not RunListener.task_start
@@ -148,11 +158,13 @@ class Scheduler:
             self.stop_reason = reason
             self.executor.stop_queued()
 
-    def run(self) -> list[TaskResult]:
-        """Run to the end (or the stop) and return one result per task, in task order."""
+    def run(self) -> list[TaskReportEntry]:
+        """Run to the end (or the stop) and return one report entry per task, in task order."""
         n = len(self.tasks)
         self._loggers = [t.active_logger() for t in self.tasks]
-        self._ready.extend(i for i in range(n) if self.pending[i] == 0)
+        for i in range(n):
+            if self.pending[i] == 0:  # roots go through the trigger rules too
+                self._activate(i)  # a root is never blocked: it cannot be skipped here
         self.listener.run_start(self)
         # per-task buffers only receive output while the stream proxies are installed
         session = CaptureSession() if self.capture else None
@@ -169,7 +181,35 @@ class Scheduler:
             if session is not None:
                 session.__exit__(None, None, None)
         self._settle_unrun()
-        return [r if r is not None else TaskResult.pending() for r in self.results]
+        pending = TaskResult.pending()
+        return [e or self._entry(i, pending) for i, e in enumerate(self.entries)]
+
+    def result(self, i: int) -> TaskResult:
+        """Task ``i``'s final result (with its live exception), rebuilt from its entry."""
+        entry = self.entries[i] or self._entry(i, TaskResult.pending())
+        return entry.to_result(self.exceptions.get(i))
+
+    def _entry(self, i: int, result: TaskResult) -> TaskReportEntry:
+        task = self.tasks[i]
+        status = result.status
+        return TaskReportEntry(
+            task.name,
+            task.function_name,
+            task.args,
+            task.kwargs,
+            status,
+            result.elapsed_seconds,
+            result.attempts,
+            result.result if status is TaskStatus.SUCCESS else None,
+            result.error_data if status is TaskStatus.ERRORED else None,
+            result.started_at,
+            result.finished_at,
+            result.worker,
+            result.reason,
+            result.output,
+            result.error_type,
+            tuple([d.task_name for d in task.dependencies]),
+        )
 
     # -- the loop ------------------------------------------------------------
 
@@ -193,7 +233,7 @@ class Scheduler:
                 raise self._interrupt
 
     def _fill(self) -> None:
-        ready, flights, capacity = self._ready, self._flights, self.executor.window
+        ready, flights, capacity = self._ready, self._flights, self._window
         while ready and len(flights) < capacity and not self.stop_reason:
             i = ready.popleft()
             locks = self.tasks[i].locks
@@ -278,6 +318,9 @@ class Scheduler:
             if isinstance(outcome.exception, KeyboardInterrupt):  # Ctrl-C/SIGTERM in the task
                 del self._flights[i]
                 self._interrupt = self._interrupt or outcome.exception
+                term = isinstance(outcome.exception, Terminated)
+                # stop now, before the batch's later outcomes are handled
+                self.request_stop(f"run interrupted ({'SIGTERM' if term else 'KeyboardInterrupt'})")
                 after = time.monotonic() - flight.started_at
                 self._settle(
                     i, TaskResult.skipped(f"interrupted while running (after {after:.1f}s)"), False
@@ -396,7 +439,9 @@ class Scheduler:
         work = [(i, result, ok)]
         while work:
             i, result, ok = work.pop()
-            self.results[i] = result
+            self.entries[i] = self._entry(i, result)
+            if result.exception is not None:
+                self.exceptions[i] = result.exception
             if not ok:
                 self.failed_any = self.failed_any or result.status is TaskStatus.ERRORED
             if i in self._holding:
@@ -489,9 +534,9 @@ class Scheduler:
     def _settle_unrun(self) -> None:
         """Tasks the run never reached (stopped early) get a result that says why."""
         reason = self.stop_reason
-        for i, result in enumerate(self.results):
-            if result is None and reason:
-                self.results[i] = TaskResult.skipped(f"not run: {reason}")
+        for i, entry in enumerate(self.entries):
+            if entry is None and reason:
+                self.entries[i] = self._entry(i, TaskResult.skipped(f"not run: {reason}"))
 
 
 def flight_start(flight: _Flight, outcome: Outcome) -> float:

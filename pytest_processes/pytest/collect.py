@@ -12,9 +12,17 @@ from _pytest.fixtures import FuncFixtureInfo
 
 from ..wiring import TaskOptions, task_name, task_options
 
-__all__ = ["TaskItem", "TasksModule", "is_task_function"]
+__all__ = ["TaskItem", "TasksModule", "collected_tasks", "is_task_function"]
 
 MARKER = "processes"
+
+#: every task item collected, by nodeid, before ``--lf``/``-k``/``-m`` filter any out
+_collected_key = pytest.StashKey[dict[str, "TaskItem"]]()
+
+
+def collected_tasks(config: pytest.Config) -> list[TaskItem]:
+    """All task items of the session, selected or not (the graph needs them all)."""
+    return list(config.stash.get(_collected_key, {}).values())
 
 
 def is_task_function(name: str, obj: Any, module_name: str) -> bool:
@@ -25,8 +33,10 @@ def is_task_function(name: str, obj: Any, module_name: str) -> bool:
     if task_options(obj) is None and not name.startswith("task_"):
         return False
     if not callable(obj):
+        kind = type(obj).__name__
+        article = "an" if kind[:1].lower() in "aeiou" else "a"
         raise TypeError(
-            f"'{name}' is named like a task but is a {type(obj).__name__}, not a function; "
+            f"'{name}' is named like a task but is {article} {kind}, not a function; "
             "rename it, or make it a function"
         )
     # imported from elsewhere: it belongs to (and is collected with) its own module
@@ -114,4 +124,6 @@ class TasksModule(pytest.Module):
             except TypeError as exc:
                 raise self.CollectError(f"{self.path.name}: {exc}") from None
             items.append(TaskItem.for_function(self, obj))
+        seen = self.config.stash.setdefault(_collected_key, {})
+        seen.update((i.nodeid, i) for i in items if isinstance(i, TaskItem))
         return items

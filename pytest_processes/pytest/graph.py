@@ -27,6 +27,8 @@ class TaskGraph:
     items: dict[str, TaskItem] = field(default_factory=dict)
     tasks: list[Task] = field(default_factory=list)
     problems: dict[str, list[str]] = field(default_factory=dict)
+    #: tasks left out of the run -> the broken task that is the cause (itself if broken)
+    dropped: dict[str, str] = field(default_factory=dict)
 
     def problem(self, item: TaskItem, message: str) -> None:
         assert item.parent is not None
@@ -112,7 +114,6 @@ def build_graph(
             continue
         graph.items[item.task] = item
     used_params: set[str] = set()
-    fixture_names = _all_fixture_names(items)
     for name, item in graph.items.items():
         deps: list[TaskDependency] = []
         kwargs: dict[str, Any] = {}
@@ -139,7 +140,7 @@ def build_graph(
                         f"{where(item)}: task '{name}': run parameter '{param.name}': {exc}",
                     )
             elif param.default is param.empty:
-                known = [*graph.items, *run_params, *fixture_names]
+                known = [*(n for n in graph.items if n != name), *run_params, *_fixtures(item)]
                 graph.problem(
                     item,
                     unknown_parameter(
@@ -156,19 +157,45 @@ def build_graph(
             )
         except (TypeError, ValueError) as exc:
             graph.problem(item, f"{where(item)}: task '{name}': {exc}")
-    if graph.problems:
-        return graph
-    try:
-        order = compile_order(graph.tasks)
-    except CircularDependencyError as exc:
-        locations = ", ".join(f"{n} at {where(graph.items[n])}" for n in dict.fromkeys(exc.cycle))
-        graph.problem(
-            graph.items[exc.cycle[0]],
-            f"tasks depend on each other in a cycle: {' -> '.join(exc.cycle)} ({locations})",
-        )
-        return graph
-    graph.tasks = [graph.tasks[i] for i in order]
+    _order_sound_tasks(graph)
     return graph
+
+
+def _order_sound_tasks(graph: TaskGraph) -> None:
+    """Put the sound tasks in dependency order; leave out (in ``dropped``) the others.
+
+    A task is left out when its module has a problem (like a module that fails
+    to import), it is in a cycle, or it needs a task left out. Only
+    ``--continue-on-collection-errors`` runs what remains.
+    """
+    dropped = graph.dropped
+    while True:
+        for name, item in graph.items.items():
+            assert item.parent is not None
+            if item.parent.nodeid in graph.problems:
+                dropped.setdefault(name, name)
+        changed = True
+        while changed:
+            changed = False
+            for task in graph.tasks:
+                cause = next((dropped[d] for d in task.dependency_names if d in dropped), None)
+                if cause is not None and task.name not in dropped:
+                    dropped[task.name] = cause
+                    changed = True
+        keep = [t for t in graph.tasks if t.name not in dropped]
+        try:
+            order = compile_order(keep)
+        except CircularDependencyError as exc:
+            cycle = dict.fromkeys(exc.cycle)
+            locations = ", ".join(f"{n} at {where(graph.items[n])}" for n in cycle)
+            graph.problem(
+                graph.items[exc.cycle[0]],
+                f"tasks depend on each other in a cycle: {' -> '.join(exc.cycle)} ({locations})",
+            )
+            dropped.update((n, n) for n in cycle)
+            continue
+        graph.tasks = [keep[i] for i in order]
+        return
 
 
 def unused_run_params(graph: TaskGraph, run_params: dict[str, str]) -> list[str]:
@@ -181,9 +208,10 @@ def unused_run_params(graph: TaskGraph, run_params: dict[str, str]) -> list[str]
     return sorted(set(run_params) - wanted)
 
 
-def _all_fixture_names(items: list[TaskItem]) -> list[str]:
-    if not items:
-        return []
-    fm = items[0].session._fixturemanager
-    names = getattr(fm, "_arg2fixturedefs", {})
-    return [n for n in names if not n.startswith("_")]
+def _fixtures(item: TaskItem) -> list[str]:
+    """Names of the fixtures ``item`` can see (for "did you mean"), across pytest versions."""
+    fm = item.session._fixturemanager
+    names: set[str] = set()
+    for attr in ("_arg2fixturedefs", "_arg2node2fixturedefs", "_arg2nodeid2fixturedefs"):
+        names.update(getattr(fm, attr, {}))
+    return [n for n in sorted(names) if not n.startswith("_") and fm.getfixturedefs(n, item)]

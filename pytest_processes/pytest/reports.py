@@ -58,6 +58,7 @@ def _make(
 
 
 def _upstream_skip(reason: str) -> Skipped:
+    """A skip shown at the task's own line (not at this module's)."""
     return Skipped(reason, _use_item_location=True)
 
 
@@ -85,7 +86,8 @@ def call_report(item: TaskItem, result: TaskResult) -> pytest.TestReport:
         exc = result.exception or RuntimeError(result.reason)
         text = result.error_data.traceback_str if result.error_data else ""
     elif result.status is TaskStatus.SKIPPED:
-        exc = result.exception if isinstance(result.exception, Skipped) else Skipped(result.reason)
+        own = result.exception
+        exc = own if isinstance(own, Skipped) else _upstream_skip(result.reason or "skipped")
     start = result.started_at or time.time()
     return _make(item, "call", exc, start, result.elapsed_seconds, result.attempts, text)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _pytest.runner import pytest_make_collect_report as collect_report
 
 from ..engine.capture import CaptureSession
 from ..engine.executors import Executor, InlineExecutor, ThreadExecutor
@@ -20,7 +21,7 @@ from ..engine.scheduler import RunListener, Scheduler
 from ..engine.signals import sigterm_as_interrupt
 from ..execution_report import ProcessExecutionReport
 from ..task_types import TaskResult, TaskStatus
-from .collect import TaskItem
+from .collect import TaskItem, TasksModule, collected_tasks
 from .graph import TaskGraph, build_graph, unused_run_params
 from .reports import call_report, setup_report, teardown_report
 from .settings import Settings
@@ -98,10 +99,9 @@ class _Bridge(RunListener):
             self._teardown(item)
             if result.status is TaskStatus.ERRORED:
                 self.run.support_failures.append((item, result))
+                self.session.testsfailed += 1  # not shown as a test, but the run failed
             return
         self.status.clear()
-        if result.status is not TaskStatus.SUCCESS and result.attempts == 0:
-            self.run.keep_in_lastfailed(item, result)
         ihook = item.ihook
         ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
         report = setup_report(item, result, self.setup_seconds.pop(index, 0.0))
@@ -114,6 +114,8 @@ class _Bridge(RunListener):
             report=teardown_report(item, result, error, started, time.perf_counter() - t0)
         )
         ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
+        if result.status is not TaskStatus.SUCCESS and result.attempts == 0:
+            self.run.keep_in_lastfailed(item, result)  # after LFPlugin dropped it as skipped
         session = self.session
         reason = session.shouldfail or session.shouldstop
         if reason and self.scheduler is not None:
@@ -151,15 +153,32 @@ class ProcessesRun:
     # -- collection ----------------------------------------------------------
 
     @pytest.hookimpl(tryfirst=True)
+    def pytest_make_collect_report(self, collector: pytest.Collector) -> pytest.CollectReport | None:
+        """Collect task files whole: ``--lf`` would skip the files of a failed task's upstream."""
+        if isinstance(collector, TasksModule):
+            return collect_report(collector)
+        return None
+
+    @pytest.hookimpl(tryfirst=True)
     def pytest_collection_modifyitems(
         self, session: pytest.Session, items: list[pytest.Item]
     ) -> None:
-        """See every task before -k/-m/--lf deselect any: the graph needs them all."""
-        task_items = [i for i in items if isinstance(i, TaskItem)]
+        """Build the graph of every task, even those --lf/-k/-m leave out: they may be needed."""
+        task_items = collected_tasks(session.config)
         self.graph = build_graph(task_items, self.settings.run_params, self.settings.defaults)
         for nodeid, problems in self.graph.problems.items():
             report = pytest.CollectReport(nodeid, "failed", "\n".join(problems), [])
             session.ihook.pytest_collectreport(report=report)
+        if self.graph.problems:  # a module with a problem runs nothing, like one failing import
+            items[:] = [
+                i
+                for i in items
+                if not (
+                    isinstance(i, TaskItem)
+                    and i.parent is not None
+                    and i.parent.nodeid in self.graph.problems
+                )
+            ]
         unused = unused_run_params(self.graph, self.settings.run_params)
         if unused and not self.graph.problems:
             raise pytest.UsageError(
@@ -184,7 +203,7 @@ class ProcessesRun:
             return
         lf = self.config.pluginmanager.get_plugin("lfplugin")
         if lf is not None and isinstance(getattr(lf, "lastfailed", None), dict):
-            lf.lastfailed[item.nodeid] = True
+            lf.lastfailed[getattr(item, "id", item.nodeid)] = True  # pytest>=9.2 keys: NodeId
 
     def _executor(self) -> Executor:
         workers = self.settings.workers
@@ -203,7 +222,13 @@ class ProcessesRun:
             if self.reporter is not None:
                 self.reporter.write_line(mermaid(self.graph))
             return True
-        selected = {i.task for i in session.items if isinstance(i, TaskItem)}
+        dropped = self.graph.dropped
+        for item in session.items:
+            if isinstance(item, TaskItem) and item.task in dropped:
+                self._report_dropped(item, dropped[item.task])
+        selected = {
+            i.task for i in session.items if isinstance(i, TaskItem) and i.task not in dropped
+        }
         wanted = self.graph.upstream_closure(selected)
         tasks = [t for t in self.graph.tasks if t.name in wanted]
         items = [self.graph.items[t.name] for t in tasks]
@@ -219,7 +244,13 @@ class ProcessesRun:
         bridge = _Bridge(self, session, tasks, items, reported, state)
         executor = self._executor()
         scheduler = Scheduler(
-            tasks, executor, listener=bridge, capture=self.settings.capture, grace=5.0
+            tasks,
+            executor,
+            listener=bridge,
+            capture=self.settings.capture,
+            grace=5.0,
+            # -x/--maxfail: a stop must come before any queued task starts
+            prefetch=not session.config.option.maxfail,
         )
         self.config.hook.pytest_processes_run_start(
             tasks=tasks, workers=executor.workers, executor=executor.name
@@ -227,12 +258,12 @@ class ProcessesRun:
         started = time.time()
         try:
             with sigterm_as_interrupt(), CaptureSession() if self.settings.capture else _null():
-                results = scheduler.run()
+                entries = scheduler.run()
         finally:
             bridge.status.clear()
-        self.report = ProcessExecutionReport.from_results(
-            _Named(tasks, self.settings.name),
-            {t.name: r for t, r in zip(tasks, results, strict=True)},
+        self.report = ProcessExecutionReport(
+            {e.name: e for e in entries},
+            self.settings.name,
             started_at=started,
             finished_at=time.time(),
             interrupted=scheduler.stop_reason,
@@ -245,6 +276,15 @@ class ProcessesRun:
         if session.shouldstop:
             raise session.Interrupted(session.shouldstop)
         return True
+
+    def _report_dropped(self, item: TaskItem, cause: str) -> None:
+        """With ``--continue-on-collection-errors``: a sound task that needs a broken one."""
+        result = TaskResult.skipped(f"upstream failed: '{cause}' (collection error)")
+        ihook = item.ihook
+        ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
+        ihook.pytest_runtest_logreport(report=setup_report(item, result, 0.0))
+        ihook.pytest_runtest_logreport(report=teardown_report(item, result, None, time.time(), 0.0))
+        ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
 
     # -- after the run -----------------------------------------------------------
 
@@ -274,14 +314,6 @@ class ProcessesRun:
             terminalreporter.write_sep(
                 "-", f"generated processes json file: {self.settings.json_path}"
             )
-
-
-class _Named:
-    """The (tasks, name) view ``ProcessExecutionReport.from_results`` reads."""
-
-    def __init__(self, tasks: list[Any], name: str) -> None:
-        self.tasks = tasks
-        self.name = name
 
 
 class _null:

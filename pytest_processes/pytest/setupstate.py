@@ -58,7 +58,7 @@ class ConcurrentSetupState(SetupState):
                 errors.append(exc)
 
     def finish(self, item: pytest.Item) -> None:
-        """``item`` settled: run its finalizers, and its collectors' once nothing below needs them."""
+        """``item`` settled: run its finalizers, and its collectors' once nothing needs them."""
         errors: list[BaseException] = []
         if item in self.stack:
             self._finalize(item, errors)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +23,18 @@ def log_records(path: Path) -> list[tuple[str, str]]:
         if match:
             records.append((match["level"], match["msg"]))
     return records
+
+
+@pytest.fixture
+def read_log() -> Callable[[Path], list[tuple[str, str]]]:
+    """``read_log(path)``: ``(level, message)`` of each record line of a logfile."""
+    return log_records
+
+
+@pytest.fixture
+def log_line() -> re.Pattern[str]:
+    """The pattern of one record line; groups ``logger``, ``level`` and ``msg``."""
+    return LOG_LINE
 
 
 @pytest.fixture

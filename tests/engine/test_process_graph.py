@@ -42,7 +42,7 @@ def test_tasks_must_be_a_list(tasks: Any) -> None:
 
 def test_every_element_must_be_a_task() -> None:
     with pytest.raises(TypeError, match=r"task must be Task\. Got <class 'str'>"):
-        Process([make("a"), "b"])
+        Process([make("a"), "b"])  # type: ignore[list-item]
 
 
 def test_duplicate_names_are_case_insensitive() -> None:

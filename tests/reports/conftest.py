@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
-import xmlschema
 
 from pytest_processes.error_data import ErrorData
 from pytest_processes.execution_report import ProcessExecutionReport, TaskReportEntry
 from pytest_processes.task_types import TaskStatus
 
-SCHEMA = Path(__file__).with_name("junit-10.xsd")  # copy of shared/schemas/junit-10.xsd (MIT)
 T0 = 1_790_000_000.0  # a fixed epoch so rendered times are stable
 
 EntryFactory = Callable[..., TaskReportEntry]
@@ -77,12 +74,6 @@ def make_report() -> ReportFactory:
 def t0() -> float:
     """The epoch second every factory timing is relative to."""
     return T0
-
-
-@pytest.fixture(scope="session")
-def junit_schema() -> xmlschema.XMLSchema:
-    """The Jenkins/pytest ``junit-10.xsd`` (a copy of shared/schemas/junit-10.xsd)."""
-    return xmlschema.XMLSchema(str(SCHEMA))
 
 
 TRACEBACK = (

@@ -1,0 +1,113 @@
+"""run(capture=True): each task's stdout, stderr and log records land in its own result."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+
+import pytest
+
+from pytest_processes import Process, Task, TaskDependency, TaskStatus
+from pytest_processes.engine.capture import split_sections
+
+
+def chatty(name: str, barrier: threading.Barrier | None = None) -> Task:
+    def body() -> str:
+        print(f"{name} before")
+        if barrier is not None:
+            barrier.wait()  # both tasks are running at the same time here
+        print(f"{name} to stderr", file=sys.stderr)
+        logging.getLogger(f"app.{name}").warning("%s logged", name)
+        print(f"{name} after")
+        return name
+
+    return Task(name, body)
+
+
+@pytest.mark.parametrize("executor", ["inline", "thread"])
+def test_each_task_gets_its_own_output(executor: str) -> None:
+    report = Process([chatty("one"), chatty("two")]).run(executor=executor, capture=True)
+    for name in ("one", "two"):
+        sections = split_sections(report.entries[name].output)
+        assert sections["stdout"] == f"{name} before\n{name} after\n"
+        assert sections["stderr"] == f"{name} to stderr\n"
+        assert sections["log"].startswith(f"WARNING  app.{name}:")
+        assert sections["log"].rstrip().endswith(f"{name} logged")
+
+
+def test_concurrent_tasks_do_not_mix_their_output() -> None:
+    barrier = threading.Barrier(2, timeout=5)
+    process = Process([chatty("one", barrier), chatty("two", barrier)])
+    report = process.run(parallel=True, max_workers=2, capture=True)
+    assert report.entries["one"].worker != report.entries["two"].worker
+    one, two = report.entries["one"].output, report.entries["two"].output
+    assert "one before" in one and "one after" in one and "two" not in one
+    assert "two before" in two and "two after" in two and "one" not in two
+    assert process.runner.results["one"].output == one
+
+
+def test_output_of_a_failed_task_is_kept_across_retries() -> None:
+    def noisy_failure() -> None:
+        print("trying")
+        raise ConnectionError("down")
+
+    report = Process([Task("a", noisy_failure, retries=1)]).run(capture=True)
+    entry = report.entries["a"]
+    assert entry.status is TaskStatus.ERRORED
+    assert split_sections(entry.output)["stdout"] == "trying\ntrying\n"
+
+
+def test_silent_and_skipped_tasks_have_no_output() -> None:
+    def boom() -> None:
+        raise ValueError("x")
+
+    tasks = [
+        Task("quiet", lambda: 1),
+        Task("bad", boom),
+        Task("after", print, dependencies=[TaskDependency("bad")]),
+    ]
+    report = Process(tasks).run(capture=True)
+    assert report.entries["quiet"].output == ""
+    assert report.entries["after"].output == ""
+
+
+def test_without_capture_output_goes_to_the_real_streams(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    report = Process([chatty("one")]).run()
+    assert report.entries["one"].output == ""
+    captured = capsys.readouterr()
+    assert captured.out == "one before\none after\n"
+    assert captured.err == "one to stderr\n"
+
+
+def test_streams_are_restored_after_the_run(capsys: pytest.CaptureFixture[str]) -> None:
+    before = (sys.stdout, sys.stderr)
+    Process([chatty("one")]).run(parallel=True, capture=True)
+    assert (sys.stdout, sys.stderr) == before
+    print("after the run")
+    assert capsys.readouterr().out == "after the run\n"
+
+
+def test_output_outside_tasks_passes_through_during_a_run(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    started, release = threading.Event(), threading.Event()
+
+    def waits() -> None:
+        started.set()
+        print("inside")
+        release.wait(5)
+
+    def outsider() -> None:
+        started.wait(5)
+        print("outside")
+        release.set()
+
+    helper = threading.Thread(target=outsider)
+    helper.start()
+    report = Process([Task("w", waits)]).run(parallel=True, capture=True)
+    helper.join(5)
+    assert split_sections(report.entries["w"].output)["stdout"] == "inside\n"
+    assert capsys.readouterr().out == "outside\n"

@@ -1,0 +1,219 @@
+"""Running the graph: parallel workers, failures and their dependants, pytest's exit codes."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import RunProcesses
+
+ETL = """
+    def task_extract():
+        return [1, 2]
+
+    def task_transform(extract):
+        return [x * 2 for x in extract]
+
+    def task_load(transform):
+        raise ValueError("warehouse refused the rows")
+
+    def task_report(load):
+        pass
+
+    def task_archive(report):
+        pass
+
+    def task_audit(extract):
+        pass
+"""
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_workers_really_overlap(
+    pytester: pytest.Pytester, run_processes: RunProcesses, workers: int
+) -> None:
+    pytester.makepyfile(
+        tasks_par=f"""
+        import threading
+
+        # every task waits here until {workers} of them are inside at once
+        BARRIER = threading.Barrier({workers}, timeout=10)
+
+        def task_a():
+            BARRIER.wait()
+
+        def task_b():
+            BARRIER.wait()
+
+        def task_c():
+            if {workers} == 3:
+                BARRIER.wait()
+        """
+    )
+    result = run_processes("--processes-workers", str(workers))
+    result.assert_outcomes(passed=3)
+
+
+def test_one_worker_runs_tasks_one_at_a_time(
+    pytester: pytest.Pytester, run_processes: RunProcesses
+) -> None:
+    pytester.makepyfile(
+        tasks_seq="""
+        import threading
+
+        RUNNING = []
+
+        def task_a():
+            RUNNING.append("a")
+            assert RUNNING == ["a"], RUNNING
+            RUNNING.remove("a")
+            assert threading.current_thread() is threading.main_thread()
+
+        def task_b():
+            RUNNING.append("b")
+            assert RUNNING == ["b"], RUNNING
+            RUNNING.remove("b")
+        """
+    )
+    result = run_processes("--processes-workers", "1")
+    result.assert_outcomes(passed=2)
+
+
+def test_ini_processes_workers(pytester: pytest.Pytester, run_processes: RunProcesses) -> None:
+    pytester.makeini("[pytest]\nprocesses_workers = 2\n")
+    pytester.makepyfile(
+        tasks_par="""
+        import threading
+
+        BARRIER = threading.Barrier(2, timeout=10)
+
+        def task_a():
+            BARRIER.wait()
+
+        def task_b():
+            BARRIER.wait()
+        """
+    )
+    result = run_processes()
+    result.stdout.fnmatch_lines(["processes: workers=2, retries=0, timeout=none"])
+    result.assert_outcomes(passed=2)
+
+
+def test_failure_skips_dependants_with_the_root_cause(
+    pytester: pytest.Pytester, run_processes: RunProcesses
+) -> None:
+    pytester.makepyfile(tasks_etl=ETL)
+    result = run_processes("-v", "-rfs")
+    result.stdout.fnmatch_lines(
+        [
+            "tasks_etl.py::extract PASSED*",
+            "tasks_etl.py::transform PASSED*",
+            "tasks_etl.py::audit PASSED*",
+            "tasks_etl.py::load FAILED*",
+            "tasks_etl.py::report SKIPPED (upstream failed: 'load')*",
+            "tasks_etl.py::archive SKIPPED (upstream failed: 'load')*",
+        ],
+        consecutive=False,
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "*short test summary info*",
+            "FAILED tasks_etl.py::load - ValueError: warehouse refused the rows",
+            "SKIPPED [[]1[]] tasks_etl.py:10: upstream failed: 'load'",
+            "SKIPPED [[]1[]] tasks_etl.py:13: upstream failed: 'load'",
+            "*1 failed, 3 passed, 2 skipped*",
+        ]
+    )
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+
+
+def test_failure_report_shows_the_task_code_not_the_engine(
+    pytester: pytest.Pytester, run_processes: RunProcesses
+) -> None:
+    pytester.makepyfile(tasks_etl=ETL)
+    result = run_processes()
+    result.stdout.fnmatch_lines(
+        [
+            "*_ task load _*",
+            "transform = [[]2, 4[]]",
+            "    def task_load(transform):",
+            '>       raise ValueError("warehouse refused the rows")',
+            "E       ValueError: warehouse refused the rows",
+            "tasks_etl.py:8: ValueError",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*pytest_processes/engine*")
+
+
+def test_quiet_and_default_output(pytester: pytest.Pytester, run_processes: RunProcesses) -> None:
+    pytester.makepyfile(tasks_etl=ETL)
+    result = run_processes("-q")
+    result.stdout.fnmatch_lines(["*1 failed, 3 passed, 2 skipped in *"])
+    result.stdout.no_fnmatch_line("*test session starts*")
+    result = run_processes("--processes-workers", "1")
+    result.stdout.fnmatch_lines(["tasks_etl.py ...Fss *"])
+
+
+def test_durations(pytester: pytest.Pytester, run_processes: RunProcesses) -> None:
+    pytester.makepyfile(
+        tasks_d="""
+        import time
+
+        def task_slow():
+            time.sleep(0.2)
+
+        def task_fast():
+            pass
+        """
+    )
+    result = run_processes("--durations=1", "--durations-min=0.1")
+    result.stdout.fnmatch_lines(["*slowest 1 durations*", "0.2*s call *tasks_d.py::slow"])
+
+
+def test_skip_inside_a_task(pytester: pytest.Pytester, run_processes: RunProcesses) -> None:
+    pytester.makepyfile(
+        tasks_s="""
+        import pytest
+
+        def task_maybe():
+            pytest.skip("nothing to do today")
+
+        def task_after(maybe):
+            assert maybe is None
+        """
+    )
+    result = run_processes("-rs")
+    result.stdout.fnmatch_lines(["SKIPPED [[]1[]] tasks_s.py:*: nothing to do today"])
+    result.assert_outcomes(passed=1, skipped=1)
+
+
+def test_async_task(pytester: pytest.Pytester, run_processes: RunProcesses) -> None:
+    pytester.makepyfile(
+        tasks_async="""
+        import asyncio
+
+        async def task_fetch():
+            await asyncio.sleep(0)
+            return 5
+
+        def task_use(fetch):
+            assert fetch == 5
+        """
+    )
+    result = run_processes()
+    result.assert_outcomes(passed=2)
+
+
+@pytest.mark.parametrize(
+    ("source", "code"),
+    [
+        ("def task_ok(): pass", pytest.ExitCode.OK),
+        ("def task_bad(): raise ValueError", pytest.ExitCode.TESTS_FAILED),
+        ("def task_bad(nothing): pass", pytest.ExitCode.INTERRUPTED),
+        ("def helper(): pass", pytest.ExitCode.NO_TESTS_COLLECTED),
+    ],
+    ids=["ok", "failed", "collection-error", "no-tasks"],
+)
+def test_exit_codes(
+    pytester: pytest.Pytester, run_processes: RunProcesses, source: str, code: pytest.ExitCode
+) -> None:
+    pytester.makepyfile(tasks_x=source)
+    assert run_processes().ret == code
