@@ -62,12 +62,14 @@ def build_payload(
     *,
     errors_only: bool,
 ) -> dict[str, Any]:
-    """The JSON document POSTed for ``report``."""
+    """The JSON document POSTed for ``report`` (processes' payload; ``interrupted`` added if so)."""
     entries = report.errored if errors_only else report.entries
     document: dict[str, Any] = {
         "process_name": report.process_name,
         "entries": {name: _task_payload(e, content) for name, e in entries.items()},
     }
+    if report.interrupted:  # a stopped run says why, even with no entry to show
+        document["interrupted"] = report.interrupted
     if config.nest_under:
         document = {config.nest_under: document}
     return {**document, **config.extra_payload}

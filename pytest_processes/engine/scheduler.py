@@ -322,9 +322,7 @@ class Scheduler:
                 # stop now, before the batch's later outcomes are handled
                 self.request_stop(f"run interrupted ({'SIGTERM' if term else 'KeyboardInterrupt'})")
                 after = time.monotonic() - flight.started_at
-                self._settle(
-                    i, TaskResult.skipped(f"interrupted while running (after {after:.1f}s)"), False
-                )
+                self._stopped(i, f"interrupted while running (after {after:.1f}s)")
                 return
             if self._should_retry(task, flight.attempt, outcome.exception):
                 self._retry(i, flight, outcome)
@@ -333,7 +331,7 @@ class Scheduler:
             self._settle(i, self._errored(i, flight, outcome), False)
         elif outcome.kind == NOT_STARTED:  # queued when the run was stopped
             del self._flights[i]
-            self._settle(i, TaskResult.skipped(f"not run: {self.stop_reason}"), False)
+            self._stopped(i, f"not run: {self.stop_reason}")
         else:  # the task skipped itself: counts as success, dependants get None
             del self._flights[i]
             result = TaskResult(
@@ -434,7 +432,15 @@ class Scheduler:
 
     # -- settling and release ------------------------------------------------
 
-    def _settle(self, i: int, result: TaskResult, ok: bool) -> None:
+    def _stopped(self, i: int, reason: str) -> None:
+        """Task ``i`` did not run (or finish) because the run stopped.
+
+        Its dependants are not released: they did not fail either, and
+        :meth:`_settle_unrun` gives them the stop's reason.
+        """
+        self._settle(i, TaskResult.skipped(reason), False, cascade=False)
+
+    def _settle(self, i: int, result: TaskResult, ok: bool, *, cascade: bool = True) -> None:
         """Record a final result and release dependants (iteratively: chains can be long)."""
         work = [(i, result, ok)]
         while work:
@@ -451,6 +457,8 @@ class Scheduler:
                 self.listener.task_finish(i, result)
             if not ok and self.fail_fast and result.status is TaskStatus.ERRORED:
                 self.request_stop(f"fail-fast: task '{self.tasks[i].name}' failed")
+            if not cascade:
+                continue
             cause = "" if ok else (self.blocked[i] or self.tasks[i].name)
             for c in self.children[i]:
                 if cause and not self.blocked[c]:
@@ -523,13 +531,8 @@ class Scheduler:
             pass  # a second Ctrl-C: stop waiting
         for i, flight in list(self._flights.items()):
             del self._flights[i]
-            self._settle(
-                i,
-                TaskResult.skipped(
-                    f"interrupted while running (after {time.monotonic() - flight.started_at:.1f}s)"
-                ),
-                False,
-            )
+            after = time.monotonic() - flight.started_at
+            self._stopped(i, f"interrupted while running (after {after:.1f}s)")
 
     def _settle_unrun(self) -> None:
         """Tasks the run never reached (stopped early) get a result that says why."""

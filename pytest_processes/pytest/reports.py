@@ -12,6 +12,8 @@ from typing import Literal
 
 import pytest
 from _pytest._code import ExceptionInfo
+from _pytest._code.code import ReprFileLocation, TerminalRepr
+from _pytest._io import TerminalWriter
 from _pytest.outcomes import Skipped
 
 from ..engine.capture import split_sections
@@ -32,6 +34,22 @@ def _excinfo(exc: BaseException) -> ExceptionInfo[BaseException]:
     return ExceptionInfo.from_exception(exc)
 
 
+class TextFailure(TerminalRepr):
+    """A failure known only as text: a timeout's stack, a worker process's traceback.
+
+    ``reprcrash`` gives the one-line message the short summary and JUnit use.
+    """
+
+    def __init__(self, text: str, crash: ReprFileLocation) -> None:
+        self.text = text
+        self.reprcrash = crash
+
+    def toterminal(self, tw: TerminalWriter) -> None:
+        for line in self.text.rstrip("\n").splitlines():
+            tw.line(line)
+        self.reprcrash.toterminal(tw)
+
+
 def _make(
     item: TaskItem,
     when: Phase,
@@ -41,9 +59,11 @@ def _make(
     attempts: int,
     text: str = "",
 ) -> pytest.TestReport:
+    textual = exc is not None and exc.__traceback__ is None and bool(text)
+    excinfo = _excinfo(exc) if exc is not None else None
     call: pytest.CallInfo[None] = pytest.CallInfo(
         None,
-        _excinfo(exc) if exc is not None else None,
+        excinfo,
         start,
         start + duration,
         duration,
@@ -51,8 +71,10 @@ def _make(
         _ispytest=True,
     )
     report: pytest.TestReport = item.ihook.pytest_runtest_makereport(item=item, call=call)
-    if exc is not None and exc.__traceback__ is None and text and report.failed:
-        report.longrepr = text  # from another process: the worker's traceback text
+    if textual and excinfo is not None and report.failed:  # no traceback here, only its text
+        path, lineno, _ = item.location
+        crash = ReprFileLocation(path, (lineno or 0) + 1, excinfo.exconly())
+        report.longrepr = TextFailure(text, crash)
     report.processes_attempts = attempts  # type: ignore[attr-defined]
     return report
 

@@ -7,12 +7,15 @@ turned into the standard report hooks, so the terminal, ``-x``, ``--lf``,
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from _pytest.assertion import pytest_runtest_protocol as assertion_protocol
 from _pytest.runner import pytest_make_collect_report as collect_report
 
 from ..engine.capture import CaptureSession
@@ -218,6 +221,7 @@ class ProcessesRun:
             )
         if session.config.option.collectonly:
             return True
+        _junit_gets_task_output(self.config)
         if self.settings.graph:
             if self.reporter is not None:
                 self.reporter.write_line(mermaid(self.graph))
@@ -257,7 +261,11 @@ class ProcessesRun:
         )
         started = time.time()
         try:
-            with sigterm_as_interrupt(), CaptureSession() if self.settings.capture else _null():
+            with (
+                sigterm_as_interrupt(),
+                _assertion_details(items),
+                CaptureSession() if self.settings.capture else _null(),
+            ):
                 entries = scheduler.run()
         finally:
             bridge.status.clear()
@@ -314,6 +322,42 @@ class ProcessesRun:
             terminalreporter.write_sep(
                 "-", f"generated processes json file: {self.settings.json_path}"
             )
+
+
+def _junit_gets_task_output(config: pytest.Config) -> None:
+    """``--junitxml`` writes each task's captured output to ``system-out``.
+
+    Unless ``junit_logging`` is configured, a task's output is what CI readers
+    of the XML want next to its result, so ``--processes`` defaults it to
+    ``system-out`` (pytest's own default, ``no``, drops it).
+    """
+    from _pytest.junitxml import xml_key
+
+    logxml = config.stash.get(xml_key, None)
+    overrides = getattr(config.option, "override_ini", None) or []  # -o (pytest<9.2)
+    configured = "junit_logging" in getattr(config, "_inicfg", {}) or any(
+        o.partition("=")[0].strip() == "junit_logging" for o in overrides
+    )
+    if logxml is not None and not configured and logxml.logging == "no":
+        logxml.logging = "system-out"
+
+
+@contextlib.contextmanager
+def _assertion_details(items: list[TaskItem]) -> Iterator[None]:
+    """Failed asserts in tasks explain themselves (``At index 0 diff``...), as in tests.
+
+    pytest's assertion plugin sets this up around each test's protocol, which
+    tasks do not go through; its wrapper is reused for the whole run.
+    """
+    if not items:
+        yield
+        return
+    wrapper = assertion_protocol(items[0])
+    next(wrapper)
+    try:
+        yield
+    finally:
+        wrapper.close()
 
 
 class _null:

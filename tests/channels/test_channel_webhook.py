@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -181,3 +182,10 @@ def test_bad_settings_are_named(report: ProcessExecutionReport) -> None:
         WebhookChannel(WebhookConfig("file:///etc/passwd")).send_report(report, errors_only=False)
     with pytest.raises(ValueError, match="timeout must be a positive number"):
         WebhookChannel(WebhookConfig("http://x", timeout=0)).send_report(report, errors_only=False)
+
+
+def test_interrupted_run_says_why(hook_server: HookServer, report: ProcessExecutionReport) -> None:
+    stopped = dataclasses.replace(report, interrupted="run interrupted (SIGTERM)")
+    payload = post(hook_server, stopped)
+    assert payload["interrupted"] == "run interrupted (SIGTERM)"
+    assert list(payload)[:2] == ["process_name", "entries"]

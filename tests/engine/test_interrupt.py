@@ -220,3 +220,11 @@ def test_fail_fast_waits_for_the_last_attempt() -> None:
     report = Process(tasks).run(max_workers=1, fail_fast=True)
     assert statuses(report) == {"flaky": "success", "b": "success"}
     assert report.interrupted == ""
+
+
+def test_dependants_of_an_interrupted_task_say_the_run_was_interrupted(log_path: Path) -> None:
+    with Process(interrupting_tasks(log_path)) as process, pytest.raises(RunInterrupted) as info:
+        process.run(max_workers=1)
+    report = info.value.report
+    assert isinstance(report, ProcessExecutionReport)
+    assert report.entries["after"].reason == "not run: run interrupted (KeyboardInterrupt)"

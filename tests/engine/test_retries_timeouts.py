@@ -151,3 +151,9 @@ def test_timeout_traceback_shows_where_the_task_was_stuck(release: threading.Eve
     assert error is not None
     assert "Still running at the deadline" in error.traceback_str
     assert "stuck_here" in error.traceback_str
+
+
+def test_a_task_with_a_timeout_never_runs_on_the_calling_thread() -> None:
+    seen: list[threading.Thread] = []
+    Process([Task("a", lambda: seen.append(threading.current_thread()), timeout=5)]).run()
+    assert seen and seen[0] is not threading.current_thread()
