@@ -17,6 +17,7 @@ from .comms import (
     WebhookChannel,
     WebhookConfig,
 )
+from .engine.checkpoint import Checkpoint, CheckpointWarning
 from .error_data import ErrorData
 from .exceptions import (
     CircularDependencyError,
@@ -25,14 +26,18 @@ from .exceptions import (
     TaskDefinitionError,
     TaskNotFoundError,
     TaskSkipped,
+    WorkerDiedError,
 )
 from .execution_report import ProcessExecutionReport, TaskReportEntry
+from .families import param
 from .process import Process
 from .task import Task
 from .task_types import TaskDependency, TaskResult, TaskStatus
 from .wiring import task
 
 __all__ = [
+    "Checkpoint",
+    "CheckpointWarning",
     "CircularDependencyError",
     "DependencyNotFoundError",
     "EmailChannel",
@@ -54,6 +59,8 @@ __all__ = [
     "TaskStatus",
     "WebhookChannel",
     "WebhookConfig",
+    "WorkerDiedError",
+    "param",
     "task",
 ]
 

@@ -9,6 +9,7 @@ __all__ = [
     "TaskDefinitionError",
     "TaskNotFoundError",
     "TaskSkipped",
+    "WorkerDiedError",
 ]
 
 
@@ -62,3 +63,11 @@ class RunInterrupted(KeyboardInterrupt):
         super().__init__(reason)
         self.reason = reason
         self.report = report
+
+
+class WorkerDiedError(RuntimeError):
+    """The worker process running a task died (crash, ``os._exit``, a signal, the OOM killer).
+
+    Only that task fails; its message says which worker died and how (exit code
+    or signal). Add it to ``retry_on`` to retry such tasks.
+    """

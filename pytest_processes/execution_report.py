@@ -11,7 +11,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .error_data import ErrorData
-from .task_types import TaskDependency, TaskResult, TaskStatus
+from .task_types import RESTORED_REASON, TaskDependency, TaskResult, TaskStatus
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -65,6 +65,12 @@ class TaskReportEntry:
     output: str = ""
     error_type: str = ""
     dependencies: tuple[str, ...] = ()
+
+    @property
+    def restored(self) -> bool:
+        """True if the task was not called: its result came from a checkpoint."""
+        status, reason = self.status, self.reason
+        return self.attempts == 0 and reason == RESTORED_REASON and status is TaskStatus.SUCCESS
 
     def to_result(self, exception: BaseException | None = None) -> TaskResult:
         """This entry as a ``TaskResult`` (``exception``: the live one, when still at hand)."""

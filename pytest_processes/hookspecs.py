@@ -58,6 +58,9 @@ def pytest_processes_task_retry(task: Task, attempt: int, error: str) -> None:
 def pytest_processes_task_finish(task: Task, result: TaskResult) -> None:
     """``task`` settled: succeeded, failed after its last attempt, or was skipped.
 
+    A task restored from a checkpoint (``Process.run(checkpoint=...)``) was not
+    called: it gets this hook only, with ``result.restored`` true.
+
     :param result: its final result (``result.status``, ``result.result``,
         ``result.error_data``, ``result.attempts``, ``result.reason``...).
     """

@@ -43,6 +43,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--processes-json", dest="processes_json", metavar="PATH", help=HELP["json"])
     group.addoption(
+        "--processes-executor",
+        dest="processes_executor",
+        metavar="thread|process|dask",
+        help=HELP["executor"],
+    )
+    group.addoption(
+        "--processes-dask-address",
+        dest="processes_dask_address",
+        metavar="tcp://HOST:PORT",
+        help=HELP["dask_address"],
+    )
+    group.addoption(
         "--processes-graph", dest="processes_graph", action="store_true", help=HELP["graph"]
     )
     add_delivery_options(group, parser)
@@ -52,6 +64,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("processes_retries", HELP["retries"], default="0")
     parser.addini("processes_timeout", HELP["timeout"], default="")
     parser.addini("processes_name", HELP["name"], default="")
+    parser.addini("processes_executor", HELP["executor"], default="")
+    parser.addini("processes_dask_address", HELP["dask_address"], default="")
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -61,7 +75,8 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        f"{MARKER}(retries=N, timeout=SECONDS, retry_on=(Exc,), trigger=..., locks=[...]): "
+        f"{MARKER}(retries=N, timeout=SECONDS, retry_on=(Exc,), trigger=..., locks=[...], "
+        "executor=thread|process|dask): "
         "per-task options for pytest --processes",
     )
     if not config.getoption("processes"):
@@ -69,7 +84,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if getattr(config.option, "numprocesses", None):
         raise pytest.UsageError(
             "--processes cannot be combined with pytest-xdist's -n: tasks already run in "
-            "parallel; drop -n and use --processes-workers N"
+            "parallel; drop -n (or add -n 0 when addopts sets it) and use --processes-workers N"
         )
     settings = Settings.from_config(config)
     run = ProcessesRun(config, settings)
@@ -118,7 +133,11 @@ def pytest_report_header(config: pytest.Config) -> str | None:
         return None
     s = run.settings
     timeout = f"{s.defaults.timeout}s" if s.defaults.timeout else "none"
-    return f"processes: workers={s.workers}, retries={s.defaults.retries}, timeout={timeout}"
+    line = f"processes: workers={s.workers}, retries={s.defaults.retries}, timeout={timeout}"
+    if s.executor != "thread":
+        line += f", executor={s.executor}"
+        line += f" at {s.dask_address}" if s.dask_address else ""
+    return line
 
 
 def pytest_report_teststatus(

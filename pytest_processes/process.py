@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import concurrent.futures
+import os
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
 from typing import Any, Literal
 
 import pluggy
 
 from . import hookspecs
-from .engine.executors import Executor, InlineExecutor, ThreadExecutor
+from .engine.checkpoint import Checkpoint
+from .engine.executors import Executor
 from .engine.graph import Topology, compile_order
+from .engine.routing import make_executor
 from .engine.scheduler import RunListener, Scheduler
 from .engine.signals import sigterm_as_interrupt
 from .exceptions import (
@@ -152,7 +156,12 @@ class Process:
         A parameter named after another task receives its result (and depends on
         it); else a key of ``inputs``; else its default. Anything else is a
         :class:`~pytest_processes.exceptions.TaskDefinitionError` naming the task,
-        the parameter and the closest task names.
+        the parameter and the closest task names. A parameter annotated
+        ``TaskResult`` receives the upstream ``TaskResult`` instead of its value
+        (e.g. in an ``all_done`` task). ``@task(params={"env": [...]})`` makes a
+        family (``build[dev]``, ...): a task with an ``env`` parameter is paired
+        one to one, one without it receives ``{id: result}`` of every instance
+        (see :mod:`pytest_processes.families`).
         """
         from .wiring import tasks_from_functions
 
@@ -229,43 +238,53 @@ class Process:
     # -- running -----------------------------------------------------------------
 
     def _executor(
-        self, parallel: bool | None, max_workers: int, executor: str | Executor | None
+        self,
+        parallel: bool | None,
+        max_workers: int,
+        executor: str | Executor | concurrent.futures.Executor | None,
     ) -> Executor:
         workers = max(1, max_workers)
         if executor is None:
             if parallel is None:
                 parallel = len(self.tasks) >= AUTO_PARALLEL_AT
             executor = "thread" if parallel and workers > 1 else "inline"
-        if isinstance(executor, str):
-            if executor == "inline":
-                return InlineExecutor()
-            if executor == "thread":
-                return ThreadExecutor(workers)
-            raise ValueError(
-                f"executor must be 'inline' or 'thread' (or an Executor object), got {executor!r}"
-            )
-        return executor
+        return make_executor(executor, workers, {t.executor for t in self.tasks})
 
     def run(
         self,
         parallel: bool | None = None,
         max_workers: int = 4,
         *,
-        executor: str | Executor | None = None,
+        executor: str | Executor | concurrent.futures.Executor | None = None,
         fail_fast: bool = False,
         capture: bool = False,
         limits: dict[str, int] | None = None,
         grace: float = 5.0,
+        checkpoint: str | os.PathLike[str] | Checkpoint | None = None,
+        durations: Mapping[str, float] | None = None,
     ) -> ProcessExecutionReport:
         """Run every task in dependency order and report on each.
 
         ``parallel=None`` runs on ``max_workers`` threads from 10 tasks up, else
-        on the calling thread. A failed task's dependants are skipped; other
-        branches go on. ``fail_fast`` starts no new task after the first
+        on the calling thread. ``executor`` picks the workers: ``"thread"``,
+        ``"process"`` (CPU-bound work; a timeout kills the worker), ``"dask"``
+        (the default ``distributed.Client``, else a ``LocalCluster`` for the run),
+        or any ``concurrent.futures.Executor`` (e.g. ``client.get_executor()``);
+        a task's own ``executor`` option overrides it for that task. A failed
+        task's dependants are skipped; other branches go on. ``fail_fast``
+        starts no new task after the first
         failure. ``capture`` records each task's stdout, stderr and logging in
         its result. ``limits`` caps how many tasks holding a lock run at once.
         Ctrl-C or SIGTERM stops the run (running tasks get ``grace`` seconds) and
         raises :class:`~pytest_processes.exceptions.RunInterrupted` carrying the report.
+
+        ``checkpoint`` (a directory, or a :class:`~pytest_processes.Checkpoint`)
+        stores each result as its task succeeds; the next run with it calls only
+        what did not succeed, what changed and what depends on those (restored
+        tasks report ``reason="restored from checkpoint"``, ``attempts=0``).
+        ``durations`` (task name -> expected seconds, e.g. from the last run)
+        makes the scheduler start the ready task with the longest remaining
+        path first; a checkpoint supplies the durations it recorded.
         """
         chosen = self._executor(parallel, max_workers, executor)
         hook = self._pm.hook if self._pm is not None and self._pm.get_plugins() else None
@@ -285,6 +304,10 @@ class Process:
             fail_fast=fail_fast,
             grace=grace,
             limits=limits,
+            checkpoint=checkpoint
+            if checkpoint is None or isinstance(checkpoint, Checkpoint)
+            else Checkpoint(checkpoint),
+            durations=durations,
         )
         started = time.time()
         with sigterm_as_interrupt():

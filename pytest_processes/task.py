@@ -182,12 +182,21 @@ class Task:
         if executing_process is not None:
             results = executing_process.runner.results
             positional, kwargs = list(args), dict(kwargs)
+            groups: dict[str, dict[str, Any]] = {}
             for dep in self.dependencies:
-                value = results[dep.task_name].result if dep.task_name in results else None
+                found = results.get(dep.task_name)
+                value = found.result if found is not None else None
+                if getattr(dep, "pass_result", False):  # wiring.Wire: the whole TaskResult
+                    value = found or TaskResult.pending()
                 if dep.use_result_as_additional_args:
                     positional.append(value)
                 if dep.use_result_as_additional_kwargs:
-                    kwargs[dep.additional_kwarg_name] = value
+                    key = getattr(dep, "fan_in_key", "")
+                    if key:
+                        groups.setdefault(dep.additional_kwarg_name, {})[key] = value
+                    else:
+                        kwargs[dep.additional_kwarg_name] = value
+            kwargs.update(groups)
             args = tuple(positional)
         alone = _Alone(self, args, kwargs)
         scheduler = Scheduler([alone], InlineExecutor())

@@ -7,7 +7,10 @@ from typing import Any
 
 from .error_data import ErrorData
 
-__all__ = ["TaskDependency", "TaskResult", "TaskStatus"]
+__all__ = ["RESTORED_REASON", "TaskDependency", "TaskResult", "TaskStatus"]
+
+#: ``TaskResult.reason`` of a task restored from a checkpoint instead of being called
+RESTORED_REASON = "restored from checkpoint"
 
 
 def lowered(name: str) -> str:
@@ -80,6 +83,11 @@ class TaskResult:
     def worked(self) -> bool:
         """True if the task succeeded."""
         return self.status is TaskStatus.SUCCESS
+
+    @property
+    def restored(self) -> bool:
+        """True if the task was not called: its result came from a checkpoint."""
+        return self.attempts == 0 and self.reason == RESTORED_REASON and self.worked
 
     @classmethod
     def pending(cls) -> TaskResult:

@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+import collections.abc
 import inspect
 import os
-from collections.abc import Callable, Iterable
+import re
+import typing
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar, cast, overload
 
 from .engine.graph import closest
 from .exceptions import TaskDefinitionError
+from .families import FamilyNode, Variant, expand_families, variants_from_params
 from .task import Task
-from .task_types import TaskDependency
+from .task_types import TaskDependency, TaskResult
 
-__all__ = ["TaskOptions", "task", "task_name", "task_options", "tasks_from_functions"]
+__all__ = [
+    "TaskOptions",
+    "Wire",
+    "family_variants",
+    "task",
+    "task_name",
+    "task_options",
+    "tasks_from_functions",
+    "wants_task_result",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 OPTIONS_ATTR = "__pytest_processes_task__"
@@ -32,6 +45,8 @@ class TaskOptions:
     locks: tuple[str, ...] = ()
     executor: str | None = None
     traced_vars_frame_filter: str | None = None
+    #: a parametrized family: ``((name, values), ...)``, from ``@task(params={name: values})``
+    params: tuple[tuple[str, tuple[Any, ...]], ...] = ()
 
 
 @overload
@@ -50,6 +65,7 @@ def task(
     locks: tuple[str, ...] | list[str] = (),
     executor: str | None = None,
     traced_vars_frame_filter: str | None = None,
+    params: Mapping[str, Iterable[Any]] | None = None,
 ) -> Callable[[F], F]: ...
 
 
@@ -57,9 +73,14 @@ def task(func: Any = None, /, **options: Any) -> Any:
     """Mark a function as a task, bare (``@task``) or with options (``@task(retries=2)``).
 
     The function is returned unchanged, so it can still be called and unit-tested directly.
+    ``params={"env": ["dev", "prod"]}`` makes a family: one task per value
+    (``build[dev]``, ``build[prod]``), each given its value as parameter ``env``
+    (see :mod:`pytest_processes.families`).
     """
     if "locks" in options and isinstance(options["locks"], list):
         options["locks"] = tuple(options["locks"])
+    if "params" in options:
+        options["params"] = _normal_params(options["params"])
     opts = TaskOptions(**options)
 
     def mark(f: F) -> F:
@@ -67,6 +88,33 @@ def task(func: Any = None, /, **options: Any) -> Any:
         return f
 
     return mark(func) if func is not None else mark
+
+
+def _normal_params(params: Any) -> tuple[tuple[str, tuple[Any, ...]], ...]:
+    """``{name: values}`` as a tuple of pairs; ``TypeError``/``ValueError`` if malformed."""
+    if params is None:
+        return ()
+    if not isinstance(params, Mapping):
+        raise TypeError(f"params must be a dict of parameter name -> values, got {params!r}")
+    out = []
+    for name, values in params.items():
+        if not isinstance(name, str) or not name.isidentifier():
+            raise TypeError(f"params: {name!r} is not a parameter name")
+        if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+            raise TypeError(f"params[{name!r}] must be a list of values, got {values!r}")
+        items = tuple(values)
+        if not items:
+            raise ValueError(f"params[{name!r}] is empty: a family needs at least one value")
+        out.append((name, items))
+    return tuple(out)
+
+
+def family_variants(func: Any) -> tuple[Variant, ...] | None:
+    """The instances ``@task(params=...)`` declares on ``func``, or None for a plain task."""
+    opts = task_options(func)
+    if opts is None or not opts.params:
+        return None
+    return tuple(variants_from_params(dict(opts.params)))
 
 
 def task_options(func: Any) -> TaskOptions | None:
@@ -136,10 +184,49 @@ def result_dependency(name: str, param: str) -> TaskDependency:
     return TaskDependency(name, use_result_as_additional_kwargs=True, additional_kwarg_name=param)
 
 
+class Wire(TaskDependency):
+    """A keyword dependency that passes more than the bare value.
+
+    ``fan_in_key``: the result goes into a dict passed as ``param``, under this
+    key (a family's fan-in). ``pass_result``: the upstream ``TaskResult`` is
+    passed instead of its value (status, exception, reason...): what an
+    ``all_done`` task needs to see why a dependency failed.
+    """
+
+    __slots__ = ("fan_in_key", "pass_result")
+
+    def __init__(self, name: str, param: str, *, fan_in_key: str = "", pass_result: bool = False):
+        super().__init__(name, use_result_as_additional_kwargs=True, additional_kwarg_name=param)
+        self.fan_in_key = fan_in_key
+        self.pass_result = pass_result
+
+
+_RESULT_TEXT = re.compile(
+    r"(?:[\w.]+\.)?TaskResult"
+    r"|(?:[\w.]+\.)?(?:dict|Dict|Mapping)\[str,(?:[\w.]+\.)?TaskResult\]"
+)
+
+
+def wants_task_result(annotation: Any) -> bool:
+    """True for ``TaskResult`` (or a str -> ``TaskResult`` mapping, for a fan-in), also as text."""
+    if isinstance(annotation, str):
+        return _RESULT_TEXT.fullmatch(annotation.replace(" ", "")) is not None
+    if annotation is TaskResult:
+        return True
+    origin = typing.get_origin(annotation)
+    if origin in (dict, collections.abc.Mapping):
+        args = typing.get_args(annotation)
+        return len(args) == 2 and args[1] is TaskResult
+    return False
+
+
 def tasks_from_functions(functions: list[Callable[..., Any]], inputs: dict[str, Any]) -> list[Task]:
     """Tasks for ``functions``, each parameter wired to a task, an input or its default.
 
-    All problems are collected and raised together as one ``TaskDefinitionError``.
+    Families (``@task(params=...)``) are expanded first (:func:`expand_families`).
+    A parameter annotated ``TaskResult`` receives the upstream ``TaskResult``
+    instead of its value. All problems are collected and raised together as
+    one ``TaskDefinitionError``.
     """
     problems: list[str] = []
     by_name: dict[str, Callable[..., Any]] = {}
@@ -155,35 +242,61 @@ def tasks_from_functions(functions: list[Callable[..., Any]], inputs: dict[str, 
             )
             continue
         by_name[name] = func
+    signatures = {name: _parameters(func) for name, func in by_name.items()}
+    nodes = []
+    for name, func in by_name.items():
+        variants = family_variants(func)
+        missing = [k for k in variants[0].ids if k not in signatures[name]] if variants else []
+        if missing:
+            problems.append(
+                f"{location(func)}: task '{name}': @task(params=...) names "
+                f"{', '.join(map(repr, missing))}, which the function does not take"
+            )
+            variants = None
+        nodes.append(FamilyNode(name, tuple(signatures[name]), variants))
+    specs, family_problems = expand_families(nodes)
+    problems.extend(family_problems)
     used_inputs: set[str] = set()
     tasks: list[Task] = []
-    for name, func in by_name.items():
+    for spec in specs:
+        func = by_name[spec.base]
+        links: dict[str, list[tuple[str, str]]] = {}
+        for link in spec.links:
+            links.setdefault(link.param, []).append((link.task, link.key))
+        family = spec.variant.values if spec.variant is not None else {}
         deps: list[TaskDependency] = []
         kwargs: dict[str, Any] = {}
-        for param in inspect.signature(func).parameters.values():
-            if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
-                continue
-            key = param.name.lower()
-            if key in by_name and key != name:
+        for param in signatures[spec.base].values():
+            if param.name in links:
                 if param.kind is param.POSITIONAL_ONLY:
                     problems.append(
-                        f"{location(func)}: task '{name}' takes '{param.name}' as positional-only; "
-                        "make it a regular parameter so the result can be passed by name"
+                        f"{location(func)}: task '{spec.name}' takes '{param.name}' as "
+                        "positional-only; make it a regular parameter so the result can be "
+                        "passed by name"
                     )
-                deps.append(result_dependency(key, param.name))
+                whole = wants_task_result(param.annotation)
+                for upstream, key in links[param.name]:
+                    if key or whole:
+                        deps.append(Wire(upstream, param.name, fan_in_key=key, pass_result=whole))
+                    else:
+                        deps.append(result_dependency(upstream, param.name))
+            elif param.name.lower() in by_name and param.name.lower() != spec.base:
+                continue  # no matching instance: expand_families said so
+            elif param.name in family:
+                kwargs[param.name] = family[param.name]
             elif param.name in inputs:
                 kwargs[param.name] = inputs[param.name]
                 used_inputs.add(param.name)
             elif param.default is param.empty:
                 problems.append(
                     unknown_parameter(
-                        name, location(func), param.name, [*by_name, *inputs], "task or input"
+                        spec.name, location(func), param.name, [*by_name, *inputs], "task or input"
                     )
                 )
         try:
-            tasks.append(build_task(name, func, dependencies=deps, kwargs=kwargs))
+            tasks.append(build_task(spec.name, func, dependencies=deps, kwargs=kwargs))
         except (TypeError, ValueError) as exc:
-            problems.append(f"{location(func)}: task '{name}': {exc}")
+            problems.append(f"{location(func)}: task '{spec.name}': {exc}")
     for unused in sorted(set(inputs) - used_inputs):
         problems.append(f"input '{unused}' is not a parameter of any task")
     if problems:
@@ -191,6 +304,15 @@ def tasks_from_functions(functions: list[Callable[..., Any]], inputs: dict[str, 
             t.close_handlers()
         raise TaskDefinitionError(problems)
     return tasks
+
+
+def _parameters(func: Callable[..., Any]) -> dict[str, inspect.Parameter]:
+    """The parameters of ``func`` that can be wired (no ``*args``/``**kwargs``), by name."""
+    return {
+        p.name: p
+        for p in inspect.signature(func).parameters.values()
+        if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    }
 
 
 def with_name(opts: TaskOptions | None, name: str) -> TaskOptions:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from ..exceptions import TaskSkipped
@@ -30,7 +31,17 @@ _SKIP_TYPES = {("_pytest.outcomes", "Skipped"), ("builtins", "Skipped")}
 class Call:
     """What a worker needs to run one attempt: the function, its arguments and options."""
 
-    __slots__ = ("args", "capture", "func", "kwargs", "name", "timeout", "trace_filter")
+    __slots__ = (
+        "args",
+        "capture",
+        "executor",
+        "func",
+        "inputs",
+        "kwargs",
+        "name",
+        "timeout",
+        "trace_filter",
+    )
 
     def __init__(
         self,
@@ -41,6 +52,8 @@ class Call:
         timeout: float | None = None,
         trace_filter: str | None = None,
         capture: bool = False,
+        executor: str | None = None,
+        inputs: Sequence[tuple[int, bool, str]] | None = None,
     ) -> None:
         self.name = name
         self.func = func
@@ -49,6 +62,12 @@ class Call:
         self.timeout = timeout
         self.trace_filter = trace_filter
         self.capture = capture
+        #: the kind of executor the task asked for (``Task(executor=...)``); None: the run's
+        self.executor = executor
+        #: where upstream results sit in ``args``/``kwargs``: ``(upstream key, appended
+        #: positionally, keyword or "")`` in order, so an executor that keeps results
+        #: remote (Dask) can pass its own handle instead of the value
+        self.inputs = inputs
 
     def __getstate__(self) -> tuple[Any, ...]:
         return tuple(getattr(self, s) for s in self.__slots__)

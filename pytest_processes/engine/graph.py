@@ -114,9 +114,13 @@ class Topology:
     ``children[i]`` are the dependants of task ``i`` (in task order),
     ``indegree[i]`` its number of dependencies, ``inject[i]`` how results flow
     into it: ``(dependency index, append positionally, keyword name or "")``.
+    ``gather[i]`` holds the keyword dependencies that need more than the bare
+    value (see ``wiring.Wire``): ``(dependency index, keyword, fan-in key or "",
+    pass the whole TaskResult)``; a fan-in key collects several results into
+    one dict under ``keyword``.
     """
 
-    __slots__ = ("children", "indegree", "inject")
+    __slots__ = ("children", "gather", "indegree", "inject")
 
     def __init__(self, tasks: Sequence[DependencyNode]) -> None:
         index = {t.name: i for i, t in enumerate(tasks)}
@@ -124,6 +128,7 @@ class Topology:
         self.children: list[list[int]] = [[] for _ in range(n)]
         self.indegree = [0] * n
         self.inject: list[list[tuple[int, bool, str]] | None] = [None] * n
+        self.gather: list[list[tuple[int, str, str, bool]] | None] = [None] * n
         children, indegree, inject = self.children, self.indegree, self.inject
         for i, task in enumerate(tasks):
             deps = task.dependencies
@@ -136,7 +141,28 @@ class Topology:
                 children[j].append(i)
                 if dep.use_result_as_additional_args or dep.use_result_as_additional_kwargs:
                     kw = dep.additional_kwarg_name if dep.use_result_as_additional_kwargs else ""
+                    if type(dep) is not TaskDependency and _gathered(dep, j, kw, self.gather, i):
+                        continue
                     if plan is None:
                         plan = []
                     plan.append((j, dep.use_result_as_additional_args, kw))
             inject[i] = plan
+
+
+def _gathered(
+    dep: TaskDependency,
+    j: int,
+    kw: str,
+    gather: list[list[tuple[int, str, str, bool]] | None],
+    i: int,
+) -> bool:
+    """Put a fan-in or whole-result dependency in ``gather[i]``; False for a plain one."""
+    key: str = getattr(dep, "fan_in_key", "")
+    whole: bool = getattr(dep, "pass_result", False)
+    if not kw or not (key or whole):
+        return False
+    entries = gather[i]
+    if entries is None:
+        entries = gather[i] = []
+    entries.append((j, kw, key, whole))
+    return True

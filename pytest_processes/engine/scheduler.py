@@ -6,7 +6,10 @@ here, so hooks see each one; task bodies run on the executor and come back as
 :class:`~.attempt.Outcome` values. A failure skips its dependants (by trigger
 rule), independent branches go on; a stop request (fail-fast, Ctrl-C, SIGTERM)
 starts nothing new, lets running tasks finish within a grace period, and still
-accounts for every task.
+accounts for every task. Optional: a :class:`~.checkpoint.Checkpoint` restores
+what an earlier run finished and stores each new result as it comes; given
+expected durations, the ready queue becomes a heap ordered by remaining path
+(critical path first, see :mod:`.priority`), else it stays a FIFO deque.
 """
 
 from __future__ import annotations
@@ -14,16 +17,18 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from ..error_data import ErrorData
 from ..execution_report import TaskReportEntry
-from ..task_types import TaskDependency, TaskResult, TaskStatus
+from ..task_types import RESTORED_REASON, TaskDependency, TaskResult, TaskStatus
 from .attempt import FAILED, NOT_STARTED, OK, Call, Outcome
 from .capture import CaptureSession
+from .checkpoint import Checkpoint
 from .executors import Executor, InlineExecutor
 from .graph import Topology
+from .priority import ReadyHeap, expected_durations, remaining_paths
 
 __all__ = ["RunListener", "SchedTask", "Scheduler", "Terminated"]
 
@@ -76,7 +81,11 @@ class RunListener:
         """Attempt ``attempt`` failed and another follows."""
 
     def task_finish(self, index: int, result: TaskResult) -> None:
-        """A task settled (success, error or skip), final."""
+        """A task settled (success, error or skip), final.
+
+        A task restored from a checkpoint gets this call only (no ``task_start``),
+        with ``result.restored`` true, before any task runs.
+        """
 
     def tick(self, running: dict[int, float]) -> None:
         """Periodic call while tasks run: index -> monotonic start time."""
@@ -110,6 +119,8 @@ class Scheduler:
         prefetch: bool = True,
         grace: float = 5.0,
         limits: dict[str, int] | None = None,
+        checkpoint: Checkpoint | None = None,
+        durations: Mapping[str, float] | None = None,
     ) -> None:
         self.tasks = tasks
         self.executor = executor
@@ -125,6 +136,7 @@ class Scheduler:
         n = len(tasks)
         self.children = topo.children
         self.inject = topo.inject
+        self.gather = topo.gather
         self.pending = list(topo.indegree)
         self.values: list[Any] = [None] * n
         # one report entry per settled task; live exceptions kept beside them
@@ -134,7 +146,7 @@ class Scheduler:
         self.failed_any = False
         self.stop_reason = ""
         self.interrupted = ""
-        self._ready: deque[int] = deque()
+        self._ready: deque[int] | ReadyHeap = deque()
         self._deferred: list[int] = []
         self._interrupt: KeyboardInterrupt | None = None
         self._flights: dict[int, _Flight] = {}
@@ -145,6 +157,18 @@ class Scheduler:
         # queueing beyond the worker count would let a queued task start before a
         # failure is seen here: when a failure may stop the run, one call per worker
         self._window = executor.window if prefetch and not fail_fast else executor.workers
+        #: restores results of an earlier run and stores this run's (see ``checkpoint.py``)
+        self.checkpoint = checkpoint
+        self._restore = checkpoint.begin(tasks) if checkpoint is not None else {}
+        if checkpoint is not None and checkpoint.durations:
+            durations = {**checkpoint.durations, **(durations or {})}
+        #: each task's remaining path when durations are given (critical path first), else None
+        self.priorities: list[float] | None = None
+        if durations is not None:
+            weights = expected_durations([t.name for t in tasks], durations)
+            self.priorities = remaining_paths(self.children, weights)
+            self._ready = ReadyHeap(self.priorities)
+            self._window = executor.workers  # pick each task when a worker frees up
         kind = type(self.listener)
         self._prepares = kind.prepare is not RunListener.prepare
         self._starts = kind.task_start is not RunListener.task_start
@@ -162,10 +186,13 @@ class Scheduler:
         """Run to the end (or the stop) and return one report entry per task, in task order."""
         n = len(self.tasks)
         self._loggers = [t.active_logger() for t in self.tasks]
+        restore = self._restore
         for i in range(n):
-            if self.pending[i] == 0:  # roots go through the trigger rules too
-                self._activate(i)  # a root is never blocked: it cannot be skipped here
+            if self.pending[i] == 0 and (not restore or i not in restore):
+                self._activate(i)  # roots go through the trigger rules too; never blocked
         self.listener.run_start(self)
+        if restore:
+            self._restore_all(restore)
         # per-task buffers only receive output while the stream proxies are installed
         session = CaptureSession() if self.capture else None
         if session is not None:
@@ -181,6 +208,8 @@ class Scheduler:
             if session is not None:
                 session.__exit__(None, None, None)
         self._settle_unrun()
+        if self.checkpoint is not None:
+            self.checkpoint.finish(complete=not self.failed_any and not self.stop_reason)
         pending = TaskResult.pending()
         return [e or self._entry(i, pending) for i, e in enumerate(self.entries)]
 
@@ -251,6 +280,7 @@ class Scheduler:
         args: tuple[Any, ...] = task.args
         kwargs = task.kwargs
         plan = self.inject[i]
+        gather = self.gather[i]
         extra = None
         if self._prepares:
             try:
@@ -263,13 +293,15 @@ class Scheduler:
                 flight.attempt = 0
                 self._settle(i, self._errored(i, flight, failure), False)
                 return
-        if plan is not None or extra:
+        if plan is not None or extra or gather is not None:
             positional, kwargs = list(args), dict(kwargs)
             for j, as_arg, kw in plan or ():
                 if as_arg:
                     positional.append(self.values[j])
                 if kw:
                     kwargs[kw] = self.values[j]
+            if gather is not None:
+                self._gather(gather, kwargs)
             if extra:
                 kwargs.update(extra)
             args = tuple(positional)
@@ -281,11 +313,46 @@ class Scheduler:
             task.timeout,
             task.traced_vars_frame_filter,
             self.capture,
+            getattr(task, "executor", None),
+            plan,
         )
         self._flights[i] = _Flight(call, time.monotonic())
         if self._starts:
             self.listener.task_start(i, 1)
         self.executor.submit(i, call)
+
+    def _gather(self, gather: list[tuple[int, str, str, bool]], kwargs: dict[str, Any]) -> None:
+        """Fan-in dicts and whole ``TaskResult``s for the keyword arguments that want them."""
+        groups: dict[str, dict[str, Any]] = {}
+        for j, kw, key, whole in gather:
+            value = self.result(j) if whole else self.values[j]
+            if key:
+                groups.setdefault(kw, {})[key] = value
+            else:
+                kwargs[kw] = value
+        kwargs.update(groups)
+
+    def _restore_all(self, restored: dict[int, Any]) -> None:
+        """Settle the tasks the checkpoint restored; dependants receive the stored results.
+
+        Each gets one ``task_finish`` (no ``task_start``) with ``result.restored``
+        true. Restored tasks only depend on restored tasks, so none is blocked.
+        """
+        for i in sorted(restored):
+            value = self.values[i] = restored[i]
+            result = TaskResult(TaskStatus.SUCCESS, value, None, reason=RESTORED_REASON)
+            self.entries[i] = self._entry(i, result)
+            logger = self._loggers[i]
+            if logger is not None:
+                logger.info(f"Restored {self.tasks[i].name} from checkpoint.")
+            if self._finishes:
+                self.listener.task_finish(i, result)
+            for c in self.children[i]:
+                self.pending[c] -= 1
+                if self.pending[c] == 0 and c not in restored:
+                    skipped = self._activate(c)
+                    if skipped is not None:
+                        self._settle(c, skipped, False)
 
     def _on_outcome(self, i: int, outcome: Outcome) -> None:
         flight = self._flights[i]
@@ -313,6 +380,8 @@ class Scheduler:
                 "",
                 flight.output,
             )
+            if self.checkpoint is not None:
+                self.checkpoint.store(i, outcome.value, flight.elapsed)
             self._settle(i, result, True)
         elif outcome.kind == FAILED:
             if isinstance(outcome.exception, KeyboardInterrupt):  # Ctrl-C/SIGTERM in the task

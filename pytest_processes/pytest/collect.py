@@ -16,13 +16,14 @@ __all__ = ["TaskItem", "TasksModule", "collected_tasks", "is_task_function"]
 
 MARKER = "processes"
 
-#: every task item collected, by nodeid, before ``--lf``/``-k``/``-m`` filter any out
-_collected_key = pytest.StashKey[dict[str, "TaskItem"]]()
+#: every task item collected, before ``--lf``/``-k``/``-m`` filter any out
+_collected_key = pytest.StashKey[list["TaskItem"]]()
 
 
 def collected_tasks(config: pytest.Config) -> list[TaskItem]:
     """All task items of the session, selected or not (the graph needs them all)."""
-    return list(config.stash.get(_collected_key, {}).values())
+    items: list[TaskItem] = config.stash.get(_collected_key, [])
+    return list(items)
 
 
 def is_task_function(name: str, obj: Any, module_name: str) -> bool:
@@ -124,6 +125,6 @@ class TasksModule(pytest.Module):
             except TypeError as exc:
                 raise self.CollectError(f"{self.path.name}: {exc}") from None
             items.append(TaskItem.for_function(self, obj))
-        seen = self.config.stash.setdefault(_collected_key, {})
-        seen.update((i.nodeid, i) for i in items if isinstance(i, TaskItem))
+        seen = self.config.stash.setdefault(_collected_key, [])
+        seen.extend(i for i in items if isinstance(i, TaskItem))
         return items

@@ -46,6 +46,16 @@ class TaskGraph:
                 stack.extend(by_name[name].dependency_names)
         return seen
 
+    def dependants(self, roots: set[str]) -> dict[str, str]:
+        """Every task that needs one of ``roots``, transitively -> that root (roots: itself)."""
+        cause = {name: name for name in roots}
+        for task in self.tasks:  # dependency order: a task's dependencies come first
+            if task.name not in cause:
+                root = next((cause[d] for d in task.dependency_names if d in cause), None)
+                if root is not None:
+                    cause[task.name] = root
+        return cause
+
 
 def where(item: TaskItem) -> str:
     """``path:line`` of a task function, relative to the rootdir."""

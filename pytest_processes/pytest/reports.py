@@ -20,7 +20,7 @@ from ..engine.capture import split_sections
 from ..task_types import TaskResult, TaskStatus
 from .collect import TaskItem
 
-__all__ = ["call_report", "setup_report", "teardown_report"]
+__all__ = ["call_report", "not_run_reports", "setup_report", "teardown_report"]
 
 Phase = Literal["setup", "call", "teardown"]
 
@@ -119,3 +119,9 @@ def teardown_report(
 ) -> pytest.TestReport:
     """``teardown``: passed, or failed when a finalizer raised."""
     return _make(item, "teardown", error, start, duration, result.attempts)
+
+
+def not_run_reports(item: TaskItem, exc: BaseException) -> list[pytest.TestReport]:
+    """``setup`` (skipped, xfailed or failed by ``exc``) and ``teardown`` of a task not run."""
+    now = time.time()
+    return [_make(item, "setup", exc, now, 0.0, 0), _make(item, "teardown", None, now, 0.0, 0)]

@@ -16,17 +16,21 @@ from typing import Any
 
 import pytest
 from _pytest.assertion import pytest_runtest_protocol as assertion_protocol
+from _pytest.outcomes import Skipped, XFailed
 from _pytest.runner import pytest_make_collect_report as collect_report
+from _pytest.skipping import evaluate_skip_marks, evaluate_xfail_marks, xfailed_key
 
 from ..engine.capture import CaptureSession
-from ..engine.executors import Executor, InlineExecutor, ThreadExecutor
+from ..engine.executors import Executor
+from ..engine.routing import make_executor
 from ..engine.scheduler import RunListener, Scheduler
 from ..engine.signals import sigterm_as_interrupt
 from ..execution_report import ProcessExecutionReport
+from ..task import Task
 from ..task_types import TaskResult, TaskStatus
 from .collect import TaskItem, TasksModule, collected_tasks
 from .graph import TaskGraph, build_graph, unused_run_params
-from .reports import call_report, setup_report, teardown_report
+from .reports import call_report, not_run_reports, setup_report, teardown_report
 from .settings import Settings
 from .setupstate import ConcurrentSetupState
 from .status import StatusLine
@@ -102,7 +106,7 @@ class _Bridge(RunListener):
             self._teardown(item)
             if result.status is TaskStatus.ERRORED:
                 self.run.support_failures.append((item, result))
-                self.session.testsfailed += 1  # not shown as a test, but the run failed
+                self._count_failure()
             return
         self.status.clear()
         ihook = item.ihook
@@ -123,6 +127,16 @@ class _Bridge(RunListener):
         reason = session.shouldfail or session.shouldstop
         if reason and self.scheduler is not None:
             self.scheduler.request_stop(str(reason))
+
+    def _count_failure(self) -> None:
+        """A failed support task is not shown as a test, but fails the run and counts for -x."""
+        session = self.session
+        session.testsfailed += 1
+        maxfail = session.config.getvalue("maxfail")
+        if maxfail and session.testsfailed >= maxfail and not session.shouldfail:
+            session.shouldfail = f"stopping after {session.testsfailed} failures"
+            if self.scheduler is not None:
+                self.scheduler.request_stop(session.shouldfail)
 
     def _teardown(self, item: TaskItem) -> BaseException | None:
         try:
@@ -156,7 +170,9 @@ class ProcessesRun:
     # -- collection ----------------------------------------------------------
 
     @pytest.hookimpl(tryfirst=True)
-    def pytest_make_collect_report(self, collector: pytest.Collector) -> pytest.CollectReport | None:
+    def pytest_make_collect_report(
+        self, collector: pytest.Collector
+    ) -> pytest.CollectReport | None:
         """Collect task files whole: ``--lf`` would skip the files of a failed task's upstream."""
         if isinstance(collector, TasksModule):
             return collect_report(collector)
@@ -208,9 +224,20 @@ class ProcessesRun:
         if lf is not None and isinstance(getattr(lf, "lastfailed", None), dict):
             lf.lastfailed[getattr(item, "id", item.nodeid)] = True  # pytest>=9.2 keys: NodeId
 
-    def _executor(self) -> Executor:
-        workers = self.settings.workers
-        return ThreadExecutor(workers) if workers > 1 else InlineExecutor()
+    def _executor(self, tasks: list[Task]) -> Executor:
+        """The executor of ``--processes-executor``, plus one per other kind tasks ask for."""
+        s = self.settings
+        kind = "inline" if s.executor == "thread" and s.workers == 1 else s.executor
+        try:
+            return make_executor(
+                kind,
+                s.workers,
+                {t.executor for t in tasks},
+                dask_address=s.dask_address,
+                dask_default_client=False,
+            )
+        except (ImportError, OSError) as exc:  # no Dask extra, or no scheduler at the address
+            raise pytest.UsageError(str(exc)) from None
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> bool:
@@ -227,11 +254,25 @@ class ProcessesRun:
                 self.reporter.write_line(mermaid(self.graph))
             return True
         dropped = self.graph.dropped
+        marked = self._not_to_run()
+        blocked = self.graph.dependants(set(marked))
         for item in session.items:
-            if isinstance(item, TaskItem) and item.task in dropped:
-                self._report_dropped(item, dropped[item.task])
+            if not isinstance(item, TaskItem):
+                continue
+            if item.task in dropped:
+                reason = f"upstream failed: '{dropped[item.task]}' (collection error)"
+                self._report_not_run(item, Skipped(reason, _use_item_location=True))
+            elif item.task in blocked:
+                root = blocked[item.task]
+                exc = marked[root]
+                if root != item.task:
+                    word = "failed" if type(exc) is pytest.fail.Exception else "skipped"
+                    exc = Skipped(f"upstream {word}: '{root}'", _use_item_location=True)
+                self._report_not_run(item, exc)
         selected = {
-            i.task for i in session.items if isinstance(i, TaskItem) and i.task not in dropped
+            i.task
+            for i in session.items
+            if isinstance(i, TaskItem) and i.task not in dropped and i.task not in blocked
         }
         wanted = self.graph.upstream_closure(selected)
         tasks = [t for t in self.graph.tasks if t.name in wanted]
@@ -246,7 +287,7 @@ class ProcessesRun:
         state = ConcurrentSetupState(items)
         session._setupstate = state
         bridge = _Bridge(self, session, tasks, items, reported, state)
-        executor = self._executor()
+        executor = self._executor(tasks)
         scheduler = Scheduler(
             tasks,
             executor,
@@ -285,13 +326,33 @@ class ProcessesRun:
             raise session.Interrupted(session.shouldstop)
         return True
 
-    def _report_dropped(self, item: TaskItem, cause: str) -> None:
-        """With ``--continue-on-collection-errors``: a sound task that needs a broken one."""
-        result = TaskResult.skipped(f"upstream failed: '{cause}' (collection error)")
+    def _not_to_run(self) -> dict[str, BaseException]:
+        """Tasks that ``skip``/``skipif``/``xfail(run=False)`` marks keep from running.
+
+        Evaluated on the main thread before the run, as pytest's skipping plugin
+        does in ``pytest_runtest_setup`` (which tasks do not go through); also
+        sets up ``xfail`` so that a failing task is reported as xfailed.
+        """
+        marked: dict[str, BaseException] = {}
+        for name, item in self.graph.items.items():
+            if name not in self.graph.dropped:
+                try:
+                    skipped = evaluate_skip_marks(item)
+                    if skipped:
+                        raise Skipped(skipped.reason, _use_item_location=True)
+                    item.stash[xfailed_key] = xfailed = evaluate_xfail_marks(item)
+                    if xfailed and not self.config.option.runxfail and not xfailed.run:
+                        raise XFailed("[NOTRUN] " + xfailed.reason, pytrace=False)
+                except (Skipped, pytest.fail.Exception) as exc:  # also a bad skipif condition
+                    marked[name] = exc
+        return marked
+
+    def _report_not_run(self, item: TaskItem, exc: BaseException) -> None:
+        """A selected task that will not run: skipped (or xfailed, or errored) by ``exc``."""
         ihook = item.ihook
         ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
-        ihook.pytest_runtest_logreport(report=setup_report(item, result, 0.0))
-        ihook.pytest_runtest_logreport(report=teardown_report(item, result, None, time.time(), 0.0))
+        for report in not_run_reports(item, exc):
+            ihook.pytest_runtest_logreport(report=report)
         ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
 
     # -- after the run -----------------------------------------------------------

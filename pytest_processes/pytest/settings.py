@@ -6,11 +6,13 @@ value is a usage error that says which option and where it came from.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
+from ..engine.routing import missing_dask_message
 from ..runparams import parse_assignments
 from ..wiring import TaskOptions
 
@@ -27,15 +29,66 @@ HELP = {
     "graph": "print the task graph as a Mermaid flowchart instead of running it",
     "files": "glob patterns of task files (default: tasks_*.py)",
     "name": "process name used in reports (default: the rootdir's name)",
+    "executor": "where tasks run: thread (default; I/O-bound work), process (CPU-bound work; "
+    "a timeout kills the worker) or dask (a Dask cluster; needs pytest-processes[dask])",
+    "dask_address": "scheduler of an existing Dask cluster, tcp://HOST:PORT (implies "
+    "--processes-executor dask; without it, dask starts a local cluster for the run)",
 }
+
+EXECUTORS = ("thread", "process", "dask")
 
 
 def _value(config: pytest.Config, name: str) -> tuple[Any, str]:
     """(value, where) from the command line if given, else the ini file."""
     cli = config.getoption(f"processes_{name}")
     if cli is not None:
-        return cli, f"--processes-{name}"
+        return cli, f"--processes-{name.replace('_', '-')}"
     return config.getini(f"processes_{name}"), f"processes_{name} in the config file"
+
+
+def _whole_number(config: pytest.Config, name: str, minimum: int) -> int:
+    """The int setting ``name``, at least ``minimum``, or a usage error naming its source."""
+    raw, where = _value(config, name)
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        value = minimum - 1
+    if value < minimum:
+        raise pytest.UsageError(
+            f"Invalid {name} {raw!r} from {where}: expected a whole number of at least {minimum}"
+        )
+    return value
+
+
+def _executor(config: pytest.Config) -> tuple[str, str | None]:
+    """(executor, Dask scheduler address) from the options, checked against each other."""
+    address, where = _value(config, "dask_address")
+    address = str(address).strip() or None
+    if address is not None and "://" not in address:
+        raise pytest.UsageError(
+            f"Invalid dask address {address!r} from {where}: expected tcp://HOST:PORT"
+        )
+    raw, source = _value(config, "executor")
+    kind = str(raw).strip().lower()
+    if not kind:
+        kind, source = ("dask", where) if address else ("thread", source)
+    if kind not in EXECUTORS:
+        raise pytest.UsageError(
+            f"Invalid executor {raw!r} from {source}: expected one of {', '.join(EXECUTORS)}"
+        )
+    if address is not None and kind != "dask":
+        raise pytest.UsageError(
+            f"{where} is for the dask executor, but {source} asks for {kind!r}; "
+            "drop the address or use --processes-executor dask"
+        )
+    if kind == "dask":
+        try:
+            importlib.import_module("distributed")
+        except ImportError:
+            raise pytest.UsageError(
+                missing_dask_message(f"the dask executor (from {source})")
+            ) from None
+    return kind, address
 
 
 @dataclass
@@ -49,27 +102,13 @@ class Settings:
     graph: bool = False
     capture: bool = True
     name: str = ""
+    executor: str = "thread"
+    dask_address: str | None = None
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> Settings:
-        raw, where = _value(config, "workers")
-        try:
-            workers = int(raw)
-            if workers < 1:
-                raise ValueError
-        except (TypeError, ValueError):
-            raise pytest.UsageError(
-                f"Invalid workers {raw!r} from {where}: expected a whole number of at least 1"
-            ) from None
-        raw, where = _value(config, "retries")
-        try:
-            retries = int(raw)
-            if retries < 0:
-                raise ValueError
-        except (TypeError, ValueError):
-            raise pytest.UsageError(
-                f"Invalid retries {raw!r} from {where}: expected a whole number of at least 0"
-            ) from None
+        workers = _whole_number(config, "workers", minimum=1)
+        retries = _whole_number(config, "retries", minimum=0)
         raw, where = _value(config, "timeout")
         timeout: float | None = None
         if raw not in (None, "", "none"):
@@ -94,6 +133,7 @@ class Settings:
         except ValueError as exc:
             raise pytest.UsageError(str(exc)) from None
         name = config.getini("processes_name") or config.rootpath.name
+        executor, dask_address = _executor(config)
         return cls(
             workers=workers,
             run_params=params,
@@ -102,4 +142,6 @@ class Settings:
             graph=bool(config.getoption("processes_graph")),
             capture=config.getoption("capture", "fd") != "no",
             name=name,
+            executor=executor,
+            dask_address=dask_address,
         )

@@ -33,7 +33,8 @@ class StatusLine:
         self.tty = bool(reporter is not None and getattr(reporter, "isatty", False))
         self.shown = False
         self._last_plain = 0.0
-        self.interval = 1.0 if self.tty else 5.0
+        # seconds between scheduler ticks: often enough for the plain line's own timing
+        self.interval = 1.0 if self.tty else max(0.01, min(5.0, QUIET_FOR, REPEAT_EVERY))
 
     def update(self, running: list[tuple[str, float]]) -> None:
         if self.reporter is None or not running:

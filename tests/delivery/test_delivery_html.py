@@ -45,4 +45,8 @@ def test_broken_task_file_still_gives_a_report_and_a_failure_notice(
     page = (pytester.path / "run.html").read_text("utf-8")
     assert "1 error during collection" in page
     (body,) = hook_server.bodies
-    assert json.loads(body) == {"process_name": PROCESS_NAME, "entries": {}}
+    assert json.loads(body) == {
+        "process_name": PROCESS_NAME,
+        "entries": {},
+        "interrupted": "1 error during collection",
+    }

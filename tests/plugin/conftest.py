@@ -10,13 +10,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Protocol
 
 import pytest
-
-
-class RunProcesses(Protocol):
-    def __call__(self, *args: str) -> pytest.RunResult: ...
+from plugin_helpers import RunProcesses
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import RunProcesses
+from plugin_helpers import RunProcesses
 
 WRITES_FILE = """
     from pathlib import Path
@@ -207,3 +207,17 @@ def test_module_level_skip_skips_the_file(
     result = run_processes("-rs")
     result.stdout.fnmatch_lines(["SKIPPED [[]1[]] tasks_skipped.py:2: not on this machine"])
     result.assert_outcomes(passed=1, skipped=1)
+
+
+def test_assertion_details_in_a_standalone_run(pytester: pytest.Pytester) -> None:
+    """In a process of its own (in-process runs inherit the outer test's assert setup)."""
+    pytester.makepyfile(
+        tasks_check="""
+        def task_check():
+            assert [1, 2] == [3]
+        """
+    )
+    result = pytester.runpytest_subprocess("--processes", "-p", "no:cacheprovider")
+    result.stdout.fnmatch_lines(
+        ["E       assert [[]1, 2[]] == [[]3[]]", "E         At index 0 diff: 1 != 3"]
+    )

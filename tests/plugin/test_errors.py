@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import RunProcesses
+from plugin_helpers import RunProcesses
 
 #: a valid task next to the broken ones: it must never run when collection fails
 SENTINEL = """
@@ -174,7 +174,10 @@ def test_run_parameter_that_does_not_cast(
     result = run_processes("--processes-param", "day=31/01/2024")
     assert_collection_error(pytester, result)
     result.stdout.fnmatch_lines(
-        ["tasks_p.py:3: task 'report': run parameter 'day': '31/01/2024' is not a date (YYYY-MM-DD)"]
+        [
+            "tasks_p.py:3: task 'report': run parameter 'day': "
+            "'31/01/2024' is not a date (YYYY-MM-DD)"
+        ]
     )
 
 
@@ -303,3 +306,15 @@ def test_plain_pytest_ignores_bad_processes_settings(pytester: pytest.Pytester) 
     pytester.makepyfile(tasks_bad="def task_a(nothing): pass", test_ok="def test_ok(): pass")
     result = pytester.runpytest()
     result.assert_outcomes(passed=1)
+
+
+def test_xdist_from_addopts_can_be_turned_off(
+    pytester: pytest.Pytester, run_processes: RunProcesses
+) -> None:
+    pytest.importorskip("xdist", reason="-n comes from pytest-xdist")
+    pytester.makeini("[pytest]\naddopts = -n 2\n")
+    pytester.makepyfile(tasks_ok=SENTINEL)
+    result = run_processes()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*drop -n (or add -n 0 when addopts sets it)*"])
+    run_processes("-n", "0").assert_outcomes(passed=1)

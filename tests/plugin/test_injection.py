@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import RunProcesses
+from plugin_helpers import RunProcesses
 
 
 def test_task_result_injected_by_parameter_name(

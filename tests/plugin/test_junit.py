@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import RunProcesses
+from plugin_helpers import RunProcesses
 
 ParseJunit = Callable[..., ET.Element]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import RunProcesses
+from plugin_helpers import RunProcesses
 
 ETL = """
     def task_extract():
@@ -217,3 +217,102 @@ def test_exit_codes(
 ) -> None:
     pytester.makepyfile(tasks_x=source)
     assert run_processes().ret == code
+
+
+def test_skip_and_xfail_marks_on_tasks(
+    pytester: pytest.Pytester, run_processes: RunProcesses
+) -> None:
+    pytester.makepyfile(
+        tasks_marks="""
+        import pytest
+
+        @pytest.mark.skip(reason="not today")
+        def task_skipped():
+            raise AssertionError("a skipped task must not run")
+
+        @pytest.mark.skipif("True", reason="not on this platform")
+        def task_skipped_if():
+            raise AssertionError("must not run")
+
+        @pytest.mark.xfail(reason="known bug")
+        def task_known_bug():
+            raise ValueError("the known bug")
+
+        @pytest.mark.xfail(reason="never run it", run=False)
+        def task_not_run():
+            raise AssertionError("must not run")
+
+        @pytest.mark.xfail(reason="fixed?", strict=True)
+        def task_fixed():
+            pass
+
+        def task_needs_skipped(skipped):
+            raise AssertionError("must not run")
+
+        def task_needs_that(needs_skipped):
+            raise AssertionError("must not run")
+
+        def task_needs_known_bug(known_bug):
+            raise AssertionError("must not run")
+        """
+    )
+    result = run_processes("-v", "-rsxXf")
+    result.stdout.fnmatch_lines(
+        [
+            "tasks_marks.py::skipped SKIPPED (not today)*",
+            "tasks_marks.py::skipped_if SKIPPED (not on this platform)*",
+            "tasks_marks.py::not_run XFAIL ([[]NOTRUN[]] never run it)*",
+            "tasks_marks.py::needs_skipped SKIPPED (upstream skipped: 'skipped')*",
+            "tasks_marks.py::needs_that SKIPPED (upstream skipped: 'skipped')*",
+        ]
+    )
+    result.stdout.fnmatch_lines(["tasks_marks.py::known_bug XFAIL (known bug)*"], consecutive=False)
+    result.stdout.fnmatch_lines(
+        ["tasks_marks.py::needs_known_bug SKIPPED (upstream failed: 'known_bug')*"]
+    )
+    result.stdout.fnmatch_lines(["FAILED tasks_marks.py::fixed - [[]XPASS(strict)[]] fixed?"])
+    result.stdout.no_fnmatch_line("*must not run*")
+    result.assert_outcomes(failed=1, skipped=5, xfailed=2)
+
+
+def test_bad_skipif_condition_is_an_error_of_that_task(
+    pytester: pytest.Pytester, run_processes: RunProcesses
+) -> None:
+    pytester.makepyfile(
+        tasks_bad="""
+        import pytest
+
+        @pytest.mark.skipif("nonsense +", reason="?")
+        def task_a():
+            pass
+
+        def task_b(a):
+            pass
+
+        def task_c():
+            pass
+        """
+    )
+    result = run_processes("-rs")
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at setup of task a*",
+            "Error evaluating 'skipif' condition",
+            "SKIPPED [[]1[]] tasks_bad.py:7: upstream failed: 'a'",
+        ]
+    )
+    result.assert_outcomes(passed=1, errors=1, skipped=1)
+
+
+def test_runxfail_runs_xfail_tasks(pytester: pytest.Pytester, run_processes: RunProcesses) -> None:
+    pytester.makepyfile(
+        tasks_x="""
+        import pytest
+
+        @pytest.mark.xfail(reason="never run it", run=False)
+        def task_a():
+            raise ValueError("ran")
+        """
+    )
+    result = run_processes("--runxfail")
+    result.assert_outcomes(failed=1)

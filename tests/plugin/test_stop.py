@@ -8,10 +8,9 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
-from conftest import RunProcesses
+from plugin_helpers import RunProcesses
 
 RECORD = """
     from pathlib import Path
@@ -34,6 +33,7 @@ def test_exitfirst_starts_no_new_task_after_the_first_failure(
         """
         import threading
 
+        BOTH_STARTED = threading.Barrier(2, timeout=20)
         FAILURE_REPORTED = threading.Event()
 
         def pytest_runtest_logreport(report):
@@ -44,14 +44,16 @@ def test_exitfirst_starts_no_new_task_after_the_first_failure(
     pytester.makepyfile(
         tasks_x=RECORD
         + """
-    from conftest import FAILURE_REPORTED
+    from conftest import BOTH_STARTED, FAILURE_REPORTED
 
     def task_fails():
         ran("fails")
+        BOTH_STARTED.wait()
         raise ValueError("first failure")
 
     def task_running():
         ran("running")
+        BOTH_STARTED.wait()
         # still running when the failure is reported: it may finish
         assert FAILURE_REPORTED.wait(timeout=20)
 
@@ -129,7 +131,8 @@ def test_exitfirst_still_writes_json_and_junit(
     assert data["entries"]["a"]["status"] == "errored"
     assert data["entries"]["c"]["status"] == "skipped"
     assert "not run" in data["entries"]["c"]["reason"]
-    cases = {c.get("name"): c for c in ET.parse(pytester.path / "out.xml").getroot().iter("testcase")}
+    root = ET.parse(pytester.path / "out.xml").getroot()
+    cases = {c.get("name"): c for c in root.iter("testcase")}
     assert set(cases) == {"a", "b"}  # c never started: no testcase
     assert cases["a"].find("failure") is not None
     skipped = cases["b"].find("skipped")
@@ -206,9 +209,10 @@ def test_signal_stops_the_run_and_writes_reports(
                 wait_for(ready.exists, f"task block_{name} to start", timeout=30)
             proc.send_signal(sig)
             out, _ = proc.communicate(timeout=30)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
+        except (Exception, pytest.fail.Exception) as exc:
+            proc.kill()
+            out, _ = proc.communicate()
+            pytest.fail(f"{exc!r}; the run's output:\n{out.decode()}")
     text = out.decode()
     assert proc.returncode == pytest.ExitCode.INTERRUPTED, text
     assert "!!!!!!!!!!!!!!!!!!!! KeyboardInterrupt" in text, text
@@ -240,3 +244,31 @@ def test_signal_stops_the_run_and_writes_reports(
     assert cases["first"].find("skipped") is None
     for name in blocking:
         assert cases[f"block_{name}"].find("skipped") is not None
+
+
+def test_exitfirst_counts_a_failed_unselected_upstream_task(
+    pytester: pytest.Pytester, run_processes: RunProcesses
+) -> None:
+    pytester.makepyfile(
+        tasks_s=RECORD
+        + """
+    def task_upstream():
+        ran("upstream")
+        raise ValueError("upstream broke")
+
+    def task_selected(upstream):
+        ran("selected")
+
+    def task_selected_later():
+        ran("selected_later")
+    """
+    )
+    result = run_processes("-x", "--processes-workers", "1", "-k", "selected")
+    result.stdout.fnmatch_lines(
+        [
+            "processes: upstream task 'upstream' (not selected) failed: ValueError: upstream broke",
+            "*stopping after 1 failures*",
+        ]
+    )
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    assert ran(pytester) == ["upstream"]

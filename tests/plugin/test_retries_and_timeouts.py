@@ -5,7 +5,8 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from conftest import RunProcesses
+from plugin_helpers import RunProcesses
+
 
 def flaky(decoration: str = "") -> str:
     """A task that fails with ConnectionError (retried by default) until its third attempt."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import pytest
-from conftest import RunProcesses
+from plugin_helpers import RunProcesses
 
 #: two tasks that print, write to stderr and log 30 lines each, at the same moment
 TWO_AT_ONCE = """
@@ -36,9 +36,7 @@ TWO_AT_ONCE = """
 def section(lines: list[str], title: str, task: str) -> list[str]:
     """The lines of the ``title`` section (e.g. "Captured stdout call") of ``task``'s report."""
     start = next(
-        i
-        for i, line in enumerate(lines)
-        if f" task {task} " in line and line.startswith("_")
+        i for i, line in enumerate(lines) if f" task {task} " in line and line.startswith("_")
     )
     begin = next(i for i in range(start, len(lines)) if f" {title} " in lines[i]) + 1
     end = begin

@@ -1,0 +1,111 @@
+"""The Dask executor: results stay on the cluster, the timeout backstop, the optional extra."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+import executor_bodies as bodies
+import pytest
+
+from pytest_processes import Process, Task, TaskDependency, TaskStatus
+from pytest_processes.engine import dask_executor
+from pytest_processes.engine.attempt import NOT_STARTED, OK, Call
+from pytest_processes.engine.dask_executor import DaskExecutor
+
+
+def test_upstream_results_travel_as_futures(
+    dask_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Downstream calls carry futures, not the values: Dask moves the data between workers."""
+    linked: dict[str, list[Any]] = {}
+    real_link = DaskExecutor._link
+
+    def spy(self: DaskExecutor, call: Call) -> Any:
+        out = real_link(self, call)
+        linked[call.name] = [out[0].args, out[0].kwargs, out[1], len(out[2])]
+        return out
+
+    monkeypatch.setattr(DaskExecutor, "_link", spy)
+    tasks = [
+        Task("big", bodies.word, args=("x" * 100_000,)),
+        Task("sep", bodies.word, args=("-",)),
+        Task(
+            "joined",
+            bodies.join,
+            args=("<",),
+            dependencies=[
+                TaskDependency("big", use_result_as_additional_args=True),
+                TaskDependency(
+                    "sep", use_result_as_additional_kwargs=True, additional_kwarg_name="sep"
+                ),
+            ],
+        ),
+    ]
+    report = Process(tasks).run(executor=DaskExecutor(dask_client))
+    assert report.entries["joined"].result == "<-" + "x" * 100_000
+    args, kwargs, slots, futures = linked["joined"]
+    assert args == ("<", None) and kwargs == {"sep": None}
+    assert slots == [(1, ""), (-1, "sep")] and futures == 2
+
+
+def test_the_backstop_reports_a_silent_worker_at_the_deadline(
+    dask_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If the worker does not answer by the deadline, this side reports it and cancels."""
+    monkeypatch.setattr(dask_executor, "BACKSTOP", -0.3)  # fire before the worker's own deadline
+    started = time.monotonic()
+    report = Process([Task("silent", bodies.hang, args=(1.0,), timeout=0.5)]).run(
+        executor=DaskExecutor(dask_client)
+    )
+    entry = report.entries["silent"]
+    assert (entry.status, entry.error_type) == (TaskStatus.ERRORED, "TimeoutError")
+    assert entry.worker == "dask"  # reported on this side, not by the worker
+    assert time.monotonic() - started < 0.9
+
+
+def test_without_the_extra_dask_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    with pytest.raises(ImportError, match=r'pip install "pytest-processes\[dask\]"'):
+        Process([Task("a", bodies.pid)]).run(executor="dask")
+    with pytest.raises(ImportError, match="executor='dask' needs Dask's distributed scheduler"):
+        Process([Task("a", bodies.pid, executor="dask")]).run(executor="thread")
+
+
+def test_importing_the_package_does_not_import_dask() -> None:
+    import subprocess
+
+    code = (
+        "import pytest_processes, sys; print('distributed' in sys.modules, 'dask' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False False"
+
+
+def ours_executing(client: Any) -> list[str]:
+    keys = client.run(dask_executor.executing).values()
+    return [key for worker in keys for key in worker if key.startswith("stopping")]
+
+
+def test_a_stop_cancels_what_no_worker_executes(dask_client: Any) -> None:
+    executor = DaskExecutor(dask_client)
+    try:
+        for key in range(8):
+            executor.submit(key, Call(f"stopping{key}", bodies.hang, (0.3,), {}))
+        deadline = time.monotonic() + 10
+        while len(ours_executing(dask_client)) < 2:  # other tests' leftovers may still run
+            assert time.monotonic() < deadline, "the workers never started two tasks"
+            time.sleep(0.01)
+        executor.stop_queued()
+        outcomes: dict[int, int] = {}
+        deadline = time.monotonic() + 10
+        while len(outcomes) < 8 and time.monotonic() < deadline:
+            outcomes.update((k, o.kind) for k, o in executor.poll(0.5))
+        kinds = sorted(outcomes.values())
+        assert len(kinds) == 8
+        assert (kinds.count(OK), kinds.count(NOT_STARTED)) == (2, 6), kinds
+        executor.submit(99, Call("late", bodies.word, ("x",), {}))
+        assert [(k, o.kind) for k, o in executor.poll(0)] == [(99, NOT_STARTED)]
+    finally:
+        executor.shutdown(cancel=True)
