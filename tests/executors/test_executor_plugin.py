@@ -65,6 +65,7 @@ def test_tasks_run_on_worker_processes(pytester: pytest.Pytester) -> None:
 
 
 def test_tasks_run_on_a_local_dask_cluster(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("distributed")
     pytester.makepyfile(tasks_dask=TASKS.format(prefix="Dask"))
     pytester.makeini("[pytest]\nprocesses_executor = dask\nprocesses_workers = 2\n")
     result = pytester.runpytest_subprocess("--processes", "-v", "-k", "where or crunch")
