@@ -54,7 +54,7 @@ def write_sleepers(root: Path) -> None:
 
 def run_pytest(root: Path, *args: str) -> tuple[float, float, str]:
     """(wall seconds, pytest's reported seconds, last line) of one pytest subprocess."""
-    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args]
+    cmd = [sys.executable, "-m", "pytest", "-q", *args]  # defaults: cache (and checkpoint) on
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - t0

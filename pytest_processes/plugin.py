@@ -58,6 +58,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--processes-graph", dest="processes_graph", action="store_true", help=HELP["graph"]
     )
     add_delivery_options(group, parser)
+    group.addoption(
+        "--processes-limit",
+        dest="processes_limit",
+        action="append",
+        default=[],
+        metavar="NAME=N",
+        help=HELP["limit"],
+    )
+    group.addoption(
+        "--processes-resume", dest="processes_resume", action="store_true", help=HELP["resume"]
+    )
+    parser.addini("processes_limits", HELP["limit"], type="linelist", default=[])
     parser.addini("processes_files", HELP["files"], type="args", default=["tasks_*.py"])
     parser.addini("processes_workers", HELP["workers"], default="4")
     parser.addini("processes_params", HELP["param"], type="linelist", default=[])
@@ -144,6 +156,8 @@ def pytest_report_teststatus(
     report: pytest.TestReport, config: pytest.Config
 ) -> tuple[str, str, tuple[str, dict[str, bool]]] | None:
     """Show retries: ``PASSED (3 attempts)`` in -v output."""
+    if report.when == "call" and getattr(report, "processes_restored", False):
+        return "passed", "r", ("RESTORED", {"cyan": True})
     attempts = getattr(report, "processes_attempts", 1)
     if report.when != "call" or attempts <= 1:
         return None

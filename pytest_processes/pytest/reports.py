@@ -76,6 +76,7 @@ def _make(
         crash = ReprFileLocation(path, (lineno or 0) + 1, excinfo.exconly())
         report.longrepr = TextFailure(text, crash)
     report.processes_attempts = attempts  # type: ignore[attr-defined]
+    report.processes_restored = False  # type: ignore[attr-defined]
     return report
 
 
@@ -88,7 +89,7 @@ def setup_report(item: TaskItem, result: TaskResult, duration: float) -> pytest.
     """``setup``: passed, failed (a fixture raised), or skipped (upstream failed / run stopped)."""
     exc: BaseException | None = None
     text = ""
-    if result.attempts == 0:
+    if result.attempts == 0 and not result.restored:
         if result.status is TaskStatus.ERRORED:
             exc = result.exception
             text = result.error_data.traceback_str if result.error_data else ""
@@ -99,7 +100,14 @@ def setup_report(item: TaskItem, result: TaskResult, duration: float) -> pytest.
 
 
 def call_report(item: TaskItem, result: TaskResult) -> pytest.TestReport:
-    """``call``: the task body's outcome, with its captured output as report sections."""
+    """``call``: the task body's outcome, with its captured output as report sections.
+
+    A task restored from the checkpoint (``--processes-resume``) passes without running.
+    """
+    if result.restored:
+        report = _make(item, "call", None, result.started_at or time.time(), 0.0, 0)
+        report.processes_restored = True  # type: ignore[attr-defined]
+        return report
     for kind, text in split_sections(result.output).items():
         item.add_report_section("call", kind, text)
     exc: BaseException | None = None

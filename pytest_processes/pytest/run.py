@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import shutil
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ from _pytest.runner import pytest_make_collect_report as collect_report
 from _pytest.skipping import evaluate_skip_marks, evaluate_xfail_marks, xfailed_key
 
 from ..engine.capture import CaptureSession
+from ..engine.checkpoint import Checkpoint, CheckpointWarning
 from ..engine.executors import Executor
 from ..engine.routing import make_executor
 from ..engine.scheduler import RunListener, Scheduler
@@ -113,7 +116,7 @@ class _Bridge(RunListener):
         ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
         report = setup_report(item, result, self.setup_seconds.pop(index, 0.0))
         ihook.pytest_runtest_logreport(report=report)
-        if result.attempts:
+        if result.attempts or result.restored:
             ihook.pytest_runtest_logreport(report=call_report(item, result))
         t0, started = time.perf_counter(), time.time()
         error = self._teardown(item)
@@ -159,6 +162,8 @@ class ProcessesRun:
         self.report: ProcessExecutionReport | None = None
         self.support: list[str] = []
         self.support_failures: list[tuple[TaskItem, TaskResult]] = []
+        self.checkpoint: Checkpoint | None = None
+        self.restored: list[str] = []
 
     @property
     def reporter(self) -> pytest.TerminalReporter | None:
@@ -288,6 +293,7 @@ class ProcessesRun:
         session._setupstate = state
         bridge = _Bridge(self, session, tasks, items, reported, state)
         executor = self._executor(tasks)
+        self.checkpoint = self._checkpoint()
         scheduler = Scheduler(
             tasks,
             executor,
@@ -296,6 +302,8 @@ class ProcessesRun:
             grace=5.0,
             # -x/--maxfail: a stop must come before any queued task starts
             prefetch=not session.config.option.maxfail,
+            limits=self.settings.limits,
+            checkpoint=self.checkpoint,
         )
         self.config.hook.pytest_processes_run_start(
             tasks=tasks, workers=executor.workers, executor=executor.name
@@ -303,13 +311,20 @@ class ProcessesRun:
         started = time.time()
         try:
             with (
+                warnings.catch_warnings(),  # checkpoint problems are listed in the summary
                 sigterm_as_interrupt(),
                 _assertion_details(items),
                 CaptureSession() if self.settings.capture else _null(),
             ):
+                warnings.simplefilter("ignore", CheckpointWarning)
                 entries = scheduler.run()
         finally:
             bridge.status.clear()
+        self.restored = (
+            [tasks[i].name for i in sorted(scheduler.checkpoint.restored)]
+            if (scheduler.checkpoint is not None)
+            else []
+        )
         self.report = ProcessExecutionReport(
             {e.name: e for e in entries},
             self.settings.name,
@@ -325,6 +340,20 @@ class ProcessesRun:
         if session.shouldstop:
             raise session.Interrupted(session.shouldstop)
         return True
+
+    def _checkpoint(self) -> Checkpoint | None:
+        """Results stored under pytest's cache as tasks succeed, for ``--processes-resume``.
+
+        Without ``--processes-resume`` the previous run's results are cleared
+        first, so this run stores afresh and restores nothing.
+        """
+        cache = getattr(self.config, "cache", None)
+        if cache is None:
+            return None
+        path = cache.mkdir("processes-checkpoint")
+        if not self.settings.resume:
+            shutil.rmtree(path / "results", ignore_errors=True)
+        return Checkpoint(path)
 
     def _not_to_run(self) -> dict[str, BaseException]:
         """Tasks that ``skip``/``skipif``/``xfail(run=False)`` marks keep from running.
@@ -372,6 +401,15 @@ class ProcessesRun:
         tmp.replace(target)
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        if self.settings.resume and self.report is not None:
+            ran = len(self.report.entries) - len(self.restored)
+            names = ", ".join(self.restored) if self.restored else "none"
+            terminalreporter.write_line(
+                f"processes: resumed: {len(self.restored)} task(s) restored from the last run "
+                f"({names}); {ran} task(s) run"
+            )
+        for problem in self.checkpoint.problems if self.checkpoint is not None else ():
+            terminalreporter.write_line(f"processes: checkpoint: {problem}", yellow=True)
         for item, result in self.support_failures:
             error = result.error_data
             message = f"{result.error_type}: {error.exception}" if error else result.reason

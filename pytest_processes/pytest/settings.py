@@ -29,6 +29,9 @@ HELP = {
     "graph": "print the task graph as a Mermaid flowchart instead of running it",
     "files": "glob patterns of task files (default: tasks_*.py)",
     "name": "process name used in reports (default: the rootdir's name)",
+    "limit": "at most N tasks holding lock NAME run at once (repeatable; default 1 per lock)",
+    "resume": "re-run only what did not succeed last time (and what depends on it); "
+    "results of tasks that succeeded are restored from pytest's cache",
     "executor": "where tasks run: thread (default; I/O-bound work), process (CPU-bound work; "
     "a timeout kills the worker) or dask (a Dask cluster; needs pytest-processes[dask])",
     "dask_address": "scheduler of an existing Dask cluster, tcp://HOST:PORT (implies "
@@ -91,6 +94,31 @@ def _executor(config: pytest.Config) -> tuple[str, str | None]:
     return kind, address
 
 
+def _limits(config: pytest.Config) -> dict[str, int]:
+    """``NAME=N`` lock limits from the ini file, then the command line (which wins)."""
+    sources = [
+        (config.getini("processes_limits"), "processes_limits in the config file"),
+        (config.getoption("processes_limit") or [], "--processes-limit"),
+    ]
+    limits: dict[str, int] = {}
+    for values, where in sources:
+        try:
+            pairs = parse_assignments(values, where)
+        except ValueError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        for lock, raw in pairs.items():
+            try:
+                limits[lock] = int(raw)
+            except ValueError:
+                limits[lock] = 0
+            if limits[lock] < 1:
+                raise pytest.UsageError(
+                    f"Invalid limit {lock}={raw!r} from {where}: expected a whole number of "
+                    "at least 1 (tasks holding that lock that may run at once)"
+                )
+    return limits
+
+
 @dataclass
 class Settings:
     """Validated settings of one ``--processes`` session."""
@@ -104,6 +132,8 @@ class Settings:
     name: str = ""
     executor: str = "thread"
     dask_address: str | None = None
+    limits: dict[str, int] = field(default_factory=dict)
+    resume: bool = False
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> Settings:
@@ -134,6 +164,12 @@ class Settings:
             raise pytest.UsageError(str(exc)) from None
         name = config.getini("processes_name") or config.rootpath.name
         executor, dask_address = _executor(config)
+        limits = _limits(config)
+        resume = bool(config.getoption("processes_resume"))
+        if resume and not config.pluginmanager.has_plugin("cacheprovider"):
+            raise pytest.UsageError(
+                "--processes-resume needs pytest's cache, which -p no:cacheprovider disabled"
+            )
         return cls(
             workers=workers,
             run_params=params,
@@ -144,4 +180,6 @@ class Settings:
             name=name,
             executor=executor,
             dask_address=dask_address,
+            limits=limits,
+            resume=resume,
         )
