@@ -8,7 +8,7 @@ import os
 import re
 import typing
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, TypeVar, cast, overload
 
 from .engine.graph import closest
@@ -313,8 +313,3 @@ def _parameters(func: Callable[..., Any]) -> dict[str, inspect.Parameter]:
         for p in inspect.signature(func).parameters.values()
         if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
     }
-
-
-def with_name(opts: TaskOptions | None, name: str) -> TaskOptions:
-    """``opts`` with ``name`` set (used for parametrized instances)."""
-    return replace(opts or TaskOptions(), name=name)

@@ -314,7 +314,7 @@ class ProcessesRun:
                 warnings.catch_warnings(),  # checkpoint problems are listed in the summary
                 sigterm_as_interrupt(),
                 _assertion_details(items),
-                CaptureSession() if self.settings.capture else _null(),
+                CaptureSession() if self.settings.capture else contextlib.nullcontext(),
             ):
                 warnings.simplefilter("ignore", CheckpointWarning)
                 entries = scheduler.run()
@@ -457,11 +457,3 @@ def _assertion_details(items: list[TaskItem]) -> Iterator[None]:
         yield
     finally:
         wrapper.close()
-
-
-class _null:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
