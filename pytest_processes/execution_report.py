@@ -249,9 +249,7 @@ class ProcessExecutionReport:
         """
         if not channels:
             return
-        if only_errors and not any(
-            e.status is TaskStatus.ERRORED for e in self.entries.values()
-        ):
+        if only_errors and not any(e.status is TaskStatus.ERRORED for e in self.entries.values()):
             return
         report = self if tasks is None else self.restricted_to(tasks)
         for channel in channels:

@@ -190,8 +190,12 @@ def _order(
     return order
 
 
-def expand_families(nodes: Sequence[FamilyNode]) -> tuple[list[TaskSpec], list[str]]:
+def expand_families(
+    nodes: Sequence[FamilyNode],
+) -> tuple[list[TaskSpec], list[tuple[str, str]]]:
     """Concrete tasks for ``nodes`` (in the nodes' order), and every problem found.
+
+    Problems are ``(node name, message)`` pairs, so callers can say where.
 
     A parameter whose lower-cased name is another node's name takes that
     node's result: paired or fan-in as the module docstring says. A node
@@ -207,7 +211,7 @@ def expand_families(nodes: Sequence[FamilyNode]) -> tuple[list[TaskSpec], list[s
         for n in nodes
     }
     resolved: dict[str, tuple[Variant, ...] | None] = {}
-    problems: list[str] = []
+    problems: list[tuple[str, str]] = []
     for name in _order(by_name, upstream):
         resolved[name] = _variants_of(by_name[name], upstream[name], resolved)
     specs: list[TaskSpec] = []
@@ -268,7 +272,7 @@ def _links(
     param_name: str,
     up: str,
     family: tuple[Variant, ...] | None,
-    problems: list[str],
+    problems: list[tuple[str, str]],
 ) -> list[Link]:
     """What ``param_name`` of ``name``'s instance ``variant`` receives from node ``up``."""
     if not family:
@@ -281,8 +285,11 @@ def _links(
         wanted = ", ".join(f"{k}={mine[k]}" for k in shared)
         have = ", ".join(instance_name(up, w) for w in family)
         problems.append(
-            f"task '{instance_name(name, variant)}' takes '{param_name}' from '{up}' with "
-            f"{wanted}, but '{up}' has no such instance (it has: {have})"
+            (
+                name,
+                f"task '{instance_name(name, variant)}' takes '{param_name}' from '{up}' with "
+                f"{wanted}, but '{up}' has no such instance (it has: {have})",
+            )
         )
         return []
     if len(shared) == len(keys):

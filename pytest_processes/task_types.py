@@ -100,9 +100,7 @@ class TaskResult:
         return cls(TaskStatus.SKIPPED, None, None, reason=reason)
 
     @classmethod
-    def success(
-        cls, result: Any, *, elapsed_seconds: float = 0.0, attempts: int = 0
-    ) -> TaskResult:
+    def success(cls, result: Any, *, elapsed_seconds: float = 0.0, attempts: int = 0) -> TaskResult:
         """A task whose function returned."""
         return cls(TaskStatus.SUCCESS, result, None, None, elapsed_seconds, attempts)
 

@@ -255,7 +255,7 @@ def tasks_from_functions(functions: list[Callable[..., Any]], inputs: dict[str, 
             variants = None
         nodes.append(FamilyNode(name, tuple(signatures[name]), variants))
     specs, family_problems = expand_families(nodes)
-    problems.extend(family_problems)
+    problems.extend(message for _, message in family_problems)
     used_inputs: set[str] = set()
     tasks: list[Task] = []
     for spec in specs:

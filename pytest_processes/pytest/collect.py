@@ -10,14 +10,18 @@ import pytest
 from _pytest._code import ExceptionInfo
 from _pytest.fixtures import FuncFixtureInfo
 
+from ..families import FamilyNode, Link, TaskSpec, Variant, expand_families
 from ..wiring import TaskOptions, task_name, task_options
+from .parametrize import Declared, declared_variants
 
-__all__ = ["TaskItem", "TasksModule", "collected_tasks", "is_task_function"]
+__all__ = ["TaskItem", "TasksModule", "collected_tasks", "expand_task_items", "is_task_function"]
 
 MARKER = "processes"
 
 #: every task item collected, before ``--lf``/``-k``/``-m`` filter any out
 _collected_key = pytest.StashKey[list["TaskItem"]]()
+#: the family node of every task collected so far, by task name (first of a name wins)
+_nodes_key = pytest.StashKey[dict[str, FamilyNode]]()
 
 
 def collected_tasks(config: pytest.Config) -> list[TaskItem]:
@@ -61,33 +65,75 @@ class TaskItem(pytest.Function):
     def __init__(self, *, task: str, options: TaskOptions | None, **kwargs: Any) -> None:
         self.task = task
         self.options = options
+        self.base = task
+        self.variant = None
+        self.declared = None
+        self.links = ()
         super().__init__(**kwargs)
 
     @classmethod
-    def for_function(cls, parent: pytest.Module, func: Any) -> TaskItem:
-        """Build the item for ``func`` with a provisional fixture set (settled at graph time)."""
-        name = task_name(func)
+    def for_function(
+        cls,
+        parent: pytest.Module,
+        func: Any,
+        *,
+        declared: Declared | None = None,
+        spec: TaskSpec | None = None,
+    ) -> TaskItem:
+        """Build the item for ``func`` (or its family instance ``spec``).
+
+        The fixture set is provisional, settled at graph time; a family
+        instance's own parameters are values, never fixtures.
+        """
+        base = task_name(func)
+        variant = spec.variant if spec is not None else None
+        name = spec.name if spec is not None else base
         params = [
             p.name
             for p in inspect.signature(func).parameters.values()
             if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
         ]
         fm = parent.session._fixturemanager
-        fixtures = [p for p in params if fm.getfixturedefs(p, parent)]
+        values = variant.values if variant is not None else {}
+        fixtures = [p for p in params if p not in values and fm.getfixturedefs(p, parent)]
+        extra: dict[str, Any] = {}
+        if variant is not None:
+            extra = {"keywords": {variant.id: True}}
+            callspec = _callspec(declared, variant)
+            if callspec is not None:  # its marks apply; pytest>=9.2 builds the node id from it
+                extra.update(callspec=callspec, originalname=base)
         item = cls.from_parent(
             parent,
             name=name,
             callobj=func,
-            task=name,
+            task=name.lower(),
             options=task_options(func),
             fixtureinfo=FuncFixtureInfo((), (), [], {}),  # replaced just below
+            **extra,
         )
+        item.base = base
+        item.variant = variant
+        item.declared = declared
+        item.links = spec.links if spec is not None else ()
         item.parameters = params
         item.use_fixtures(fixtures)  # needs the item: its own usefixtures markers count
         return item
 
+    base: str
+    #: this instance's parameter values, None for a task that is not part of a family
+    variant: Variant | None
+    #: the instances the function declares with @pytest.mark.parametrize, if any
+    declared: Declared | None
+    #: which task results its parameters receive, when families are involved
+    links: tuple[Link, ...]
     parameters: list[str]
     fixture_params: tuple[str, ...]
+
+    @property
+    def family_node(self) -> FamilyNode:
+        return FamilyNode(
+            self.base, tuple(self.parameters), self.declared.variants if self.declared else None
+        )
 
     def use_fixtures(self, names: Iterable[str]) -> None:
         """Recompute fixture info for exactly ``names`` (a task name took one over)."""
@@ -112,19 +158,121 @@ class TaskItem(pytest.Function):
         return path, lineno, f"task {self.task}"
 
 
+def _callspec(declared: Declared | None, variant: Variant) -> Any:
+    """pytest's callspec of a declared instance (it carries ``pytest.param`` marks)."""
+    if declared is None:
+        return None
+    for v, callspec in zip(declared.variants, declared.callspecs, strict=True):
+        if v.id == variant.id:
+            return callspec
+    return None
+
+
+def _specs_by_base(nodes: list[FamilyNode]) -> dict[str, list[TaskSpec]]:
+    """Family instances of ``nodes`` by task name (empty when no family is involved)."""
+    if not any(n.variants for n in nodes):
+        return {}
+    specs, _ = expand_families(nodes)  # problems are reported once, by expand_task_items
+    out: dict[str, list[TaskSpec]] = {}
+    for spec in specs:
+        out.setdefault(spec.base, []).append(spec)
+    return out
+
+
 class TasksModule(pytest.Module):
-    """A ``tasks_*.py`` file: imported like a test module, its task functions become items."""
+    """A ``tasks_*.py`` file: imported like a test module, its task functions become items.
+
+    Family instances are made here when their family is known by now (so node
+    ids like ``tasks_x.py::deploy[dev]`` select them); :func:`expand_task_items`
+    settles the rest once every file is collected.
+    """
 
     def collect(self) -> list[pytest.Item | pytest.Collector]:
         module = self.obj
-        items: list[pytest.Item | pytest.Collector] = []
+        found: list[tuple[Any, Declared | None]] = []
+        known = self.config.stash.setdefault(_nodes_key, {})
+        mine: list[FamilyNode] = []
         for name, obj in list(vars(module).items()):
             try:
                 if not is_task_function(name, obj, module.__name__):
                     continue
             except TypeError as exc:
                 raise self.CollectError(f"{self.path.name}: {exc}") from None
-            items.append(TaskItem.for_function(self, obj))
+            base = task_name(obj)
+            declared = declared_variants(self, obj, base)
+            found.append((obj, declared))
+            if base not in known:
+                mine.append(_node(obj, base, declared))
+        specs = _specs_by_base([*known.values(), *mine])
+        known.update((n.name, n) for n in mine)
+        items: list[pytest.Item | pytest.Collector] = []
+        for obj, declared in found:
+            instances = specs.get(task_name(obj), [])
+            if instances and instances[0].variant is not None:
+                items.extend(
+                    TaskItem.for_function(self, obj, declared=declared, spec=s) for s in instances
+                )
+            else:
+                items.append(TaskItem.for_function(self, obj))
         seen = self.config.stash.setdefault(_collected_key, [])
         seen.extend(i for i in items if isinstance(i, TaskItem))
         return items
+
+
+def _node(func: Any, base: str, declared: Declared | None) -> FamilyNode:
+    params = [
+        p.name
+        for p in inspect.signature(func).parameters.values()
+        if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
+    return FamilyNode(base, tuple(params), declared.variants if declared else None)
+
+
+def expand_task_items(
+    config: pytest.Config,
+) -> tuple[dict[TaskItem, list[TaskItem]], list[tuple[TaskItem, str]]]:
+    """Settle family instances over every collected task, once collection is over.
+
+    Returns the items replaced (-> their replacements, for ``session.items``)
+    and the family problems found, each with the item it belongs to. Links
+    (which result each parameter receives) are set on every family-related item.
+    """
+    items = config.stash.get(_collected_key, [])
+    groups: dict[str, list[TaskItem]] = {}
+    for item in items:
+        group = groups.setdefault(item.base, [])
+        if not group or group[0].parent is item.parent:  # a duplicate name stays as it is
+            group.append(item)
+    nodes = [group[0].family_node for group in groups.values()]
+    if not any(n.variants for n in nodes):
+        return {}, []
+    specs, problems = expand_families(nodes)
+    by_base: dict[str, list[TaskSpec]] = {}
+    for spec in specs:
+        by_base.setdefault(spec.base, []).append(spec)
+    replaced: dict[TaskItem, list[TaskItem]] = {}
+    for base, group in groups.items():
+        existing = {i.name: i for i in group}
+        wanted = by_base.get(base, [])
+        if [s.name for s in wanted] == list(existing):
+            for spec, item in zip(wanted, group, strict=True):
+                item.links = spec.links
+            continue
+        parent = group[0].parent
+        assert isinstance(parent, pytest.Module)
+        new = [
+            existing.get(s.name)
+            or TaskItem.for_function(parent, group[0].obj, declared=group[0].declared, spec=s)
+            for s in wanted
+        ]
+        for spec, item in zip(wanted, new, strict=True):
+            item.links = spec.links
+        for old in group:
+            if old not in new:
+                replaced[old] = [i for i in new if i.name not in existing]
+    if replaced:
+        keep = [i for i in items if i not in replaced]
+        keep.extend(i for news in replaced.values() for i in news)
+        config.stash[_collected_key] = keep
+    first = {base: group[0] for base, group in groups.items()}
+    return replaced, [(first[base], message) for base, message in problems]

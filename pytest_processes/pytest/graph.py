@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import typing
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
@@ -12,7 +13,14 @@ from ..exceptions import CircularDependencyError
 from ..runparams import cast_value
 from ..task import Task
 from ..task_types import TaskDependency
-from ..wiring import TaskOptions, build_task, result_dependency, unknown_parameter
+from ..wiring import (
+    TaskOptions,
+    Wire,
+    build_task,
+    result_dependency,
+    unknown_parameter,
+    wants_task_result,
+)
 from .collect import MARKER, TaskItem
 
 __all__ = ["TaskGraph", "build_graph"]
@@ -108,10 +116,15 @@ def _hints(func: Any) -> dict[str, Any]:
 
 
 def build_graph(
-    items: list[TaskItem], run_params: dict[str, str], defaults: TaskOptions
+    items: list[TaskItem],
+    run_params: dict[str, str],
+    defaults: TaskOptions,
+    family_problems: Iterable[tuple[TaskItem, str]] = (),
 ) -> TaskGraph:
     """Validate the collected tasks into one graph; problems are keyed by module nodeid."""
     graph = TaskGraph()
+    for item, message in family_problems:
+        graph.problem(item, f"{where(item)}: {message}")
     for item in items:
         other = graph.items.get(item.task)
         if other is not None:
@@ -124,20 +137,39 @@ def build_graph(
             continue
         graph.items[item.task] = item
     used_params: set[str] = set()
+    families = {i.base for i in items if i.variant is not None}
     for name, item in graph.items.items():
         deps: list[TaskDependency] = []
         kwargs: dict[str, Any] = {}
         fixtures = list(item.fixture_params)
         signature = inspect.signature(item.obj)
         hints = _hints(item.obj)
+        links: dict[str, list[tuple[str, str]]] = {}
+        for link in item.links:
+            links.setdefault(link.param, []).append((link.task.lower(), link.key))
+        values = item.variant.values if item.variant is not None else {}
         for param in signature.parameters.values():
             if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
                 continue
             key = param.name.lower()
-            if key in graph.items and key != name:
-                deps.append(result_dependency(key, param.name))
-                if param.name in fixtures:
-                    fixtures.remove(param.name)
+            whole = wants_task_result(hints.get(param.name, param.annotation))
+            if param.name in links:
+                for upstream, fan_in_key in links[param.name]:
+                    if fan_in_key or whole:
+                        deps.append(
+                            Wire(upstream, param.name, fan_in_key=fan_in_key, pass_result=whole)
+                        )
+                    else:
+                        deps.append(result_dependency(upstream, param.name))
+            elif key in families and key != item.base:
+                pass  # no instance to pair with: expand_task_items reported it
+            elif param.name in values:
+                kwargs[param.name] = values[param.name]
+            elif key in graph.items and key != name:
+                if whole:
+                    deps.append(Wire(key, param.name, pass_result=True))
+                else:
+                    deps.append(result_dependency(key, param.name))
             elif param.name in fixtures:
                 pass
             elif param.name in run_params:
@@ -158,6 +190,7 @@ def build_graph(
                     )
                     + f"; pass it with --processes-param {param.name}=VALUE if it is an input",
                 )
+        fixtures = [f for f in fixtures if f not in links and f.lower() not in graph.items]
         if tuple(fixtures) != item.fixture_params:
             item.use_fixtures(fixtures)
         opts = _options(item, defaults, graph)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import shutil
 import time
 import warnings
@@ -31,7 +32,7 @@ from ..engine.signals import sigterm_as_interrupt
 from ..execution_report import ProcessExecutionReport
 from ..task import Task
 from ..task_types import TaskResult, TaskStatus
-from .collect import TaskItem, TasksModule, collected_tasks
+from .collect import TaskItem, TasksModule, collected_tasks, expand_task_items
 from .graph import TaskGraph, build_graph, unused_run_params
 from .reports import call_report, not_run_reports, setup_report, teardown_report
 from .settings import Settings
@@ -43,13 +44,21 @@ __all__ = ["ProcessesRun", "mermaid"]
 JSON_SCHEMA_VERSION = 1
 
 
+#: a task name usable as a Mermaid node id as it is (``build[dev]`` is not)
+_MERMAID_ID = re.compile(r"[a-z_][a-z0-9_]*")
+
+
 def mermaid(graph: TaskGraph) -> str:
     """The task graph as a Mermaid flowchart (dependency --> dependant)."""
+    ids = {
+        t.name: t.name if _MERMAID_ID.fullmatch(t.name) else f"t{k}"
+        for k, t in enumerate(graph.tasks)
+    }
     lines = ["graph TD"]
     for task in graph.tasks:
-        lines.append(f'    {task.name}["{task.name}"]')
+        lines.append(f'    {ids[task.name]}["{task.name}"]')
     for task in graph.tasks:
-        lines.extend(f"    {dep} --> {task.name}" for dep in task.dependency_names)
+        lines.extend(f"    {ids[dep]} --> {ids[task.name]}" for dep in task.dependency_names)
     return "\n".join(lines)
 
 
@@ -188,8 +197,16 @@ class ProcessesRun:
         self, session: pytest.Session, items: list[pytest.Item]
     ) -> None:
         """Build the graph of every task, even those --lf/-k/-m leave out: they may be needed."""
+        replaced, family_problems = expand_task_items(session.config)
+        if replaced:  # a selected task stands for all its family instances
+            new: list[pytest.Item] = []
+            for i in items:
+                new.extend(replaced.get(i, [i]) if isinstance(i, TaskItem) else [i])
+            items[:] = list(dict.fromkeys(new))
         task_items = collected_tasks(session.config)
-        self.graph = build_graph(task_items, self.settings.run_params, self.settings.defaults)
+        self.graph = build_graph(
+            task_items, self.settings.run_params, self.settings.defaults, family_problems
+        )
         for nodeid, problems in self.graph.problems.items():
             report = pytest.CollectReport(nodeid, "failed", "\n".join(problems), [])
             session.ihook.pytest_collectreport(report=report)
