@@ -186,3 +186,29 @@ def test_bad_limit_is_a_usage_error(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--processes", "--processes-limit", "db=0")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*Invalid limit db='0' from --processes-limit*"])
+
+
+def test_critical_path_first_from_the_previous_run(pytester: pytest.Pytester) -> None:
+    """With one worker, the second run starts the long chain first (durations from the cache)."""
+    pytester.makepyfile(
+        tasks_cp="""
+        import time
+
+        def task_quick():
+            pass
+
+        def task_slow():
+            time.sleep(0.2)  # the work being ordered, not synchronisation
+
+        def task_after_slow(slow):
+            time.sleep(0.2)
+        """
+    )
+
+    def order() -> list[str]:
+        result = pytester.runpytest("--processes", "--processes-workers", "1", "-v")
+        result.assert_outcomes(passed=3)
+        return [line.split("::")[1].split()[0] for line in result.stdout.lines if "::" in line]
+
+    assert order() == ["quick", "slow", "after_slow"]  # first run: ready order
+    assert order() == ["slow", "after_slow", "quick"]  # then: longest remaining path first
