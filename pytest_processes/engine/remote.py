@@ -31,6 +31,7 @@ from .executors import run_guarded
 from .tracing import callable_name, is_library_path, qualified_type, safe_repr
 
 __all__ = [
+    "ModuleFile",
     "died_outcome",
     "exit_description",
     "failed_outcome",
@@ -65,10 +66,19 @@ def _target(func: Any) -> Any:
     return getattr(func, "__func__", func)
 
 
+class ModuleFile(str):
+    """A task module's file, noting whether pytest rewrote its assertions here."""
+
+    rewrite_asserts: bool = False
+
+
 def module_paths(func: Any) -> dict[str, str]:
     """``{module name: file}`` for the task function's module when it is user code.
 
     A worker that cannot ``import`` the module by name loads it from this file.
+    A module pytest imported with its assertion rewriting (a ``tasks_*.py``
+    under ``pytest --processes``) is rewritten in the worker too, so a failing
+    ``assert`` explains itself there as it would on a thread.
     """
     target = _target(func)
     name = getattr(target, "__module__", None) or type(target).__module__
@@ -76,7 +86,11 @@ def module_paths(func: Any) -> dict[str, str]:
     path = getattr(module, "__file__", None)
     if name == "__main__" or not path or is_library_path(path):
         return {}
-    return {name: path}
+    file = ModuleFile(path)
+    file.rewrite_asserts = type(getattr(module, "__loader__", None)).__name__ == (
+        "AssertionRewritingHook"
+    )
+    return {name: file}
 
 
 def pickling_problem(call: Call, error: BaseException, dumps: Any = pickle.dumps) -> str:
@@ -138,24 +152,44 @@ class _Unpickler(pickle.Unpickler):
 
     def find_class(self, module: str, name: str) -> Any:
         if module not in sys.modules and module in self._paths:
-            try:
-                importlib.import_module(module)
-            except ImportError:
-                _import_path(module, self._paths[module])
+            path = self._paths[module]
+            if getattr(path, "rewrite_asserts", False):
+                _import_path(module, path, rewrite_asserts=True)
+            else:
+                try:
+                    importlib.import_module(module)
+                except ImportError:
+                    _import_path(module, path)
         return super().find_class(module, name)
 
 
-def _import_path(name: str, path: str) -> None:
+def _import_path(name: str, path: str, *, rewrite_asserts: bool = False) -> None:
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot import {name!r} from {path}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     try:
-        spec.loader.exec_module(module)
+        if rewrite_asserts:
+            exec(_rewritten(path), module.__dict__)
+        else:
+            spec.loader.exec_module(module)
     except BaseException:
         del sys.modules[name]
         raise
+
+
+def _rewritten(path: str) -> Any:
+    """The code of ``path`` with pytest's assertion rewriting (the parent process ran pytest)."""
+    import ast
+
+    from _pytest.assertion.rewrite import rewrite_asserts
+
+    with open(path, "rb") as f:
+        source = f.read()
+    tree = ast.parse(source, filename=path)
+    rewrite_asserts(tree, source, path)
+    return compile(tree, path, "exec", dont_inherit=True)
 
 
 def load_call(payload: bytes, paths: Mapping[str, str]) -> Call:

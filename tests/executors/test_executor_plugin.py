@@ -30,6 +30,11 @@ TASKS = """
         return sum(i * i for i in range(10_000))
 
 
+    def task_check(crunch):
+        expected = {{"total": 1}}
+        assert {{"total": crunch}} == expected
+
+
     def task_talk(crunch):
         print("crunched", crunch)
         raise ValueError("talk failed")
@@ -48,12 +53,14 @@ def test_tasks_run_on_worker_processes(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess(
         "--processes", "--processes-executor", "process", "--import-mode=importlib", "-v", "-rA"
     )
-    result.assert_outcomes(passed=2, failed=2)
+    result.assert_outcomes(passed=2, failed=3)
     result.stdout.fnmatch_lines(
         [
             "processes: workers=4, retries=0, timeout=none, executor=process",
             "*tasks_cpu.py::where PASSED*",
             "*tasks_cpu.py::crunch PASSED*",
+            # pytest's assertion rewriting applies in the worker process too
+            "AssertionError: assert {'total': 333283335000} == {'total': 1}",
             "*ValueError: talk failed*",
             "*Captured stdout call*",
             "crunched *",

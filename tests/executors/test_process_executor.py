@@ -32,7 +32,7 @@ def test_a_timeout_kills_the_work_and_frees_the_slot(tmp_path: Path) -> None:
     started = time.monotonic()
     process = run(
         [
-            Task("stuck", bodies.hang, args=(1.0, str(marker)), timeout=0.3),
+            Task("stuck", bodies.hang, args=(30.0, str(marker)), timeout=0.3),
             Task("next", bodies.word, args=("ran",)),
         ],
         workers=1,
@@ -42,10 +42,10 @@ def test_a_timeout_kills_the_work_and_frees_the_slot(tmp_path: Path) -> None:
     assert isinstance(results["stuck"].exception, TimeoutError)
     assert "was killed at the deadline" in results["stuck"].error_data.traceback_str  # type: ignore[union-attr]
     assert results["next"].result == "ran"  # on the replacement worker
-    assert elapsed < 0.95, f"the run took {elapsed:.2f}s"
-    time.sleep(1.3 - (time.monotonic() - started))
-    assert not marker.exists(), "the timed-out task went on running after its deadline"
-    assert pool_children() == []
+    # an unkilled worker would hold the only slot for 30 s (a bound, not a benchmark)
+    assert elapsed < 15, f"the run took {elapsed:.2f}s"
+    assert pool_children() == [], "the timed-out task's worker outlived the run"
+    assert not marker.exists()
 
 
 @pytest.mark.parametrize(
