@@ -88,11 +88,7 @@ class TaskItem(pytest.Function):
         base = task_name(func)
         variant = spec.variant if spec is not None else None
         name = spec.name if spec is not None else base
-        params = [
-            p.name
-            for p in inspect.signature(func).parameters.values()
-            if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
-        ]
+        params = _parameters(func)
         fm = parent.session._fixturemanager
         values = variant.values if variant is not None else {}
         fixtures = [p for p in params if p not in values and fm.getfixturedefs(p, parent)]
@@ -219,13 +215,18 @@ class TasksModule(pytest.Module):
         return items
 
 
-def _node(func: Any, base: str, declared: Declared | None) -> FamilyNode:
-    params = [
+def _parameters(func: Any) -> list[str]:
+    """The parameters of ``func`` that can be injected (no ``*args``/``**kwargs``)."""
+    return [
         p.name
         for p in inspect.signature(func).parameters.values()
         if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
     ]
-    return FamilyNode(base, tuple(params), declared.variants if declared else None)
+
+
+def _node(func: Any, base: str, declared: Declared | None) -> FamilyNode:
+    variants = declared.variants if declared else None
+    return FamilyNode(base, tuple(_parameters(func)), variants)
 
 
 def expand_task_items(
