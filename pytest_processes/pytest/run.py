@@ -37,18 +37,19 @@ from .reports import call_report, not_run_reports, setup_report, teardown_report
 from .settings import Settings
 from .setupstate import ConcurrentSetupState
 from .status import StatusLine
+from .support import SupportFile, collect_support_files
 
 __all__ = ["ProcessesRun", "mermaid"]
 
 JSON_SCHEMA_VERSION = 1
 
 
-def mermaid(graph: TaskGraph) -> str:
+def mermaid(tasks: list[Task]) -> str:
     """The task graph as a Mermaid flowchart (dependency --> dependant)."""
     lines = ["graph TD"]
-    for task in graph.tasks:
+    for task in tasks:
         lines.append(f'    {task.name}["{task.name}"]')
-    for task in graph.tasks:
+    for task in tasks:
         lines.extend(f"    {dep} --> {task.name}" for dep in task.dependency_names)
     return "\n".join(lines)
 
@@ -164,6 +165,8 @@ class ProcessesRun:
         self.support_failures: list[tuple[TaskItem, TaskResult]] = []
         self.checkpoint: Checkpoint | None = None
         self.restored: list[str] = []
+        #: module nodeid -> why a task file outside the selection was left out
+        self.set_aside: dict[str, str] = {}
 
     @property
     def reporter(self) -> pytest.TerminalReporter | None:
@@ -187,9 +190,15 @@ class ProcessesRun:
     def pytest_collection_modifyitems(
         self, session: pytest.Session, items: list[pytest.Item]
     ) -> None:
-        """Build the graph of every task, even those --lf/-k/-m leave out: they may be needed."""
+        """Build the graph of every task, even those --lf/-k/-m leave out: they may be needed.
+
+        Task files the command line did not name are collected too (``support``):
+        a selected task may need their tasks upstream.
+        """
+        support = collect_support_files(session)
         task_items = collected_tasks(session.config)
         self.graph = build_graph(task_items, self.settings.run_params, self.settings.defaults)
+        self._set_aside_support_problems(session, support, items)
         for nodeid, problems in self.graph.problems.items():
             report = pytest.CollectReport(nodeid, "failed", "\n".join(problems), [])
             session.ihook.pytest_collectreport(report=report)
@@ -210,14 +219,56 @@ class ProcessesRun:
                 "--processes-param / processes_params match no parameter of any task"
             )
 
+    def _set_aside_support_problems(
+        self, session: pytest.Session, support: list[SupportFile], items: list[pytest.Item]
+    ) -> None:
+        """A broken task file outside the selection fails the run only if the selection needs it.
+
+        It is needed when a selected task depends on one of its broken tasks, or
+        (for a file that does not import) when a selected file has a problem of
+        its own: an unknown parameter may be a task that file defines. Otherwise
+        it is named in the summary and left out.
+        """
+        graph = self.graph
+        ids = {module.nodeid for module, _ in support}
+        selected = {i.task for i in items if isinstance(i, TaskItem)}
+        needed = set()
+        for name in selected & set(graph.dropped):
+            parent = graph.items[graph.dropped[name]].parent
+            needed.add(parent.nodeid if parent is not None else "")
+        shown = {m for nodeid, ms in graph.problems.items() if nodeid not in ids for m in ms}
+        for nodeid in [n for n in graph.problems if n in ids and n not in needed]:
+            own = [m for m in graph.problems.pop(nodeid) if m not in shown]  # not a duplicate name
+            if own:
+                self.set_aside[nodeid] = own[0]
+        for module, rep in support:
+            if rep.passed:
+                continue
+            if shown:
+                session.ihook.pytest_collectreport(report=rep)
+            else:
+                self.set_aside[module.nodeid] = _last_line(str(rep.longrepr))
+
+    def _shown_tasks(self, session: pytest.Session) -> tuple[list[Task], set[str]]:
+        """The tasks a run would start, in dependency order, and which of them are selected."""
+        selected = {
+            i.task
+            for i in session.items
+            if isinstance(i, TaskItem) and i.task not in self.graph.dropped
+        }
+        wanted = self.graph.upstream_closure(selected)
+        return [t for t in self.graph.tasks if t.name in wanted], selected
+
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         reporter = self.reporter
         if reporter is None or not self.config.option.collectonly or self.graph.problems:
             return
         reporter.write_sep("-", "tasks in dependency order")
-        for task in self.graph.tasks:
+        tasks, selected = self._shown_tasks(session)
+        for task in tasks:
             deps = ", ".join(task.dependency_names)
-            reporter.write_line(f"{task.name}" + (f"  <- {deps}" if deps else ""))
+            note = "" if task.name in selected else "  (upstream, not selected)"
+            reporter.write_line(f"{task.name}" + (f"  <- {deps}" if deps else "") + note)
 
     # -- running ---------------------------------------------------------------
 
@@ -256,7 +307,7 @@ class ProcessesRun:
         _junit_gets_task_output(self.config)
         if self.settings.graph:
             if self.reporter is not None:
-                self.reporter.write_line(mermaid(self.graph))
+                self.reporter.write_line(mermaid(self._shown_tasks(session)[0]))
             return True
         dropped = self.graph.dropped
         marked = self._not_to_run()
@@ -410,6 +461,11 @@ class ProcessesRun:
             )
         for problem in self.checkpoint.problems if self.checkpoint is not None else ():
             terminalreporter.write_line(f"processes: checkpoint: {problem}", yellow=True)
+        for nodeid, why in self.set_aside.items():
+            terminalreporter.write_line(
+                f"processes: left out {nodeid}, which no selected task needs: {why}",
+                yellow=True,
+            )
         for item, result in self.support_failures:
             error = result.error_data
             message = f"{result.error_type}: {error.exception}" if error else result.reason
@@ -421,6 +477,12 @@ class ProcessesRun:
             terminalreporter.write_sep(
                 "-", f"generated processes json file: {self.settings.json_path}"
             )
+
+
+def _last_line(text: str) -> str:
+    """The last non-empty line of a collection error: usually the exception itself."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1].removeprefix("E").strip() if lines else "collection failed"
 
 
 def _junit_gets_task_output(config: pytest.Config) -> None:
