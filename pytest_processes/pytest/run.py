@@ -8,6 +8,7 @@ turned into the standard report hooks, so the terminal, ``-x``, ``--lf``,
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 import shutil
 import time
@@ -31,6 +32,7 @@ from ..engine.signals import sigterm_as_interrupt
 from ..execution_report import ProcessExecutionReport
 from ..task import Task
 from ..task_types import TaskResult, TaskStatus
+from .caplog import TaskLogs, uses_caplog
 from .collect import TaskItem, TasksModule, collected_tasks
 from .graph import TaskGraph, build_graph, unused_run_params
 from .reports import call_report, not_run_reports, setup_report, teardown_report
@@ -65,6 +67,8 @@ class _Bridge(RunListener):
         items: list[TaskItem],
         reported: set[int],
         state: ConcurrentSetupState,
+        logs: TaskLogs,
+        caplog: dict[int, str],
     ) -> None:
         self.run = run
         self.tasks = tasks
@@ -72,6 +76,9 @@ class _Bridge(RunListener):
         self.items = items
         self.reported = reported
         self.state = state
+        self.logs = logs
+        #: tasks that use caplog -> the kind of executor they run on
+        self.caplog = caplog
         self.setup_seconds: dict[int, float] = {}
         self.status = StatusLine(run.reporter)
         self.tick_interval = self.status.interval
@@ -85,8 +92,10 @@ class _Bridge(RunListener):
         if not item.fixturenames:
             return None
         t0 = time.perf_counter()
+        kind = self.caplog.get(index)
         try:
-            self.state.setup(item)
+            with self.logs.setup(item, kind) if kind else contextlib.nullcontext():
+                self.state.setup(item)
         finally:
             self.setup_seconds[index] = time.perf_counter() - t0
         return {name: item.funcargs[name] for name in item.fixture_params}
@@ -144,7 +153,8 @@ class _Bridge(RunListener):
 
     def _teardown(self, item: TaskItem) -> BaseException | None:
         try:
-            self.state.finish(item)
+            with self.logs.teardown(item):
+                self.state.finish(item)
         except Exception as exc:
             return exc
         return None
@@ -280,6 +290,24 @@ class ProcessesRun:
         if lf is not None and isinstance(getattr(lf, "lastfailed", None), dict):
             lf.lastfailed[getattr(item, "id", item.nodeid)] = True  # pytest>=9.2 keys: NodeId
 
+    def _caplog_tasks(
+        self, tasks: list[Task], items: list[TaskItem], logs: TaskLogs
+    ) -> dict[int, str]:
+        """Tasks using ``caplog`` -> their executor kind; in-process ones log into their own.
+
+        Such a task is run through a copy whose function makes its handler current.
+        """
+        s = self.settings
+        default = "inline" if s.executor == "thread" and s.workers == 1 else s.executor
+        kinds: dict[int, str] = {}
+        for i, item in enumerate(items):
+            if uses_caplog(item):
+                kinds[i] = kind = tasks[i].executor or default
+                if kind in ("thread", "inline"):
+                    tasks[i] = copy.copy(tasks[i])
+                    tasks[i].func = logs.wrap(tasks[i].func, item)
+        return kinds
+
     def _executor(self, tasks: list[Task]) -> Executor:
         """The executor of ``--processes-executor``, plus one per other kind tasks ask for."""
         s = self.settings
@@ -333,6 +361,8 @@ class ProcessesRun:
         wanted = self.graph.upstream_closure(selected)
         tasks = [t for t in self.graph.tasks if t.name in wanted]
         items = [self.graph.items[t.name] for t in tasks]
+        logs = TaskLogs(self.config)
+        caplog = self._caplog_tasks(tasks, items, logs)
         reported = {i for i, t in enumerate(tasks) if t.name in selected}
         self.support = [t.name for t in tasks if t.name not in selected]
         if self.support and self.reporter is not None:
@@ -342,7 +372,7 @@ class ProcessesRun:
             )
         state = ConcurrentSetupState(items)
         session._setupstate = state
-        bridge = _Bridge(self, session, tasks, items, reported, state)
+        bridge = _Bridge(self, session, tasks, items, reported, state, logs, caplog)
         executor = self._executor(tasks)
         self.checkpoint = self._checkpoint()
         scheduler = Scheduler(
@@ -366,6 +396,7 @@ class ProcessesRun:
                 sigterm_as_interrupt(),
                 _assertion_details(items),
                 CaptureSession() if self.settings.capture else contextlib.nullcontext(),
+                logs.routing() if caplog else contextlib.nullcontext(),
             ):
                 warnings.simplefilter("ignore", CheckpointWarning)
                 entries = scheduler.run()
