@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import json
 import shutil
+import sys
 import time
 import warnings
 from collections.abc import Iterator
@@ -20,6 +22,7 @@ from typing import Any
 import pytest
 from _pytest.assertion import pytest_runtest_protocol as assertion_protocol
 from _pytest.outcomes import Skipped, XFailed
+from _pytest.runner import check_interactive_exception
 from _pytest.runner import pytest_make_collect_report as collect_report
 from _pytest.skipping import evaluate_skip_marks, evaluate_xfail_marks, xfailed_key
 
@@ -35,7 +38,7 @@ from ..task_types import TaskResult, TaskStatus
 from .caplog import TaskLogs, uses_caplog
 from .collect import TaskItem, TasksModule, collected_tasks
 from .graph import TaskGraph, build_graph, unused_run_params
-from .reports import call_report, not_run_reports, setup_report, teardown_report
+from .reports import Phase, call_report, not_run_reports, setup_report, teardown_report
 from .settings import Settings
 from .setupstate import ConcurrentSetupState
 from .status import StatusLine
@@ -124,15 +127,12 @@ class _Bridge(RunListener):
         self.status.clear()
         ihook = item.ihook
         ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
-        report = setup_report(item, result, self.setup_seconds.pop(index, 0.0))
-        ihook.pytest_runtest_logreport(report=report)
+        self.run.log(item, setup_report(item, result, self.setup_seconds.pop(index, 0.0)))
         if result.attempts or result.restored:
-            ihook.pytest_runtest_logreport(report=call_report(item, result))
+            self.run.log(item, call_report(item, result))
         t0, started = time.perf_counter(), time.time()
         error = self._teardown(item)
-        ihook.pytest_runtest_logreport(
-            report=teardown_report(item, result, error, started, time.perf_counter() - t0)
-        )
+        self.run.log(item, teardown_report(item, result, error, started, time.perf_counter() - t0))
         ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
         if result.status is not TaskStatus.SUCCESS and result.attempts == 0:
             self.run.keep_in_lastfailed(item, result)  # after LFPlugin dropped it as skipped
@@ -168,6 +168,14 @@ class ProcessesRun:
 
     def __init__(self, config: pytest.Config, settings: Settings) -> None:
         self.config = config
+        if config.getoption("trace", False):
+            raise pytest.UsageError(
+                "--trace does not reach tasks under --processes; use --pdb to debug a failing "
+                "task, or put breakpoint() in the task and run with --pdb -s (tasks then run "
+                "one at a time on the main thread, their output not captured)"
+            )
+        if config.getoption("usepdb", False) and settings.workers != 1:
+            settings = dataclasses.replace(settings, workers=1)  # one task at a time: see log()
         self.settings = settings
         self.graph = TaskGraph()
         self.report: ProcessExecutionReport | None = None
@@ -458,12 +466,38 @@ class ProcessesRun:
                     marked[name] = exc
         return marked
 
+    def log(self, item: TaskItem, phase: Phase) -> None:
+        """Log one phase's report; a failure goes on to ``pytest_exception_interact`` (``--pdb``).
+
+        As pytest's runner does, on the main thread; with ``--pdb`` tasks run one
+        at a time, so nothing else runs while the debugger is open. A failure
+        that came back as text (a timeout, another process) has no live frames:
+        it is not interacted with, and ``--pdb`` says so.
+        """
+        report, call = phase.report, phase.call
+        item.ihook.pytest_runtest_logreport(report=report)
+        if not check_interactive_exception(call, report):
+            return
+        if not phase.live:
+            if self.config.getoption("usepdb", False) and self.reporter is not None:
+                self.reporter.write_line(
+                    f"processes: --pdb: task '{item.task}' failed where no debugger can reach "
+                    "(a timeout, or another process): its traceback is in the report",
+                    yellow=True,
+                )
+            return
+        streams = sys.stdout, sys.stderr
+        try:
+            item.ihook.pytest_exception_interact(node=item, call=call, report=report)
+        finally:  # the debugger suspends and resumes capture, which resets these
+            sys.stdout, sys.stderr = streams
+
     def _report_not_run(self, item: TaskItem, exc: BaseException) -> None:
         """A selected task that will not run: skipped (or xfailed, or errored) by ``exc``."""
         ihook = item.ihook
         ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
-        for report in not_run_reports(item, exc):
-            ihook.pytest_runtest_logreport(report=report)
+        for phase in not_run_reports(item, exc):
+            self.log(item, phase)
         ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
 
     # -- after the run -----------------------------------------------------------
