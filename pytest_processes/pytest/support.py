@@ -101,8 +101,11 @@ def collect_support_files(session: pytest.Session) -> list[SupportFile]:
     directories holding such a file are entered (their conftests load).
     """
     cache: dict[pytest.Collector, pytest.CollectReport] = getattr(session, "_collection_cache", {})
-    given = {node.path for node in cache if isinstance(node, TasksModule)}
     roots = task_roots(session.config)
+    args: frozenset[Path] = getattr(session, "_initialpaths", frozenset())
+    if all(root in args or any(a in root.parents for a in args if a.is_dir()) for root in roots):
+        return []  # the command line already covers every root: nothing is left out
+    given = {node.path for node in cache if isinstance(node, TasksModule)}
     wanted = _task_files(session.config, roots) - given
     if not wanted:
         return []
