@@ -145,7 +145,8 @@ def pytest_report_header(config: pytest.Config) -> str | None:
         return None
     s = run.settings
     timeout = f"{s.defaults.timeout}s" if s.defaults.timeout else "none"
-    line = f"processes: workers={s.workers}, retries={s.defaults.retries}, timeout={timeout}"
+    pdb = " (one task at a time for --pdb)" if config.getoption("usepdb", False) else ""
+    line = f"processes: workers={s.workers}{pdb}, retries={s.defaults.retries}, timeout={timeout}"
     if s.executor != "thread":
         line += f", executor={s.executor}"
         line += f" at {s.dask_address}" if s.dask_address else ""

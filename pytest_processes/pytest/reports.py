@@ -8,7 +8,7 @@ report making (tmp_path retention, xfail, ...) see what they expect.
 from __future__ import annotations
 
 import time
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import pytest
 from _pytest._code import ExceptionInfo
@@ -20,9 +20,18 @@ from ..engine.capture import split_sections
 from ..task_types import TaskResult, TaskStatus
 from .collect import TaskItem
 
-__all__ = ["call_report", "not_run_reports", "setup_report", "teardown_report"]
+__all__ = ["Phase", "call_report", "not_run_reports", "setup_report", "teardown_report"]
 
-Phase = Literal["setup", "call", "teardown"]
+When = Literal["setup", "call", "teardown"]
+
+
+class Phase(NamedTuple):
+    """One phase's report, with the call it was made from (for ``pytest_exception_interact``)."""
+
+    report: pytest.TestReport
+    call: pytest.CallInfo[None]
+    #: the exception was raised in this process and keeps its traceback: a debugger can show it
+    live: bool
 
 
 def _excinfo(exc: BaseException) -> ExceptionInfo[BaseException]:
@@ -52,13 +61,14 @@ class TextFailure(TerminalRepr):
 
 def _make(
     item: TaskItem,
-    when: Phase,
+    when: When,
     exc: BaseException | None,
     start: float,
     duration: float,
     attempts: int,
     text: str = "",
-) -> pytest.TestReport:
+) -> Phase:
+    live = exc is not None and exc.__traceback__ is not None
     textual = exc is not None and exc.__traceback__ is None and bool(text)
     excinfo = _excinfo(exc) if exc is not None else None
     call: pytest.CallInfo[None] = pytest.CallInfo(
@@ -77,7 +87,7 @@ def _make(
         report.longrepr = TextFailure(text, crash)
     report.processes_attempts = attempts  # type: ignore[attr-defined]
     report.processes_restored = False  # type: ignore[attr-defined]
-    return report
+    return Phase(report, call, live)
 
 
 def _upstream_skip(reason: str) -> Skipped:
@@ -85,7 +95,7 @@ def _upstream_skip(reason: str) -> Skipped:
     return Skipped(reason, _use_item_location=True)
 
 
-def setup_report(item: TaskItem, result: TaskResult, duration: float) -> pytest.TestReport:
+def setup_report(item: TaskItem, result: TaskResult, duration: float) -> Phase:
     """``setup``: passed, failed (a fixture raised), or skipped (upstream failed / run stopped)."""
     exc: BaseException | None = None
     text = ""
@@ -99,15 +109,15 @@ def setup_report(item: TaskItem, result: TaskResult, duration: float) -> pytest.
     return _make(item, "setup", exc, start - duration, duration, result.attempts, text)
 
 
-def call_report(item: TaskItem, result: TaskResult) -> pytest.TestReport:
+def call_report(item: TaskItem, result: TaskResult) -> Phase:
     """``call``: the task body's outcome, with its captured output as report sections.
 
     A task restored from the checkpoint (``--processes-resume``) passes without running.
     """
     if result.restored:
-        report = _make(item, "call", None, result.started_at or time.time(), 0.0, 0)
-        report.processes_restored = True  # type: ignore[attr-defined]
-        return report
+        phase = _make(item, "call", None, result.started_at or time.time(), 0.0, 0)
+        phase.report.processes_restored = True  # type: ignore[attr-defined]
+        return phase
     for kind, text in split_sections(result.output).items():
         item.add_report_section("call", kind, text)
     exc: BaseException | None = None
@@ -124,12 +134,12 @@ def call_report(item: TaskItem, result: TaskResult) -> pytest.TestReport:
 
 def teardown_report(
     item: TaskItem, result: TaskResult, error: BaseException | None, start: float, duration: float
-) -> pytest.TestReport:
+) -> Phase:
     """``teardown``: passed, or failed when a finalizer raised."""
     return _make(item, "teardown", error, start, duration, result.attempts)
 
 
-def not_run_reports(item: TaskItem, exc: BaseException) -> list[pytest.TestReport]:
+def not_run_reports(item: TaskItem, exc: BaseException) -> list[Phase]:
     """``setup`` (skipped, xfailed or failed by ``exc``) and ``teardown`` of a task not run."""
     now = time.time()
     return [_make(item, "setup", exc, now, 0.0, 0), _make(item, "teardown", None, now, 0.0, 0)]

@@ -8,9 +8,12 @@ turned into the standard report hooks, so the terminal, ``-x``, ``--lf``,
 from __future__ import annotations
 
 import contextlib
+import copy
+import dataclasses
 import json
 import re
 import shutil
+import sys
 import time
 import warnings
 from collections.abc import Iterator
@@ -20,6 +23,7 @@ from typing import Any
 import pytest
 from _pytest.assertion import pytest_runtest_protocol as assertion_protocol
 from _pytest.outcomes import Skipped, XFailed
+from _pytest.runner import check_interactive_exception
 from _pytest.runner import pytest_make_collect_report as collect_report
 from _pytest.skipping import evaluate_skip_marks, evaluate_xfail_marks, xfailed_key
 
@@ -32,12 +36,14 @@ from ..engine.signals import sigterm_as_interrupt
 from ..execution_report import ProcessExecutionReport
 from ..task import Task
 from ..task_types import TaskResult, TaskStatus
+from .caplog import TaskLogs, uses_caplog
 from .collect import TaskItem, TasksModule, collected_tasks, expand_task_items
 from .graph import TaskGraph, build_graph, unused_run_params
-from .reports import call_report, not_run_reports, setup_report, teardown_report
+from .reports import Phase, call_report, not_run_reports, setup_report, teardown_report
 from .settings import Settings
 from .setupstate import ConcurrentSetupState
 from .status import StatusLine
+from .support import SupportFile, collect_support_files
 
 __all__ = ["ProcessesRun", "mermaid"]
 
@@ -48,16 +54,15 @@ JSON_SCHEMA_VERSION = 1
 _MERMAID_ID = re.compile(r"[a-z_][a-z0-9_]*")
 
 
-def mermaid(graph: TaskGraph) -> str:
+def mermaid(tasks: list[Task]) -> str:
     """The task graph as a Mermaid flowchart (dependency --> dependant)."""
     ids = {
-        t.name: t.name if _MERMAID_ID.fullmatch(t.name) else f"t{k}"
-        for k, t in enumerate(graph.tasks)
+        t.name: t.name if _MERMAID_ID.fullmatch(t.name) else f"t{k}" for k, t in enumerate(tasks)
     }
     lines = ["graph TD"]
-    for task in graph.tasks:
+    for task in tasks:
         lines.append(f'    {ids[task.name]}["{task.name}"]')
-    for task in graph.tasks:
+    for task in tasks:
         lines.extend(f"    {ids[dep]} --> {ids[task.name]}" for dep in task.dependency_names)
     return "\n".join(lines)
 
@@ -73,6 +78,8 @@ class _Bridge(RunListener):
         items: list[TaskItem],
         reported: set[int],
         state: ConcurrentSetupState,
+        logs: TaskLogs,
+        caplog: dict[int, str],
     ) -> None:
         self.run = run
         self.tasks = tasks
@@ -80,6 +87,9 @@ class _Bridge(RunListener):
         self.items = items
         self.reported = reported
         self.state = state
+        self.logs = logs
+        #: tasks that use caplog -> the kind of executor they run on
+        self.caplog = caplog
         self.setup_seconds: dict[int, float] = {}
         self.status = StatusLine(run.reporter)
         self.tick_interval = self.status.interval
@@ -93,8 +103,10 @@ class _Bridge(RunListener):
         if not item.fixturenames:
             return None
         t0 = time.perf_counter()
+        kind = self.caplog.get(index)
         try:
-            self.state.setup(item)
+            with self.logs.setup(item, kind) if kind else contextlib.nullcontext():
+                self.state.setup(item)
         finally:
             self.setup_seconds[index] = time.perf_counter() - t0
         return {name: item.funcargs[name] for name in item.fixture_params}
@@ -123,15 +135,12 @@ class _Bridge(RunListener):
         self.status.clear()
         ihook = item.ihook
         ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
-        report = setup_report(item, result, self.setup_seconds.pop(index, 0.0))
-        ihook.pytest_runtest_logreport(report=report)
+        self.run.log(item, setup_report(item, result, self.setup_seconds.pop(index, 0.0)))
         if result.attempts or result.restored:
-            ihook.pytest_runtest_logreport(report=call_report(item, result))
+            self.run.log(item, call_report(item, result))
         t0, started = time.perf_counter(), time.time()
         error = self._teardown(item)
-        ihook.pytest_runtest_logreport(
-            report=teardown_report(item, result, error, started, time.perf_counter() - t0)
-        )
+        self.run.log(item, teardown_report(item, result, error, started, time.perf_counter() - t0))
         ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
         if result.status is not TaskStatus.SUCCESS and result.attempts == 0:
             self.run.keep_in_lastfailed(item, result)  # after LFPlugin dropped it as skipped
@@ -152,7 +161,8 @@ class _Bridge(RunListener):
 
     def _teardown(self, item: TaskItem) -> BaseException | None:
         try:
-            self.state.finish(item)
+            with self.logs.teardown(item):
+                self.state.finish(item)
         except Exception as exc:
             return exc
         return None
@@ -166,6 +176,14 @@ class ProcessesRun:
 
     def __init__(self, config: pytest.Config, settings: Settings) -> None:
         self.config = config
+        if config.getoption("trace", False):
+            raise pytest.UsageError(
+                "--trace does not reach tasks under --processes; use --pdb to debug a failing "
+                "task, or put breakpoint() in the task and run with --pdb -s (tasks then run "
+                "one at a time on the main thread, their output not captured)"
+            )
+        if config.getoption("usepdb", False) and settings.workers != 1:
+            settings = dataclasses.replace(settings, workers=1)  # one task at a time: see log()
         self.settings = settings
         self.graph = TaskGraph()
         self.report: ProcessExecutionReport | None = None
@@ -173,6 +191,8 @@ class ProcessesRun:
         self.support_failures: list[tuple[TaskItem, TaskResult]] = []
         self.checkpoint: Checkpoint | None = None
         self.restored: list[str] = []
+        #: module nodeid -> why a task file outside the selection was left out
+        self.set_aside: dict[str, str] = {}
 
     @property
     def reporter(self) -> pytest.TerminalReporter | None:
@@ -196,7 +216,13 @@ class ProcessesRun:
     def pytest_collection_modifyitems(
         self, session: pytest.Session, items: list[pytest.Item]
     ) -> None:
-        """Build the graph of every task, even those --lf/-k/-m leave out: they may be needed."""
+        """Build the graph of every task, even those --lf/-k/-m leave out: they may be needed.
+
+        Task files the command line did not name are collected too (``support``):
+        a selected task may need their tasks upstream. Family instances are
+        settled once every file is in (``expand_task_items``).
+        """
+        support = collect_support_files(session)
         replaced, family_problems = expand_task_items(session.config)
         if replaced:  # a selected task stands for all its family instances
             new: list[pytest.Item] = []
@@ -207,6 +233,7 @@ class ProcessesRun:
         self.graph = build_graph(
             task_items, self.settings.run_params, self.settings.defaults, family_problems
         )
+        self._set_aside_support_problems(session, support, items)
         for nodeid, problems in self.graph.problems.items():
             report = pytest.CollectReport(nodeid, "failed", "\n".join(problems), [])
             session.ihook.pytest_collectreport(report=report)
@@ -227,14 +254,56 @@ class ProcessesRun:
                 "--processes-param / processes_params match no parameter of any task"
             )
 
+    def _set_aside_support_problems(
+        self, session: pytest.Session, support: list[SupportFile], items: list[pytest.Item]
+    ) -> None:
+        """A broken task file outside the selection fails the run only if the selection needs it.
+
+        It is needed when a selected task depends on one of its broken tasks, or
+        (for a file that does not import) when a selected file has a problem of
+        its own: an unknown parameter may be a task that file defines. Otherwise
+        it is named in the summary and left out.
+        """
+        graph = self.graph
+        ids = {module.nodeid for module, _ in support}
+        selected = {i.task for i in items if isinstance(i, TaskItem)}
+        needed = set()
+        for name in selected & set(graph.dropped):
+            parent = graph.items[graph.dropped[name]].parent
+            needed.add(parent.nodeid if parent is not None else "")
+        shown = {m for nodeid, ms in graph.problems.items() if nodeid not in ids for m in ms}
+        for nodeid in [n for n in graph.problems if n in ids and n not in needed]:
+            own = [m for m in graph.problems.pop(nodeid) if m not in shown]  # not a duplicate name
+            if own:
+                self.set_aside[nodeid] = own[0]
+        for module, rep in support:
+            if rep.passed:
+                continue
+            if shown:
+                session.ihook.pytest_collectreport(report=rep)
+            else:
+                self.set_aside[module.nodeid] = _last_line(str(rep.longrepr))
+
+    def _shown_tasks(self, session: pytest.Session) -> tuple[list[Task], set[str]]:
+        """The tasks a run would start, in dependency order, and which of them are selected."""
+        selected = {
+            i.task
+            for i in session.items
+            if isinstance(i, TaskItem) and i.task not in self.graph.dropped
+        }
+        wanted = self.graph.upstream_closure(selected)
+        return [t for t in self.graph.tasks if t.name in wanted], selected
+
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         reporter = self.reporter
         if reporter is None or not self.config.option.collectonly or self.graph.problems:
             return
         reporter.write_sep("-", "tasks in dependency order")
-        for task in self.graph.tasks:
+        tasks, selected = self._shown_tasks(session)
+        for task in tasks:
             deps = ", ".join(task.dependency_names)
-            reporter.write_line(f"{task.name}" + (f"  <- {deps}" if deps else ""))
+            note = "" if task.name in selected else "  (upstream, not selected)"
+            reporter.write_line(f"{task.name}" + (f"  <- {deps}" if deps else "") + note)
 
     # -- running ---------------------------------------------------------------
 
@@ -245,6 +314,24 @@ class ProcessesRun:
         lf = self.config.pluginmanager.get_plugin("lfplugin")
         if lf is not None and isinstance(getattr(lf, "lastfailed", None), dict):
             lf.lastfailed[getattr(item, "id", item.nodeid)] = True  # pytest>=9.2 keys: NodeId
+
+    def _caplog_tasks(
+        self, tasks: list[Task], items: list[TaskItem], logs: TaskLogs
+    ) -> dict[int, str]:
+        """Tasks using ``caplog`` -> their executor kind; in-process ones log into their own.
+
+        Such a task is run through a copy whose function makes its handler current.
+        """
+        s = self.settings
+        default = "inline" if s.executor == "thread" and s.workers == 1 else s.executor
+        kinds: dict[int, str] = {}
+        for i, item in enumerate(items):
+            if uses_caplog(item):
+                kinds[i] = kind = tasks[i].executor or default
+                if kind in ("thread", "inline"):
+                    tasks[i] = copy.copy(tasks[i])
+                    tasks[i].func = logs.wrap(tasks[i].func, item)
+        return kinds
 
     def _executor(self, tasks: list[Task]) -> Executor:
         """The executor of ``--processes-executor``, plus one per other kind tasks ask for."""
@@ -273,7 +360,7 @@ class ProcessesRun:
         _junit_gets_task_output(self.config)
         if self.settings.graph:
             if self.reporter is not None:
-                self.reporter.write_line(mermaid(self.graph))
+                self.reporter.write_line(mermaid(self._shown_tasks(session)[0]))
             return True
         dropped = self.graph.dropped
         marked = self._not_to_run()
@@ -299,6 +386,8 @@ class ProcessesRun:
         wanted = self.graph.upstream_closure(selected)
         tasks = [t for t in self.graph.tasks if t.name in wanted]
         items = [self.graph.items[t.name] for t in tasks]
+        logs = TaskLogs(self.config)
+        caplog = self._caplog_tasks(tasks, items, logs)
         reported = {i for i, t in enumerate(tasks) if t.name in selected}
         self.support = [t.name for t in tasks if t.name not in selected]
         if self.support and self.reporter is not None:
@@ -308,7 +397,7 @@ class ProcessesRun:
             )
         state = ConcurrentSetupState(items)
         session._setupstate = state
-        bridge = _Bridge(self, session, tasks, items, reported, state)
+        bridge = _Bridge(self, session, tasks, items, reported, state, logs, caplog)
         executor = self._executor(tasks)
         self.checkpoint = self._checkpoint()
         scheduler = Scheduler(
@@ -332,6 +421,7 @@ class ProcessesRun:
                 sigterm_as_interrupt(),
                 _assertion_details(items),
                 CaptureSession() if self.settings.capture else contextlib.nullcontext(),
+                logs.routing() if caplog else contextlib.nullcontext(),
             ):
                 warnings.simplefilter("ignore", CheckpointWarning)
                 entries = scheduler.run()
@@ -393,12 +483,38 @@ class ProcessesRun:
                     marked[name] = exc
         return marked
 
+    def log(self, item: TaskItem, phase: Phase) -> None:
+        """Log one phase's report; a failure goes on to ``pytest_exception_interact`` (``--pdb``).
+
+        As pytest's runner does, on the main thread; with ``--pdb`` tasks run one
+        at a time, so nothing else runs while the debugger is open. A failure
+        that came back as text (a timeout, another process) has no live frames:
+        it is not interacted with, and ``--pdb`` says so.
+        """
+        report, call = phase.report, phase.call
+        item.ihook.pytest_runtest_logreport(report=report)
+        if not check_interactive_exception(call, report):
+            return
+        if not phase.live:
+            if self.config.getoption("usepdb", False) and self.reporter is not None:
+                self.reporter.write_line(
+                    f"processes: --pdb: task '{item.task}' failed where no debugger can reach "
+                    "(a timeout, or another process): its traceback is in the report",
+                    yellow=True,
+                )
+            return
+        streams = sys.stdout, sys.stderr
+        try:
+            item.ihook.pytest_exception_interact(node=item, call=call, report=report)
+        finally:  # the debugger suspends and resumes capture, which resets these
+            sys.stdout, sys.stderr = streams
+
     def _report_not_run(self, item: TaskItem, exc: BaseException) -> None:
         """A selected task that will not run: skipped (or xfailed, or errored) by ``exc``."""
         ihook = item.ihook
         ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
-        for report in not_run_reports(item, exc):
-            ihook.pytest_runtest_logreport(report=report)
+        for phase in not_run_reports(item, exc):
+            self.log(item, phase)
         ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
 
     # -- after the run -----------------------------------------------------------
@@ -427,6 +543,11 @@ class ProcessesRun:
             )
         for problem in self.checkpoint.problems if self.checkpoint is not None else ():
             terminalreporter.write_line(f"processes: checkpoint: {problem}", yellow=True)
+        for nodeid, why in self.set_aside.items():
+            terminalreporter.write_line(
+                f"processes: left out {nodeid}, which no selected task needs: {why}",
+                yellow=True,
+            )
         for item, result in self.support_failures:
             error = result.error_data
             message = f"{result.error_type}: {error.exception}" if error else result.reason
@@ -438,6 +559,12 @@ class ProcessesRun:
             terminalreporter.write_sep(
                 "-", f"generated processes json file: {self.settings.json_path}"
             )
+
+
+def _last_line(text: str) -> str:
+    """The last non-empty line of a collection error: usually the exception itself."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1].removeprefix("E").strip() if lines else "collection failed"
 
 
 def _junit_gets_task_output(config: pytest.Config) -> None:

@@ -9,11 +9,13 @@ settles. Everything happens on pytest's main thread.
 
 from __future__ import annotations
 
+import copy
 import sys
 from collections import Counter
 from collections.abc import Iterable
 
 import pytest
+from _pytest.fixtures import FixtureDef
 from _pytest.outcomes import OutcomeException
 from _pytest.runner import SetupState
 
@@ -23,6 +25,31 @@ if sys.version_info < (3, 11):  # pragma: no cover - pytest installs the backpor
 __all__ = ["ConcurrentSetupState"]
 
 _OUTCOMES = (OutcomeException, Exception)
+
+
+def _fresh(fixturedef: FixtureDef[object]) -> FixtureDef[object]:
+    """A copy of a fixture definition with an empty cache and no finalizers."""
+    fresh = copy.copy(fixturedef)
+    fresh.cached_result = None
+    fresh.__dict__["_finalizers"] = []
+    return fresh
+
+
+def _own_function_fixtures(item: pytest.Item) -> None:
+    """Give ``item`` its own copies of its function-scoped fixture definitions.
+
+    A definition caches one value at a time: pytest tears a test's down before
+    the next test sets up, but tasks overlap, and a task set up while another
+    runs would otherwise get that task's value (the same ``tmp_path``). Wider
+    scopes stay shared, as they are between tests.
+    """
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return
+    defs = info.name2fixturedefs
+    for name, chain in list(defs.items()):
+        if any(d.scope == "function" for d in chain):
+            defs[name] = tuple(_fresh(d) if d.scope == "function" else d for d in chain)
 
 
 class ConcurrentSetupState(SetupState):
@@ -35,6 +62,7 @@ class ConcurrentSetupState(SetupState):
         )
 
     def setup(self, item: pytest.Item) -> None:
+        _own_function_fixtures(item)
         for col in item.listchain():
             if col in self.stack:
                 exc = self.stack[col][1]

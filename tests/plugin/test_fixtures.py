@@ -276,11 +276,6 @@ def test_usefixtures_and_autouse(pytester: pytest.Pytester, run_processes: RunPr
     assert sorted(events(pytester)) == ["autouse", "usefixtures"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gap: caplog needs the logging plugin's per-item stash, set in "
-    "pytest_runtest_setup, which tasks do not go through (KeyError)",
-)
 def test_caplog_in_a_task(pytester: pytest.Pytester, run_processes: RunProcesses) -> None:
     pytester.makepyfile(
         tasks_log="""
@@ -292,3 +287,43 @@ def test_caplog_in_a_task(pytester: pytest.Pytester, run_processes: RunProcesses
         """
     )
     run_processes().assert_outcomes(passed=1)
+
+
+def test_tasks_running_together_get_their_own_function_scoped_fixtures(
+    pytester: pytest.Pytester, run_processes: RunProcesses
+) -> None:
+    pytester.makeconftest(
+        EVENTS_CONFTEST
+        + """
+    import itertools
+
+    numbers = itertools.count(1)
+
+    @pytest.fixture
+    def conn():
+        n = next(numbers)
+        record(f"open {n}")
+        yield n
+        record(f"close {n}")
+    """
+    )
+    pytester.makepyfile(
+        tasks_pair="""
+        import threading
+
+        met = threading.Barrier(2, timeout=20)
+
+        def task_a(tmp_path, conn):
+            met.wait()  # b is set up while a runs
+            return str(tmp_path), conn
+
+        def task_b(tmp_path, conn):
+            met.wait()
+            return str(tmp_path), conn
+
+        def task_check(a, b):
+            assert a[0] != b[0] and a[1] != b[1]
+        """
+    )
+    run_processes("--processes-workers", "2").assert_outcomes(passed=3)
+    assert sorted(events(pytester)) == ["close 1", "close 2", "open 1", "open 2"]

@@ -190,11 +190,6 @@ def test_disabled_plugin_leaves_tests_alone(pytester: pytest.Pytester) -> None:
     assert not (pytester.path / "ran.txt").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gap: only the files on the command line are collected, so upstream tasks in "
-    "other files are unknown (collection error 'names no task')",
-)
 def test_nodeid_whose_upstream_is_in_a_file_not_given(
     pytester: pytest.Pytester, run_processes: RunProcesses
 ) -> None:
