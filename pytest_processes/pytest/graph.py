@@ -11,9 +11,9 @@ from ..engine.graph import closest, compile_order
 from ..exceptions import CircularDependencyError
 from ..runparams import cast_value
 from ..task import Task
-from ..task_types import TaskDependency
 from ..wiring import TaskOptions, build_task, result_dependency, unknown_parameter
 from .collect import MARKER, TaskItem
+from .jobfiles import job_dependencies
 
 __all__ = ["TaskGraph", "build_graph"]
 
@@ -125,7 +125,9 @@ def build_graph(
         graph.items[item.task] = item
     used_params: set[str] = set()
     for name, item in graph.items.items():
-        deps: list[TaskDependency] = []
+        deps, wrong = job_dependencies(item, graph.items)  # a job file's inputs and needs
+        for message in wrong:
+            graph.problem(item, message)
         kwargs: dict[str, Any] = {}
         fixtures = list(item.fixture_params)
         signature = inspect.signature(item.obj)
