@@ -17,6 +17,8 @@ For teams that keep jobs as configuration. One YAML document, read with a safe l
 
 A parameter given in neither ``args`` nor ``inputs`` is filled by name like a
 Python task's: a task result, a fixture, a run parameter, else its default.
+Top-level keys starting with ``x-`` hold YAML anchors to reuse (``args: *common``;
+``<<: *defaults`` merges a mapping); nothing else is ignored.
 Modules are found on ``sys.path``, then in the job file's directory, then in the
 rootdir (see :mod:`.jobcall`). Every problem (unknown key, wrong type, missing
 function, unknown task) is a collection error naming the file and line.
@@ -40,6 +42,7 @@ from _pytest.pathlib import bestrelpath
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ..engine.graph import closest
+from ..engine.tracing import safe_repr
 from ..task_types import TaskDependency
 from ..wiring import result_dependency
 from .collect import MARKER, TaskItem, _collected_key
@@ -111,7 +114,7 @@ class _Reader:
         self.path = str(path)
         self.shown = shown
         self.search = search
-        self.problems: list[str] = []
+        self._problems: list[tuple[int, str]] = []
         self._loader = yaml.SafeLoader("")
 
     # -- plumbing ------------------------------------------------------------
@@ -119,9 +122,14 @@ class _Reader:
     def at(self, node: Node) -> str:
         return f"{self.shown}:{node.start_mark.line + 1}"
 
+    @property
+    def problems(self) -> list[str]:
+        """Every problem found, in the order of their lines."""
+        return [message for _, message in sorted(self._problems, key=lambda p: p[0])]
+
     def problem(self, node: Node, task: str | None, message: str) -> None:
         prefix = f"task '{task}': " if task else ""
-        self.problems.append(f"{self.at(node)}: {prefix}{message}")
+        self._problems.append((node.start_mark.line, f"{self.at(node)}: {prefix}{message}"))
 
     def value(self, node: Node, task: str | None) -> tuple[bool, Any]:
         """(ok, the Python value of ``node``); a value the safe loader refuses is a problem."""
@@ -173,9 +181,11 @@ class _Reader:
                 if isinstance(key, ScalarNode) and key.value != "<<":
                     line = key.start_mark.line + 1
                     if key.value in first:
-                        self.problems.append(
-                            f"{self.at(key)}: key '{key.value}' is given twice "
-                            f"(first at line {first[key.value]}); keep one"
+                        self.problem(
+                            key,
+                            None,
+                            f"key '{key.value}' is given twice (first at line "
+                            f"{first[key.value]}); keep one",
                         )
                     first.setdefault(key.value, line)
         if isinstance(node, (MappingNode, SequenceNode)):
@@ -192,18 +202,23 @@ class _Reader:
             mark = exc.problem_mark or exc.context_mark
             line = f":{mark.line + 1}" if mark is not None else ""
             what = "; ".join(p for p in (exc.context, exc.problem) if p)
-            self.problems.append(f"{self.shown}{line}: not valid YAML: {what}")
+            self._problems.append((0, f"{self.shown}{line}: not valid YAML: {what}"))
             return []
         except yaml.YAMLError as exc:
-            self.problems.append(f"{self.shown}: not valid YAML: {exc}")
+            self._problems.append((0, f"{self.shown}: not valid YAML: {exc}"))
             return []
         if root is None:  # an empty file, like an empty tasks_*.py: no tasks
             return []
         self.duplicates(root, set())
         top = self.mapping(root, None, "a job file")
         for key, (knode, _) in top.items():
-            if key not in TOP_KEYS:
-                self.problem(knode, None, f"unknown key '{key}': a job file has only 'tasks'")
+            if key not in TOP_KEYS and not key.startswith("x-"):
+                self.problem(
+                    knode,
+                    None,
+                    f"unknown key '{key}': a job file has 'tasks', and 'x-' keys for YAML "
+                    "anchors to reuse",
+                )
         if "tasks" not in top:
             if isinstance(root, MappingNode):
                 self.problem(root, None, "no 'tasks': give a mapping of task name -> task")
@@ -231,7 +246,7 @@ class _Reader:
         for key, (node, _) in keys.items():
             if key not in TASK_KEYS:
                 hint = RENAMED.get(key)
-                hint = hint or ", ".join(map(repr, closest(key, TASK_KEYS)))
+                hint = hint or ", ".join(map(repr, closest(key, TASK_KEYS, n=1)))
                 self.problem(
                     node,
                     name,
@@ -273,7 +288,8 @@ class _Reader:
             self.problem(node, task, f"call: {exc}")
             return None
         if not callable(target):
-            self.problem(node, task, f"call: '{path}' is a {type(target).__name__}, not callable")
+            what = f"{type(target).__name__} {safe_repr(target, 60)}"
+            self.problem(node, task, f"call: '{path}' is not callable: it is {what}")
             return None
         return target
 
@@ -387,8 +403,11 @@ class _Reader:
             except pytest.fail.Exception as exc:  # --strict-markers: not registered
                 self.problem(entry, task, f"markers: {exc.msg}")
             for w in caught:  # an unknown marker: warn at the job file's line, not here
-                line = entry.start_mark.line + 1
-                warnings.warn_explicit(w.message, w.category, self.path, line)
+                try:
+                    line = entry.start_mark.line + 1
+                    warnings.warn_explicit(w.message, w.category, self.path, line)
+                except Warning as exc:  # -W error: a problem like the others
+                    self.problem(entry, task, f"markers: {type(exc).__name__}: {exc}")
         return marks
 
     def bind(
