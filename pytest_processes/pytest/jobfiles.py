@@ -201,7 +201,10 @@ class _Reader:
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line = f":{mark.line + 1}" if mark is not None else ""
-            what = "; ".join(p for p in (exc.context, exc.problem) if p)
+            context = exc.context
+            if context and exc.context_mark is not None and exc.context_mark is not mark:
+                context += f" (from line {exc.context_mark.line + 1})"
+            what = "; ".join(p for p in (context, exc.problem) if p)
             self._problems.append((0, f"{self.shown}{line}: not valid YAML: {what}"))
             return []
         except yaml.YAMLError as exc:

@@ -394,6 +394,55 @@ def test_last_failed_reruns_with_the_yaml_upstream(
     result.assert_outcomes(passed=1)
 
 
+def test_resume_restores_a_yaml_task_until_its_args_change(
+    pytester: pytest.Pytester, run_processes: RunProcesses
+) -> None:
+    pytester.makepyfile(
+        calls="""
+        from pathlib import Path
+
+        def record(n):
+            with Path("calls.txt").open("a") as f:
+                f.write(f"record {n}\\n")
+            return n
+        """,
+        tasks_py="""
+        from pathlib import Path
+
+        def task_check(record):
+            assert Path("fixed").exists(), record
+        """,
+    )
+
+    def job(n: int) -> None:
+        yaml_file(
+            pytester,
+            "tasks_r",
+            f"tasks:\n  record:\n    call: calls.record\n    args: {{n: {n}}}\n",
+        )
+
+    def calls() -> list[str]:
+        path = pytester.path / "calls.txt"
+        found = path.read_text().splitlines()
+        path.unlink()
+        return found
+
+    job(1)
+    run_processes().assert_outcomes(passed=1, failed=1)
+    assert calls() == ["record 1"]
+    (pytester.path / "fixed").write_text("")
+    result = run_processes("--processes-resume", "-v")
+    result.stdout.fnmatch_lines(["*tasks_r.yaml::record RESTORED*"])
+    assert not (pytester.path / "calls.txt").exists()
+    (pytester.path / "fixed").unlink()
+    run_processes()  # fails check again, with record run afresh
+    assert calls() == ["record 1"]
+    (pytester.path / "fixed").write_text("")
+    job(2)  # a changed argument: the stored result no longer applies
+    run_processes("--processes-resume").assert_outcomes(passed=2)
+    assert calls() == ["record 2"]
+
+
 def test_plain_pytest_never_collects_job_files(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(etl=ETL)
     yaml_file(pytester, "tasks_jobs", "tasks:\n  t:\n    call: etl.touch\n    args: {name: ran}\n")
@@ -565,8 +614,14 @@ def test_all_problems_of_a_file_are_listed_at_once(
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("tasks:\n  a:\n    call: [etl.extract\n", "tasks_bad.yaml:4: not valid YAML: *"),
-        ("tasks:\n  a: {call: etl.extract\n  b: 1\n", "tasks_bad.yaml:3: not valid YAML: *"),
+        (
+            "tasks:\n  a:\n    call: [etl.extract\n",
+            "tasks_bad.yaml:4: not valid YAML: while parsing a flow sequence (from line 3); *",
+        ),
+        (
+            "tasks:\n  a: {call: etl.extract\n  b: 1\n",
+            "tasks_bad.yaml:3: not valid YAML: while parsing a flow mapping (from line 2); *",
+        ),
         (
             "tasks:\n  a:\n\tcall: x\n",
             "tasks_bad.yaml:3: not valid YAML: *'\\t' that cannot start any token",
