@@ -32,6 +32,10 @@ ETL = """
     def exists(name):
         return Path(name).exists()
 
+    class Failing:
+        def __init__(self, message):
+            raise ValueError(message)
+
     NOT_CALLABLE = 42
 """
 
@@ -281,23 +285,28 @@ def test_a_yaml_task_runs_on_a_worker_process(pytester: pytest.Pytester) -> None
     assert result.ret == pytest.ExitCode.OK
 
 
-def test_failure_shows_the_called_function(
-    pytester: pytest.Pytester, run_processes: RunProcesses
+@pytest.mark.parametrize("call", ["etl.fail", "etl.Failing"], ids=["function", "class"])
+def test_failure_shows_the_called_code_not_the_engine(
+    pytester: pytest.Pytester, run_processes: RunProcesses, call: str
 ) -> None:
     pytester.makepyfile(etl=ETL)
     yaml_file(
-        pytester, "tasks_f", "tasks:\n  bad:\n    call: etl.fail\n    args: {message: nope}\n"
+        pytester, "tasks_f", f"tasks:\n  bad:\n    call: {call}\n    args: {{message: nope}}\n"
     )
     result = run_processes()
     result.stdout.fnmatch_lines(
         [
             "*_ task bad _*",
+            "",
+            "*message = 'nope'",
+            "",
             "*raise ValueError(message)*",
             "E * ValueError: nope",
             "etl.py:*: ValueError",
         ]
     )
     result.assert_outcomes(failed=1)
+    assert "attempt.py" not in result.stdout.str()
 
 
 # -- selection, reports --------------------------------------------------------------------
