@@ -210,6 +210,7 @@ class JobReader:
         for name, (knode, spec) in self.mapping(top["tasks"][1], None, "'tasks'").items():
             if not name.isidentifier():
                 fixed = "".join(c if c.isalnum() else "_" for c in name).lower()
+                fixed = fixed if fixed.isidentifier() else f"task_{fixed}"
                 self.problem(
                     knode,
                     None,
