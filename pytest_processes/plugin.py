@@ -11,10 +11,12 @@ import fnmatch
 from pathlib import Path
 
 import pytest
+from _pytest.runner import pytest_make_collect_report as collect_report
 
 from . import hookspecs
 from .pytest.collect import MARKER, TasksModule
 from .pytest.delivery import Delivery, add_delivery_options
+from .pytest.jobfiles import JobFile
 from .pytest.run import ProcessesRun
 from .pytest.settings import HELP, Settings
 
@@ -70,7 +72,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--processes-resume", dest="processes_resume", action="store_true", help=HELP["resume"]
     )
     parser.addini("processes_limits", HELP["limit"], type="linelist", default=[])
-    parser.addini("processes_files", HELP["files"], type="args", default=["tasks_*.py"])
+    parser.addini(
+        "processes_files", HELP["files"], type="args", default=["tasks_*.py", "tasks_*.yaml"]
+    )
     parser.addini("processes_workers", HELP["workers"], default="4")
     parser.addini("processes_params", HELP["param"], type="linelist", default=[])
     parser.addini("processes_retries", HELP["retries"], default="0")
@@ -135,8 +139,16 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     if parent.config.getoption("processes") and _is_task_file(file_path, parent.config):
+        if file_path.suffix in (".yaml", ".yml"):
+            return JobFile.from_parent(parent, path=file_path)
         return TasksModule.from_parent(parent, path=file_path)
     return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> pytest.CollectReport | None:
+    """Collect job files whole: ``--lf`` would skip the files of a failed task's upstream."""
+    return collect_report(collector) if isinstance(collector, JobFile) else None
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:

@@ -12,7 +12,6 @@ from ..engine.graph import closest, compile_order
 from ..exceptions import CircularDependencyError
 from ..runparams import cast_value
 from ..task import Task
-from ..task_types import TaskDependency
 from ..wiring import (
     TaskOptions,
     Wire,
@@ -22,6 +21,7 @@ from ..wiring import (
     wants_task_result,
 )
 from .collect import MARKER, TaskItem
+from .jobfiles import job_dependencies
 
 __all__ = ["TaskGraph", "build_graph"]
 
@@ -139,7 +139,9 @@ def build_graph(
     used_params: set[str] = set()
     families = {i.base for i in items if i.variant is not None}
     for name, item in graph.items.items():
-        deps: list[TaskDependency] = []
+        deps, wrong = job_dependencies(item, graph.items)  # a job file's inputs and needs
+        for message in wrong:
+            graph.problem(item, message)
         kwargs: dict[str, Any] = {}
         fixtures = list(item.fixture_params)
         signature = inspect.signature(item.obj)

@@ -1,0 +1,134 @@
+"""Job files: ``tasks_*.yaml`` declaring tasks that call Python functions by dotted path.
+
+For teams that keep jobs as configuration. One YAML document, read with a safe loader::
+
+    tasks:
+      extract:                      # task name: a Python identifier (case-insensitive)
+        call: etl.extract           # required: module path, then the callable in it
+        args: {url: "https://..."}  # values for the function's parameters
+      load:
+        call: etl.load
+        inputs: {rows: extract}     # parameter <- the result of a task (YAML or Python)
+        needs: [create_tables]      # run after these tasks, without their results
+        retries: 2                  # retries, timeout (seconds), retry_on (exception
+        timeout: 60                 # names: builtins or dotted paths), locks, trigger
+        locks: [db]                 # and executor: as in @pytest.mark.processes
+        markers: [slow, {skipif: "sys.platform == 'win32'"}]
+
+A parameter given in neither ``args`` nor ``inputs`` is filled by name like a
+Python task's: a task result, a fixture, a run parameter, else its default.
+Top-level keys starting with ``x-`` hold YAML anchors to reuse (``args: *common``;
+``<<: *defaults`` merges a mapping); nothing else is ignored.
+Modules are found on ``sys.path``, then in the job file's directory, then in the
+rootdir (see :mod:`.jobcall`). Every problem (unknown key, wrong type, missing
+function, unknown task) is a collection error naming the file and line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _pytest._code import ExceptionInfo
+from _pytest._code.code import Traceback
+from _pytest.fixtures import FuncFixtureInfo
+from _pytest.pathlib import bestrelpath
+
+from ..engine.graph import closest
+from ..task_types import TaskDependency
+from ..wiring import result_dependency
+from .collect import TaskItem, _collected_key
+from .jobschema import Job, JobReader, Ref
+
+__all__ = ["JobFile", "JobItem", "job_dependencies"]
+
+
+class JobItem(TaskItem):
+    """A task declared in a job file: located at its line, its function bound to its args."""
+
+    def __init__(self, *, job: Job, **kwargs: Any) -> None:
+        self.job = job
+        super().__init__(**kwargs)
+
+    @classmethod
+    def for_job(cls, parent: JobFile, job: Job) -> JobItem:
+        params = list(job.call.__signature__.parameters)
+        fm = parent.session._fixturemanager
+        item = cls.from_parent(
+            parent,
+            name=job.name,
+            callobj=job.call,
+            task=job.name,
+            options=None,
+            job=job,
+            fixtureinfo=FuncFixtureInfo((), (), [], {}),  # replaced just below
+        )
+        for mark in job.marks:
+            item.add_marker(mark)
+        item.parameters = params
+        item.use_fixtures(p for p in params if fm.getfixturedefs(p, parent))
+        return item
+
+    def reportinfo(self) -> tuple[Any, int | None, str]:
+        return self.path, self.job.line - 1, f"task {self.task}"
+
+    def _traceback_filter(self, excinfo: ExceptionInfo[BaseException]) -> Traceback:
+        try:
+            return super()._traceback_filter(excinfo)
+        except TypeError:  # a class or a builtin: no code to cut at; cut the engine's frames
+            entries = list(excinfo.traceback)
+            package = Path(__file__).parents[1]
+            user = [i for i, e in enumerate(entries) if package not in Path(e.path).parents]
+            return Traceback(entries[user[0] :]) if user else excinfo.traceback
+
+
+class JobFile(pytest.File):
+    """A ``tasks_*.yaml`` job file: its tasks become items, or its problems one error."""
+
+    def collect(self) -> list[pytest.Item | pytest.Collector]:
+        shown = bestrelpath(self.config.rootpath, self.path)
+        search = tuple(dict.fromkeys((self.path.parent, self.config.rootpath)))
+        reader = JobReader(self.path, shown, search)
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise self.CollectError(f"{shown}: cannot read the job file: {exc}") from None
+        jobs = reader.read(text)
+        if reader.problems:
+            raise self.CollectError("\n".join(reader.problems))
+        tasks = [JobItem.for_job(self, job) for job in jobs]
+        self.config.stash.setdefault(_collected_key, []).extend(tasks)
+        return list(tasks)
+
+
+def job_dependencies(
+    item: TaskItem, tasks: Collection[str]
+) -> tuple[list[TaskDependency], list[str]]:
+    """A job file task's ``inputs`` and ``needs`` as dependencies, and the names that are wrong.
+
+    Checked once every file is collected: the tasks named may be in any task file.
+    """
+    if not isinstance(item, JobItem):
+        return [], []
+    deps: list[TaskDependency] = []
+    problems = []
+    others = [t for t in tasks if t != item.task]
+    wanted: list[tuple[str | None, Ref]] = [(param, ref) for param, ref in item.job.inputs]
+    wanted += [(None, ref) for ref in item.job.needs]
+    for param, ref in wanted:
+        what = f"inputs: '{param}' takes the result of" if param else "needs:"
+        if ref.name == item.task:
+            problems.append(f"{ref.where}: task '{item.task}': {what} '{ref.name}', itself")
+        elif ref.name not in tasks:
+            hint = closest(ref.name, others)
+            problems.append(
+                f"{ref.where}: task '{item.task}': {what} '{ref.name}', which names no task"
+                + (f"; did you mean {', '.join(map(repr, hint))}?" if hint else "")
+            )
+        elif param:
+            deps.append(result_dependency(ref.name, param))
+        elif all(d.task_name != ref.name for d in deps):
+            deps.append(TaskDependency(ref.name))  # order only: the result is not passed
+    return deps, problems

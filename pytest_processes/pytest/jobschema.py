@@ -1,0 +1,466 @@
+"""The job file schema: a YAML document -> checked jobs, every problem with its line.
+
+The schema is documented in :mod:`.jobfiles`. The document is composed (not
+loaded) with PyYAML's safe loader, so each key and value keeps its line; values
+are built with the same safe constructor only once their place is checked.
+"""
+
+from __future__ import annotations
+
+import inspect
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from ..engine.graph import closest
+from ..engine.tracing import safe_repr
+from .collect import MARKER
+from .jobcall import CallError, JobCall, import_target, resolve_exception
+
+__all__ = ["Job", "JobReader", "Ref"]
+
+TOP_KEYS = ("tasks",)
+TASK_KEYS = (
+    "call",
+    "args",
+    "inputs",
+    "needs",
+    "retries",
+    "timeout",
+    "retry_on",
+    "locks",
+    "trigger",
+    "executor",
+    "markers",
+)
+TRIGGERS = ("all_success", "all_done", "no_failures")
+EXECUTORS = ("thread", "process", "dask")
+#: keys from other job formats (flowmancer...) -> what to write here
+RENAMED = {
+    "dependencies": "'needs' (run after, without the result) or 'inputs' (take its result)",
+    "depends_on": "'needs' (run after, without the result) or 'inputs' (take its result)",
+    "task": "'call' (a dotted path: package.module.function)",
+    "kwargs": "'args'",
+    "params": "'args'",
+    "marks": "'markers'",
+}
+_STR = "tag:yaml.org,2002:str"
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A task name a job refers to, and where (``file:line``)."""
+
+    name: str
+    where: str
+
+
+@dataclass
+class Job:
+    """One task of a job file, checked and ready to become an item."""
+
+    name: str
+    line: int  # 1-based
+    call: JobCall
+    inputs: list[tuple[str, Ref]] = field(default_factory=list)
+    needs: list[Ref] = field(default_factory=list)
+    marks: list[pytest.MarkDecorator] = field(default_factory=list)
+
+
+def _kind(node: Node) -> str:
+    if isinstance(node, MappingNode):
+        return "a mapping"
+    if isinstance(node, SequenceNode):
+        return "a list"
+    try:
+        value = yaml.SafeLoader("").construct_object(node)
+    except Exception:  # a tag the safe loader refuses, a timestamp like 2024-13-45...
+        return f"{node.value!r} tagged {node.tag}"
+    return "nothing (null)" if value is None else f"{type(value).__name__} {value!r}"
+
+
+class JobReader:
+    """Walks the composed YAML tree, keeping every node's line for the messages."""
+
+    def __init__(self, path: Path, shown: str, search: tuple[Path, ...]) -> None:
+        self.path = str(path)
+        self.shown = shown
+        self.search = search
+        self._problems: list[tuple[int, str]] = []
+        self._loader = yaml.SafeLoader("")
+
+    # -- plumbing ------------------------------------------------------------
+
+    def at(self, node: Node) -> str:
+        return f"{self.shown}:{node.start_mark.line + 1}"
+
+    @property
+    def problems(self) -> list[str]:
+        """Every problem found, in the order of their lines."""
+        return [message for _, message in sorted(self._problems, key=lambda p: p[0])]
+
+    def problem(self, node: Node, task: str | None, message: str) -> None:
+        prefix = f"task '{task}': " if task else ""
+        self._problems.append((node.start_mark.line, f"{self.at(node)}: {prefix}{message}"))
+
+    def value(self, node: Node, task: str | None) -> tuple[bool, Any]:
+        """(ok, the Python value of ``node``); a value the safe loader refuses is a problem."""
+        try:
+            return True, self._loader.construct_document(node)
+        except yaml.MarkedYAMLError as exc:
+            self.problem(node, task, f"{exc.problem or exc}")
+        except Exception as exc:  # a timestamp like 2024-13-45 (ValueError)...
+            self.problem(node, task, f"{node.value!r} cannot be read: {exc}")
+        self._loader = yaml.SafeLoader("")  # its state is undefined after a failure
+        return False, None
+
+    def mapping(self, node: Node, task: str | None, what: str) -> dict[str, tuple[Node, Node]]:
+        """``{key: (key node, value node)}`` of a mapping (``<<`` merges applied), else {}."""
+        if not isinstance(node, MappingNode):
+            self.problem(node, task, f"{what} must be a mapping, got {_kind(node)}")
+            return {}
+        try:
+            self._loader.flatten_mapping(node)  # `<<: *defaults` merge keys
+        except yaml.MarkedYAMLError as exc:
+            self.problem(node, task, f"{what}: {exc.problem}")
+            return {}
+        out: dict[str, tuple[Node, Node]] = {}
+        for key, value in node.value:
+            if not (isinstance(key, ScalarNode) and key.tag == _STR):
+                self.problem(key, task, f"{what}: keys must be names, got {_kind(key)}")
+                continue
+            out[key.value] = (key, value)  # merged keys come first: the task's own win
+        return out
+
+    def names(self, node: Node, task: str, what: str) -> list[tuple[str, Node]]:
+        """A list of names (``needs``, ``locks``...), each with its node."""
+        if not isinstance(node, SequenceNode):
+            self.problem(node, task, f"{what} must be a list of names, got {_kind(node)}")
+            return []
+        out: list[tuple[str, Node]] = []
+        for entry in node.value:
+            if isinstance(entry, ScalarNode) and entry.tag == _STR and entry.value:
+                out.append((entry.value, entry))
+            else:
+                self.problem(entry, task, f"{what}: entries must be names, got {_kind(entry)}")
+        return out
+
+    def duplicates(self, node: Node, seen: set[int]) -> None:
+        """A key given twice in one mapping is an error (YAML loaders keep the last one)."""
+        if id(node) in seen:
+            return
+        seen.add(id(node))
+        if isinstance(node, MappingNode):
+            first: dict[Any, int] = {}
+            for key, _ in node.value:
+                if isinstance(key, ScalarNode) and key.value != "<<":
+                    line = key.start_mark.line + 1
+                    if key.value in first:
+                        self.problem(
+                            key,
+                            None,
+                            f"key '{key.value}' is given twice (first at line "
+                            f"{first[key.value]}); keep one",
+                        )
+                    first.setdefault(key.value, line)
+        if isinstance(node, (MappingNode, SequenceNode)):
+            for child in node.value:
+                for sub in child if isinstance(child, tuple) else (child,):
+                    self.duplicates(sub, seen)
+
+    # -- the document ----------------------------------------------------------
+
+    def read(self, text: str) -> list[Job]:
+        try:
+            root = yaml.compose(text, Loader=yaml.SafeLoader)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line = f":{mark.line + 1}" if mark is not None else ""
+            context = exc.context
+            if context and exc.context_mark is not None and exc.context_mark is not mark:
+                context += f" (from line {exc.context_mark.line + 1})"
+            what = "; ".join(p for p in (context, exc.problem) if p)
+            self._problems.append((0, f"{self.shown}{line}: not valid YAML: {what}"))
+            return []
+        except yaml.YAMLError as exc:
+            self._problems.append((0, f"{self.shown}: not valid YAML: {exc}"))
+            return []
+        if root is None:  # an empty file, like an empty tasks_*.py: no tasks
+            return []
+        self.duplicates(root, set())
+        top = self.mapping(root, None, "a job file")
+        for key, (knode, _) in top.items():
+            if key not in TOP_KEYS and not key.startswith("x-"):
+                self.problem(
+                    knode,
+                    None,
+                    f"unknown key '{key}': a job file has 'tasks', and 'x-' keys for YAML "
+                    "anchors to reuse",
+                )
+        if "tasks" not in top:
+            if isinstance(root, MappingNode):
+                self.problem(root, None, "no 'tasks': give a mapping of task name -> task")
+            return []
+        jobs = []
+        for name, (knode, spec) in self.mapping(top["tasks"][1], None, "'tasks'").items():
+            if not name.isidentifier():
+                fixed = "".join(c if c.isalnum() else "_" for c in name).lower()
+                fixed = fixed if fixed.isidentifier() else f"task_{fixed}"
+                self.problem(
+                    knode,
+                    None,
+                    f"task name '{name}' is not a Python identifier (tasks take each other's "
+                    f"results by parameter name); call it '{fixed}'",
+                )
+                continue
+            job = self.task(name.lower(), knode, spec)
+            if job is not None:
+                jobs.append(job)
+        return jobs
+
+    def task(self, name: str, knode: Node, spec: Node) -> Job | None:
+        keys = self.mapping(spec, name, "a task")
+        if not isinstance(spec, MappingNode):
+            return None
+        for key, (node, _) in keys.items():
+            if key not in TASK_KEYS:
+                hint = RENAMED.get(key)
+                hint = hint or ", ".join(map(repr, closest(key, TASK_KEYS, n=1)))
+                self.problem(
+                    node,
+                    name,
+                    f"unknown key '{key}'"
+                    + (f"; did you mean {hint}?" if hint else f" (known: {', '.join(TASK_KEYS)})"),
+                )
+        if "call" not in keys:
+            self.problem(knode, name, "no 'call': say which function it runs (package.module.func)")
+            return None
+        target = self.target(name, keys["call"][1])
+        args = self.args(name, keys)
+        inputs = self.inputs(name, keys)
+        needs = self.refs(name, keys, "needs")
+        marks = self.markers(name, keys)
+        options = self.options(name, keys)
+        if options:
+            marks.insert(0, getattr(pytest.mark, MARKER).with_args(**options))
+        if target is None:
+            return None
+        call = self.bind(name, keys["call"][1], target, args, inputs)
+        if call is None:
+            return None
+        job = Job(name, knode.start_mark.line + 1, call, needs=needs, marks=marks)
+        job.inputs = [(param, ref) for param, (_, ref) in inputs.items()]
+        return job
+
+    # -- the parts of a task -------------------------------------------------
+
+    def target(self, task: str, node: Node) -> Any:
+        ok, path = self.value(node, task)
+        if not ok:
+            return None
+        if not isinstance(path, str):
+            self.problem(node, task, f"'call' must be a dotted path, got {_kind(node)}")
+            return None
+        try:
+            target = import_target(path, self.search)
+        except CallError as exc:
+            self.problem(node, task, f"call: {exc}")
+            return None
+        if not callable(target):
+            what = f"{type(target).__name__} {safe_repr(target, 60)}"
+            self.problem(node, task, f"call: '{path}' is not callable: it is {what}")
+            return None
+        return target
+
+    def args(self, task: str, keys: dict[str, tuple[Node, Node]]) -> dict[str, tuple[Node, Any]]:
+        if "args" not in keys:
+            return {}
+        out = {}
+        for param, (knode, vnode) in self.mapping(keys["args"][1], task, "'args'").items():
+            ok, value = self.value(vnode, task)
+            if ok:
+                out[param] = (knode, value)
+        return out
+
+    def inputs(self, task: str, keys: dict[str, tuple[Node, Node]]) -> dict[str, tuple[Node, Ref]]:
+        if "inputs" not in keys:
+            return {}
+        out = {}
+        for param, (knode, vnode) in self.mapping(keys["inputs"][1], task, "'inputs'").items():
+            if isinstance(vnode, ScalarNode) and vnode.tag == _STR and vnode.value:
+                out[param] = (knode, Ref(vnode.value.lower(), self.at(vnode)))
+            else:
+                self.problem(vnode, task, f"inputs: '{param}' must name a task, got {_kind(vnode)}")
+        return out
+
+    def refs(self, task: str, keys: dict[str, tuple[Node, Node]], key: str) -> list[Ref]:
+        if key not in keys:
+            return []
+        named = self.names(keys[key][1], task, f"'{key}'")
+        return [Ref(n.lower(), self.at(node)) for n, node in named]
+
+    def options(self, task: str, keys: dict[str, tuple[Node, Node]]) -> dict[str, Any]:
+        """The ``@pytest.mark.processes`` options given as keys, checked for type."""
+        out: dict[str, Any] = {}
+        for key in ("retries", "timeout", "trigger", "executor"):
+            if key not in keys:
+                continue
+            node = keys[key][1]
+            ok, value = self.value(node, task)
+            if not ok:
+                continue
+            if key == "retries":
+                good = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+                need = "a whole number of extra attempts (0 or more)"
+            elif key == "timeout":
+                good = isinstance(value, (int, float)) and not isinstance(value, bool)
+                good = good and value > 0
+                need = "a number of seconds above 0"
+            else:
+                choices = TRIGGERS if key == "trigger" else EXECUTORS
+                good = value in choices
+                hint = closest(str(value), choices) if isinstance(value, str) else []
+                need = f"one of {', '.join(choices)}"
+                need += f" (did you mean '{hint[0]}'?)" if hint else ""
+            if good:
+                out[key] = value
+            else:
+                self.problem(node, task, f"'{key}' must be {need}, got {_kind(node)}")
+        if "locks" in keys:
+            out["locks"] = tuple(n for n, _ in self.names(keys["locks"][1], task, "'locks'"))
+        if "retry_on" in keys:
+            classes = []
+            for name, node in self.names(keys["retry_on"][1], task, "'retry_on'"):
+                try:
+                    classes.append(resolve_exception(name, self.search))
+                except CallError as exc:
+                    self.problem(node, task, f"retry_on: {exc}")
+            out["retry_on"] = tuple(classes)
+        return out
+
+    def markers(self, task: str, keys: dict[str, tuple[Node, Node]]) -> list[pytest.MarkDecorator]:
+        """``[name, {name: args}]``: args a list (positional), a mapping (keywords) or a value."""
+        if "markers" not in keys:
+            return []
+        node = keys["markers"][1]
+        if not isinstance(node, SequenceNode):
+            self.problem(node, task, f"'markers' must be a list, got {_kind(node)}")
+            return []
+        marks = []
+        for entry in node.value:
+            args: tuple[Any, ...] = ()
+            kwargs: dict[str, Any] = {}
+            if isinstance(entry, MappingNode) and len(entry.value) == 1:
+                knode, vnode = entry.value[0]
+                ok, value = self.value(vnode, task)
+                if not ok:
+                    continue
+                name = knode.value if isinstance(knode, ScalarNode) else ""
+                if isinstance(value, dict):
+                    kwargs = {str(k): v for k, v in value.items()}
+                elif isinstance(value, list):
+                    args = tuple(value)
+                elif value is not None:
+                    args = (value,)
+            elif isinstance(entry, ScalarNode) and entry.tag == _STR:
+                name = entry.value
+            else:
+                self.problem(
+                    entry,
+                    task,
+                    "markers: an entry is a marker name or {name: arguments}, "
+                    f"got {_kind(entry)}",
+                )
+                continue
+            if not name.isidentifier():
+                self.problem(entry, task, f"markers: '{name}' is not a marker name")
+                continue
+            try:
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always", pytest.PytestUnknownMarkWarning)
+                    marks.append(getattr(pytest.mark, name).with_args(*args, **kwargs))
+            except pytest.fail.Exception as exc:  # --strict-markers: not registered
+                self.problem(entry, task, f"markers: {exc.msg}")
+            for w in caught:  # an unknown marker: warn at the job file's line, not here
+                try:
+                    line = entry.start_mark.line + 1
+                    warnings.warn_explicit(w.message, w.category, self.path, line)
+                except Warning as exc:  # -W error: a problem like the others
+                    self.problem(entry, task, f"markers: {type(exc).__name__}: {exc}")
+        return marks
+
+    def bind(
+        self,
+        task: str,
+        node: Node,
+        target: Any,
+        args: dict[str, tuple[Node, Any]],
+        inputs: dict[str, tuple[Node, Ref]],
+    ) -> JobCall | None:
+        """The call with ``args`` bound; its signature lists the parameters left to inject.
+
+        A callable whose parameters cannot be read (some builtins) takes ``args``
+        and ``inputs`` as given, and nothing else.
+        """
+        path = str(getattr(node, "value", ""))
+        try:
+            signature = inspect.signature(target)
+        except (TypeError, ValueError):
+            signature = inspect.Signature([inspect.Parameter("kw", inspect.Parameter.VAR_KEYWORD)])
+        params = signature.parameters
+        takes_any = any(p.kind is p.VAR_KEYWORD for p in params.values())
+        named = [n for n, p in params.items() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+        ok = True
+        for where, given in (("args", args), ("inputs", inputs)):
+            for param, (knode, _) in given.items():
+                found = params.get(param)
+                if found is None and not takes_any:
+                    hint = closest(param, named)
+                    self.problem(
+                        knode,
+                        task,
+                        f"{where}: '{param}' is not a parameter of {path}({', '.join(named)})"
+                        + (f"; did you mean '{hint[0]}'?" if hint else ""),
+                    )
+                    ok = False
+                elif found is not None and found.kind is found.POSITIONAL_ONLY:
+                    self.problem(
+                        knode,
+                        task,
+                        f"{where}: '{param}' of {path} is positional-only; "
+                        "it cannot be given by name",
+                    )
+                    ok = False
+                elif where == "inputs" and param in args:
+                    self.problem(
+                        knode,
+                        task,
+                        f"inputs: '{param}' is also given in args (line "
+                        f"{args[param][0].start_mark.line + 1}); keep one",
+                    )
+                    ok = False
+        rest = [
+            p
+            for p in params.values()
+            if p.name not in args
+            and p.name not in inputs
+            and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        ]
+        for p in rest:
+            if p.kind is p.POSITIONAL_ONLY and p.default is p.empty:
+                self.problem(
+                    node,
+                    task,
+                    f"call: parameter '{p.name}' of {path} is positional-only, so "
+                    "nothing can be passed to it by name; wrap the function",
+                )
+                ok = False
+        if not ok:
+            return None
+        bound = {param: value for param, (_, value) in args.items()}
+        return JobCall(target, signature.replace(parameters=rest), path, bound)
