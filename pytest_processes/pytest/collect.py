@@ -14,7 +14,14 @@ from ..families import FamilyNode, Link, TaskSpec, Variant, expand_families
 from ..wiring import TaskOptions, task_name, task_options
 from .parametrize import Declared, declared_variants
 
-__all__ = ["TaskItem", "TasksModule", "collected_tasks", "expand_task_items", "is_task_function"]
+__all__ = [
+    "TaskItem",
+    "TasksModule",
+    "collected_tasks",
+    "expand_task_items",
+    "is_task_function",
+    "record_tasks",
+]
 
 MARKER = "processes"
 
@@ -28,6 +35,11 @@ def collected_tasks(config: pytest.Config) -> list[TaskItem]:
     """All task items of the session, selected or not (the graph needs them all)."""
     items: list[TaskItem] = config.stash.get(_collected_key, [])
     return list(items)
+
+
+def record_tasks(config: pytest.Config, items: Iterable[TaskItem]) -> None:
+    """Note collected task items (of any kind of task file) for the graph."""
+    config.stash.setdefault(_collected_key, []).extend(items)
 
 
 def is_task_function(name: str, obj: Any, module_name: str) -> bool:
@@ -210,8 +222,7 @@ class TasksModule(pytest.Module):
                 )
             else:
                 items.append(TaskItem.for_function(self, obj))
-        seen = self.config.stash.setdefault(_collected_key, [])
-        seen.extend(i for i in items if isinstance(i, TaskItem))
+        record_tasks(self.config, (i for i in items if isinstance(i, TaskItem)))
         return items
 
 

@@ -39,7 +39,7 @@ from _pytest.pathlib import bestrelpath
 from ..engine.graph import closest
 from ..task_types import TaskDependency
 from ..wiring import result_dependency
-from .collect import TaskItem, _collected_key
+from .collect import TaskItem, record_tasks
 from .jobschema import Job, JobReader, Ref
 
 __all__ = ["JobFile", "JobItem", "job_dependencies"]
@@ -99,7 +99,7 @@ class JobFile(pytest.File):
         if reader.problems:
             raise self.CollectError("\n".join(reader.problems))
         tasks = [JobItem.for_job(self, job) for job in jobs]
-        self.config.stash.setdefault(_collected_key, []).extend(tasks)
+        record_tasks(self.config, tasks)
         return list(tasks)
 
 

@@ -19,7 +19,8 @@ from ..wiring import TaskOptions
 __all__ = ["HELP", "Settings"]
 
 HELP = {
-    "processes": "collect tasks_*.py files and run their task graph (tests are not run)",
+    "processes": "collect tasks_*.py and tasks_*.yaml files and run their task graph "
+    "(tests are not run)",
     "workers": "how many tasks run at once (default: 4; 1 runs them one by one on the main thread)",
     "param": "a run parameter for tasks that take a parameter of that name, cast by its "
     "annotation (repeatable)",
@@ -27,7 +28,7 @@ HELP = {
     "timeout": "default time limit per attempt, in seconds (default: none)",
     "json": "write the run's report as JSON to this path",
     "graph": "print the task graph as a Mermaid flowchart instead of running it",
-    "files": "glob patterns of task files (default: tasks_*.py)",
+    "files": "glob patterns of task files (default: tasks_*.py tasks_*.yaml)",
     "name": "process name used in reports (default: the rootdir's name)",
     "limit": "at most N tasks holding lock NAME run at once (repeatable; default 1 per lock)",
     "resume": "re-run only what did not succeed last time (and what depends on it); "

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from .collect import TasksModule
+from .jobfiles import JobFile
 
 __all__ = ["SupportFile", "collect_support_files", "task_roots"]
 
@@ -86,7 +87,7 @@ def _walk(
         yield node, rep
         return
     for child in rep.result:
-        if isinstance(child, TasksModule) and child.path in wanted:
+        if isinstance(child, (TasksModule, JobFile)) and child.path in wanted:
             wanted.discard(child.path)  # one node per file, even under two roots
             yield child, _report(session, child)
         elif isinstance(child, pytest.Directory) and child.path in dirs:
@@ -105,7 +106,7 @@ def collect_support_files(session: pytest.Session) -> list[SupportFile]:
     args: frozenset[Path] = getattr(session, "_initialpaths", frozenset())
     if all(root in args or any(a in root.parents for a in args if a.is_dir()) for root in roots):
         return []  # the command line already covers every root: nothing is left out
-    given = {node.path for node in cache if isinstance(node, TasksModule)}
+    given = {node.path for node in cache if isinstance(node, (TasksModule, JobFile))}
     wanted = _task_files(session.config, roots) - given
     if not wanted:
         return []
