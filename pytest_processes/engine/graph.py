@@ -9,14 +9,24 @@ its last dependency is placed.
 from __future__ import annotations
 
 import difflib
+from array import array
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Protocol
+from itertools import accumulate
+from typing import Protocol, overload
 
 from ..exceptions import CircularDependencyError, DependencyNotFoundError
 from ..task_types import TaskDependency
 
-__all__ = ["DependencyNode", "GraphNode", "Topology", "closest", "compile_order", "find_cycle"]
+__all__ = [
+    "Children",
+    "DependencyNode",
+    "GraphNode",
+    "Topology",
+    "closest",
+    "compile_order",
+    "find_cycle",
+]
 
 
 class DependencyNode(Protocol):
@@ -108,11 +118,41 @@ def compile_order(tasks: Sequence[GraphNode]) -> list[int]:
     return order
 
 
+class Children(Sequence[Sequence[int]]):
+    """``children[i]``: the dependants of task ``i``, read from the flat arrays of a Topology."""
+
+    __slots__ = ("_flat", "_start")
+
+    def __init__(self, flat: array[int], start: array[int]) -> None:
+        self._flat = flat
+        self._start = start
+
+    def __len__(self) -> int:
+        return len(self._start) - 1
+
+    @overload
+    def __getitem__(self, i: int) -> Sequence[int]: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[Sequence[int]]: ...
+
+    def __getitem__(self, i: int | slice) -> Sequence[int] | Sequence[Sequence[int]]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        start = self._start
+        if i < 0:
+            i += len(self)
+        return self._flat[start[i] : start[i + 1]]
+
+
 class Topology:
     """Index-based adjacency of an ordered, validated task list, built in O(V+E).
 
-    ``children[i]`` are the dependants of task ``i`` (in task order),
-    ``indegree[i]`` its number of dependencies, ``inject[i]`` how results flow
+    The dependants of task ``i`` (in task order) are ``child_index[child_start[i]
+    : child_start[i + 1]]``, also readable as ``children[i]``: two flat int arrays
+    take a few bytes per edge, against a list (and an int object) per task, and
+    hold nothing the cyclic garbage collector must scan. ``indegree[i]`` is the
+    number of dependencies, ``inject[i]`` how results flow
     into it: ``(dependency index, append positionally, keyword name or "")``.
     ``gather[i]`` holds the keyword dependencies that need more than the bare
     value (see ``wiring.Wire``): ``(dependency index, keyword, fan-in key or "",
@@ -120,16 +160,20 @@ class Topology:
     one dict under ``keyword``.
     """
 
-    __slots__ = ("children", "gather", "indegree", "inject")
+    __slots__ = ("child_index", "child_start", "children", "gather", "indegree", "inject")
 
     def __init__(self, tasks: Sequence[DependencyNode]) -> None:
         index = {t.name: i for i, t in enumerate(tasks)}
         n = len(tasks)
-        self.children: list[list[int]] = [[] for _ in range(n)]
         self.indegree = [0] * n
         self.inject: list[list[tuple[int, bool, str]] | None] = [None] * n
         self.gather: list[list[tuple[int, str, str, bool]] | None] = [None] * n
-        children, indegree, inject = self.children, self.indegree, self.inject
+        indegree, inject = self.indegree, self.inject
+        # edges as two flat lists (no object per task: a list per task would be
+        # garbage the collector has to promote and count before it is freed)
+        parents: list[int] = []
+        dependants: list[int] = []
+        fan_out = [0] * n
         for i, task in enumerate(tasks):
             deps = task.dependencies
             if not deps:
@@ -138,7 +182,9 @@ class Topology:
             plan = None
             for dep in deps:
                 j = index[dep.task_name]
-                children[j].append(i)
+                parents.append(j)
+                dependants.append(i)
+                fan_out[j] += 1
                 if dep.use_result_as_additional_args or dep.use_result_as_additional_kwargs:
                     kw = dep.additional_kwarg_name if dep.use_result_as_additional_kwargs else ""
                     if type(dep) is not TaskDependency and _gathered(dep, j, kw, self.gather, i):
@@ -147,6 +193,11 @@ class Topology:
                         plan = []
                     plan.append((j, dep.use_result_as_additional_args, kw))
             inject[i] = plan
+        # edges are in dependant order; a stable sort by parent keeps it within each parent
+        by_parent = sorted(range(len(parents)), key=parents.__getitem__)
+        self.child_index = array("i", map(dependants.__getitem__, by_parent))
+        self.child_start = array("i", accumulate(fan_out, initial=0))
+        self.children = Children(self.child_index, self.child_start)
 
 
 def _gathered(

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from ..error_data import ErrorData
-from ..execution_report import TaskReportEntry
+from ..execution_report import TaskReportEntry, new_entry
 from ..task_types import RESTORED_REASON, TaskDependency, TaskResult, TaskStatus
 from .attempt import FAILED, NOT_STARTED, OK, Call, Outcome
 from .capture import CaptureSession
@@ -135,6 +135,7 @@ class Scheduler:
         topo = topology if topology is not None else Topology(tasks)
         n = len(tasks)
         self.children = topo.children
+        self._kids, self._kid_start = topo.child_index, topo.child_start
         self.inject = topo.inject
         self.gather = topo.gather
         self.pending = list(topo.indegree)
@@ -221,7 +222,8 @@ class Scheduler:
     def _entry(self, i: int, result: TaskResult) -> TaskReportEntry:
         task = self.tasks[i]
         status = result.status
-        return TaskReportEntry(
+        deps = task.dependencies
+        return new_entry(
             task.name,
             task.function_name,
             task.args,
@@ -237,7 +239,7 @@ class Scheduler:
             result.reason,
             result.output,
             result.error_type,
-            tuple([d.task_name for d in task.dependencies]),
+            tuple([d.task_name for d in deps]) if deps else (),
         )
 
     # -- the loop ------------------------------------------------------------
@@ -356,20 +358,48 @@ class Scheduler:
 
     def _on_outcome(self, i: int, outcome: Outcome) -> None:
         flight = self._flights[i]
-        flight.elapsed += outcome.duration
-        if outcome.output:
+        # a first attempt's figures are kept as they are (no new float, no new string)
+        if flight.attempt == 1:
+            flight.elapsed = outcome.duration
+            flight.output = outcome.output
+        else:
+            flight.elapsed += outcome.duration
             flight.output += outcome.output
         task = self.tasks[i]
         if outcome.kind == OK:
             del self._flights[i]
-            self.values[i] = outcome.value
+            value = self.values[i] = outcome.value
             logger = self._loggers[i]
             if logger is not None:
                 logger.info(f"Finished {task.name}.")
+            if self.checkpoint is not None:
+                self.checkpoint.store(i, value, flight.elapsed)
             started = outcome.started_at
+            if not self._finishes:  # no listener wants a TaskResult: straight to the report
+                deps = task.dependencies
+                self.entries[i] = new_entry(
+                    task.name,
+                    task.function_name,
+                    task.args,
+                    task.kwargs,
+                    TaskStatus.SUCCESS,
+                    flight.elapsed,
+                    flight.attempt,
+                    value,
+                    None,
+                    started if flight.attempt == 1 else flight_start(flight, outcome),
+                    started + outcome.duration,
+                    outcome.worker,
+                    "",
+                    flight.output,
+                    "",
+                    tuple([d.task_name for d in deps]) if deps else (),
+                )
+                self._succeeded(i)
+                return
             result = TaskResult(
                 TaskStatus.SUCCESS,
-                outcome.value,
+                value,
                 None,
                 None,
                 flight.elapsed,
@@ -380,8 +410,6 @@ class Scheduler:
                 "",
                 flight.output,
             )
-            if self.checkpoint is not None:
-                self.checkpoint.store(i, outcome.value, flight.elapsed)
             self._settle(i, result, True)
         elif outcome.kind == FAILED:
             if isinstance(outcome.exception, KeyboardInterrupt):  # Ctrl-C/SIGTERM in the task
@@ -529,7 +557,7 @@ class Scheduler:
             if not cascade:
                 continue
             cause = "" if ok else (self.blocked[i] or self.tasks[i].name)
-            for c in self.children[i]:
+            for c in self._kids[self._kid_start[i] : self._kid_start[i + 1]]:
                 if cause and not self.blocked[c]:
                     self.blocked[c] = cause
                 self.pending[c] -= 1
@@ -537,6 +565,19 @@ class Scheduler:
                     skipped = self._activate(c)
                     if skipped is not None:
                         work.append((c, skipped, False))
+
+    def _succeeded(self, i: int) -> None:
+        """The fast part of :meth:`_settle` for a success whose entry is already recorded."""
+        if i in self._holding:
+            self._holding.discard(i)
+            self._release_locks(self.tasks[i].locks)
+        pending, start = self.pending, self._kid_start
+        for c in self._kids[start[i] : start[i + 1]]:
+            pending[c] -= 1
+            if pending[c] == 0:
+                skipped = self._activate(c)
+                if skipped is not None:
+                    self._settle(c, skipped, False)
 
     def _activate(self, c: int) -> TaskResult | None:
         """All of ``c``'s dependencies settled: queue it, defer it, or return its skip."""
