@@ -169,10 +169,9 @@ class Topology:
         self.inject: list[list[tuple[int, bool, str]] | None] = [None] * n
         self.gather: list[list[tuple[int, str, str, bool]] | None] = [None] * n
         indegree, inject = self.indegree, self.inject
-        # edges as two flat lists (no object per task: a list per task would be
-        # garbage the collector has to promote and count before it is freed)
-        parents: list[int] = []
-        dependants: list[int] = []
+        # a counting sort of the edges into two flat int arrays: no list per task,
+        # whose short life the cyclic collector would count towards a full collection
+        parents: list[int] = []  # parent of each edge, edges in dependant order
         fan_out = [0] * n
         for i, task in enumerate(tasks):
             deps = task.dependencies
@@ -183,7 +182,6 @@ class Topology:
             for dep in deps:
                 j = index[dep.task_name]
                 parents.append(j)
-                dependants.append(i)
                 fan_out[j] += 1
                 if dep.use_result_as_additional_args or dep.use_result_as_additional_kwargs:
                     kw = dep.additional_kwarg_name if dep.use_result_as_additional_kwargs else ""
@@ -192,11 +190,19 @@ class Topology:
                     if plan is None:
                         plan = []
                     plan.append((j, dep.use_result_as_additional_args, kw))
-            inject[i] = plan
-        # edges are in dependant order; a stable sort by parent keeps it within each parent
-        by_parent = sorted(range(len(parents)), key=parents.__getitem__)
-        self.child_index = array("i", map(dependants.__getitem__, by_parent))
-        self.child_start = array("i", accumulate(fan_out, initial=0))
+            if plan is not None:
+                inject[i] = plan
+        start = list(accumulate(fan_out, initial=0))
+        free = start[:-1]  # next slot of each parent's dependants
+        dependants = [0] * len(parents)
+        edge = 0
+        for i, count in enumerate(indegree):
+            for j in parents[edge : edge + count]:
+                dependants[free[j]] = i
+                free[j] += 1
+            edge += count
+        self.child_index = array("i", dependants)
+        self.child_start = array("i", start)
         self.children = Children(self.child_index, self.child_start)
 
 
