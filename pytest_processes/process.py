@@ -129,7 +129,8 @@ class Process:
         order = compile_order(tasks)
         self.tasks = [tasks[i] for i in order]
         self._index = {t.name: t for t in self.tasks}
-        self._topology = None
+        # indexed once here, reused by every run of this task list
+        self._topology = Topology(self.tasks)
         self.runner = ProcessRunner()
 
     def _reinstall(self, tasks: list[Task], undo: Callable[[], None] = lambda: None) -> None:

@@ -26,6 +26,7 @@ __all__ = [
     "closest",
     "compile_order",
     "find_cycle",
+    "group_by_parent",
 ]
 
 
@@ -78,6 +79,31 @@ def cycle_message(cycle: list[str]) -> str:
     return f"Circular dependency detected: {' -> '.join(cycle)} (each task depends on the next)"
 
 
+def group_by_parent(
+    parents: list[int], indegree: Sequence[int], fan_out: Sequence[int]
+) -> tuple[list[int], list[int]]:
+    """Edges regrouped by parent: task ``j``'s dependants are ``children[start[j]:start[j + 1]]``.
+
+    ``parents`` lists each edge's parent, edges grouped by dependant in task
+    order (``indegree[i]`` of them for task ``i``); ``fan_out[j]`` counts task
+    ``j``'s dependants. A counting sort, so each task's dependants stay in task
+    order; it makes no object per task: a list per task would live just long
+    enough for the cyclic collector to promote it and count it towards a full
+    collection of the whole heap.
+    """
+    start = list(accumulate(fan_out, initial=0))
+    free = start[:-1]  # next slot of each parent's dependants
+    children = [0] * len(parents)
+    edge = 0
+    for i, count in enumerate(indegree):
+        if count:
+            for j in parents[edge : edge + count]:
+                children[free[j]] = i
+                free[j] += 1
+            edge += count
+    return children, start
+
+
 def compile_order(tasks: Sequence[GraphNode]) -> list[int]:
     """Validate ``tasks`` and return their indices in FIFO topological order.
 
@@ -91,23 +117,27 @@ def compile_order(tasks: Sequence[GraphNode]) -> list[int]:
         index[task.name] = i
     n = len(tasks)
     indegree = [0] * n
-    children: list[list[int]] = [[] for _ in range(n)]
+    parents: list[int] = []  # parent of each edge, edges in dependant order
+    fan_out = [0] * n
     for i, task in enumerate(tasks):
-        for dep in task.dependency_names:
+        names = task.dependency_names
+        for dep in names:
             j = index.get(dep)
             if j is None:
                 hint = closest(dep, index)
                 raise DependencyNotFoundError(
                     task.name, dep, f"did you mean {', '.join(map(repr, hint))}?" if hint else ""
                 )
-            children[j].append(i)
-            indegree[i] += 1
+            parents.append(j)
+            fan_out[j] += 1
+        indegree[i] = len(names)
+    children, start = group_by_parent(parents, indegree, fan_out)
     ready = deque(i for i in range(n) if indegree[i] == 0)
     order: list[int] = []
     while ready:
         i = ready.popleft()
         order.append(i)
-        for c in children[i]:
+        for c in children[start[i] : start[i + 1]]:
             indegree[c] -= 1
             if indegree[c] == 0:
                 ready.append(c)
@@ -169,8 +199,6 @@ class Topology:
         self.inject: list[list[tuple[int, bool, str]] | None] = [None] * n
         self.gather: list[list[tuple[int, str, str, bool]] | None] = [None] * n
         indegree, inject = self.indegree, self.inject
-        # a counting sort of the edges into two flat int arrays: no list per task,
-        # whose short life the cyclic collector would count towards a full collection
         parents: list[int] = []  # parent of each edge, edges in dependant order
         fan_out = [0] * n
         for i, task in enumerate(tasks):
@@ -192,15 +220,7 @@ class Topology:
                     plan.append((j, dep.use_result_as_additional_args, kw))
             if plan is not None:
                 inject[i] = plan
-        start = list(accumulate(fan_out, initial=0))
-        free = start[:-1]  # next slot of each parent's dependants
-        dependants = [0] * len(parents)
-        edge = 0
-        for i, count in enumerate(indegree):
-            for j in parents[edge : edge + count]:
-                dependants[free[j]] = i
-                free[j] += 1
-            edge += count
+        dependants, start = group_by_parent(parents, indegree, fan_out)
         self.child_index = array("i", dependants)
         self.child_start = array("i", start)
         self.children = Children(self.child_index, self.child_start)
