@@ -96,7 +96,11 @@ class InlineExecutor:
 
     def submit(self, key: int, call: Call) -> None:
         if call.timeout is None:
-            self._done.append((key, run_guarded(call, "main")))
+            try:
+                outcome = run_call(call, "main")
+            except KeyboardInterrupt as exc:  # as run_guarded, without its frame per task
+                outcome = Outcome(FAILED, None, exc, worker="main", error_type=qualified_type(exc))
+            self._done.append((key, outcome))
             return
         box: list[Outcome] = []
         started = time.time()

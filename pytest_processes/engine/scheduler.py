@@ -34,6 +34,7 @@ __all__ = ["RunListener", "SchedTask", "Scheduler", "Terminated"]
 
 DEFAULT_RETRY_ON: tuple[type[BaseException], ...] = (ConnectionError, TimeoutError)
 TRIGGERS = ("all_success", "all_done", "no_failures")
+SUCCESS = TaskStatus.SUCCESS
 
 
 class Terminated(KeyboardInterrupt):
@@ -357,7 +358,7 @@ class Scheduler:
                         self._settle(c, skipped, False)
 
     def _on_outcome(self, i: int, outcome: Outcome) -> None:
-        flight = self._flights[i]
+        flight = self._flights.pop(i)  # put back if another attempt follows
         # a first attempt's figures are kept as they are (no new float, no new string)
         if flight.attempt == 1:
             flight.elapsed = outcome.duration
@@ -367,7 +368,6 @@ class Scheduler:
             flight.output += outcome.output
         task = self.tasks[i]
         if outcome.kind == OK:
-            del self._flights[i]
             value = self.values[i] = outcome.value
             logger = self._loggers[i]
             if logger is not None:
@@ -382,7 +382,7 @@ class Scheduler:
                     task.function_name,
                     task.args,
                     task.kwargs,
-                    TaskStatus.SUCCESS,
+                    SUCCESS,
                     flight.elapsed,
                     flight.attempt,
                     value,
@@ -413,7 +413,6 @@ class Scheduler:
             self._settle(i, result, True)
         elif outcome.kind == FAILED:
             if isinstance(outcome.exception, KeyboardInterrupt):  # Ctrl-C/SIGTERM in the task
-                del self._flights[i]
                 self._interrupt = self._interrupt or outcome.exception
                 term = isinstance(outcome.exception, Terminated)
                 # stop now, before the batch's later outcomes are handled
@@ -422,15 +421,13 @@ class Scheduler:
                 self._stopped(i, f"interrupted while running (after {after:.1f}s)")
                 return
             if self._should_retry(task, flight.attempt, outcome.exception):
+                self._flights[i] = flight
                 self._retry(i, flight, outcome)
                 return
-            del self._flights[i]
             self._settle(i, self._errored(i, flight, outcome), False)
         elif outcome.kind == NOT_STARTED:  # queued when the run was stopped
-            del self._flights[i]
             self._stopped(i, f"not run: {self.stop_reason}")
         else:  # the task skipped itself: counts as success, dependants get None
-            del self._flights[i]
             result = TaskResult(
                 TaskStatus.SKIPPED,
                 None,
