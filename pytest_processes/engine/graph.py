@@ -182,7 +182,7 @@ class Topology:
     : child_start[i + 1]]``, also readable as ``children[i]``: two flat int arrays
     take a few bytes per edge, against a list (and an int object) per task, and
     hold nothing the cyclic garbage collector must scan. ``indegree[i]`` is the
-    number of dependencies, ``inject[i]`` how results flow
+    number of dependencies, ``dependency_names[i]`` their names, ``inject[i]`` how results flow
     into it: ``(dependency index, append positionally, keyword name or "")``.
     ``gather[i]`` holds the keyword dependencies that need more than the bare
     value (see ``wiring.Wire``): ``(dependency index, keyword, fan-in key or "",
@@ -190,7 +190,15 @@ class Topology:
     one dict under ``keyword``.
     """
 
-    __slots__ = ("child_index", "child_start", "children", "gather", "indegree", "inject")
+    __slots__ = (
+        "child_index",
+        "child_start",
+        "children",
+        "dependency_names",
+        "gather",
+        "indegree",
+        "inject",
+    )
 
     def __init__(self, tasks: Sequence[DependencyNode]) -> None:
         index = {t.name: i for i, t in enumerate(tasks)}
@@ -198,7 +206,9 @@ class Topology:
         self.indegree = [0] * n
         self.inject: list[list[tuple[int, bool, str]] | None] = [None] * n
         self.gather: list[list[tuple[int, str, str, bool]] | None] = [None] * n
-        indegree, inject = self.indegree, self.inject
+        #: each task's dependency names, shared by the report entries of every run
+        self.dependency_names: list[tuple[str, ...]] = [()] * n
+        indegree, inject, names = self.indegree, self.inject, self.dependency_names
         parents: list[int] = []  # parent of each edge, edges in dependant order
         fan_out = [0] * n
         for i, task in enumerate(tasks):
@@ -206,6 +216,7 @@ class Topology:
             if not deps:
                 continue
             indegree[i] = len(deps)
+            names[i] = tuple([dep.task_name for dep in deps])
             plan = None
             for dep in deps:
                 j = index[dep.task_name]

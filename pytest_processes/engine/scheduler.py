@@ -139,6 +139,7 @@ class Scheduler:
         self._kids, self._kid_start = topo.child_index, topo.child_start
         self.inject = topo.inject
         self.gather = topo.gather
+        self._dependency_names = topo.dependency_names
         self.pending = list(topo.indegree)
         self.values: list[Any] = [None] * n
         # one report entry per settled task; live exceptions kept beside them
@@ -223,7 +224,6 @@ class Scheduler:
     def _entry(self, i: int, result: TaskResult) -> TaskReportEntry:
         task = self.tasks[i]
         status = result.status
-        deps = task.dependencies
         return new_entry(
             task.name,
             task.function_name,
@@ -240,7 +240,7 @@ class Scheduler:
             result.reason,
             result.output,
             result.error_type,
-            tuple([d.task_name for d in deps]) if deps else (),
+            self._dependency_names[i],
         )
 
     # -- the loop ------------------------------------------------------------
@@ -376,7 +376,6 @@ class Scheduler:
                 self.checkpoint.store(i, value, flight.elapsed)
             started = outcome.started_at
             if not self._finishes:  # no listener wants a TaskResult: straight to the report
-                deps = task.dependencies
                 self.entries[i] = new_entry(
                     task.name,
                     task.function_name,
@@ -393,7 +392,7 @@ class Scheduler:
                     "",
                     flight.output,
                     "",
-                    tuple([d.task_name for d in deps]) if deps else (),
+                    self._dependency_names[i],
                 )
                 self._succeeded(i)
                 return
