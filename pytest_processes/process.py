@@ -320,9 +320,9 @@ class Process:
             finished_at=time.time(),
             interrupted=scheduler.stop_reason,
         )
-        names = [t.name for t in self.tasks]
+        tasks = self.tasks
         self.runner = ProcessRunner(
-            report, {names[i]: exc for i, exc in scheduler.exceptions.items()}
+            report, {tasks[i].name: exc for i, exc in scheduler.exceptions.items()}
         )
         if hook is not None:
             hook.pytest_processes_run_finish(report=report)

@@ -213,8 +213,11 @@ class Scheduler:
         self._settle_unrun()
         if self.checkpoint is not None:
             self.checkpoint.finish(complete=not self.failed_any and not self.stop_reason)
-        pending = TaskResult.pending()
-        return [e or self._entry(i, pending) for i, e in enumerate(self.entries)]
+        entries = self.entries
+        for i, entry in enumerate(entries):  # left: pending (stopped without a reason)
+            if entry is None:
+                entries[i] = self._entry(i, TaskResult.pending())
+        return entries  # type: ignore[return-value]  # no None left
 
     def result(self, i: int) -> TaskResult:
         """Task ``i``'s final result (with its live exception), rebuilt from its entry."""
