@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from ..error_data import ErrorData
 from ..execution_report import TaskReportEntry, new_entry
+from ..logfile import base_has_handlers
 from ..task_types import RESTORED_REASON, TaskDependency, TaskResult, TaskStatus
 from .attempt import FAILED, NOT_STARTED, OK, Call, Outcome
 from .capture import CaptureSession
@@ -59,7 +60,7 @@ class SchedTask(Protocol):
     @property
     def function_name(self) -> str: ...
 
-    def active_logger(self) -> logging.Logger | None: ...
+    def active_logger(self, base: bool | None = None) -> logging.Logger | None: ...
 
 
 class RunListener:
@@ -188,7 +189,8 @@ class Scheduler:
     def run(self) -> list[TaskReportEntry]:
         """Run to the end (or the stop) and return one report entry per task, in task order."""
         n = len(self.tasks)
-        self._loggers = [t.active_logger() for t in self.tasks]
+        base = base_has_handlers()  # asked once, not once per task
+        self._loggers = [t.active_logger(base) for t in self.tasks]
         restore = self._restore
         for i in range(n):
             if self.pending[i] == 0 and (not restore or i not in restore):
