@@ -182,9 +182,7 @@ class ThreadExecutor:
 
     def _spawn(self) -> None:
         self._serial += 1
-        thread = threading.Thread(
-            target=self._worker, name=f"worker-{self._serial}", daemon=True
-        )
+        thread = threading.Thread(target=self._worker, name=f"worker-{self._serial}", daemon=True)
         self._threads.append(thread)
         thread.start()
 
@@ -234,9 +232,7 @@ class ThreadExecutor:
 
     def _next_deadline(self) -> float | None:
         deadlines = [
-            s.started + float(s.call.timeout or 0.0)
-            for s in self._timed
-            if s.started is not None
+            s.started + float(s.call.timeout or 0.0) for s in self._timed if s.started is not None
         ]
         return min(deadlines) if deadlines else None
 
