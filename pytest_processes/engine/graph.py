@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 from array import array
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import accumulate
 from typing import Protocol, overload
 
@@ -159,6 +159,10 @@ class Children(Sequence[Sequence[int]]):
 
     def __len__(self) -> int:
         return len(self._start) - 1
+
+    def __iter__(self) -> Iterator[Sequence[int]]:
+        flat, start = self._flat, self._start
+        return (flat[start[i] : start[i + 1]] for i in range(len(start) - 1))
 
     @overload
     def __getitem__(self, i: int) -> Sequence[int]: ...

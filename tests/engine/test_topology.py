@@ -33,6 +33,7 @@ def topology() -> Topology:
 def test_children_are_the_dependants_in_task_order(topology: Topology) -> None:
     assert [list(topology.children[i]) for i in range(5)] == [[2, 3, 4], [2, 4], [4], [], []]
     assert len(topology.children) == 5
+    assert [list(k) for k in topology.children] == [[2, 3, 4], [2, 4], [4], [], []]
     assert list(topology.children[-3]) == [4]
     assert [list(k) for k in topology.children[1:3]] == [[2, 4], [4]]
 
