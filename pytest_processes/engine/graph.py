@@ -173,10 +173,11 @@ class Children(Sequence[Sequence[int]]):
     def __getitem__(self, i: int | slice) -> Sequence[int] | Sequence[Sequence[int]]:
         if isinstance(i, slice):
             return [self[k] for k in range(*i.indices(len(self)))]
-        start = self._start
-        if i < 0:
-            i += len(self)
-        return self._flat[start[i] : start[i + 1]]
+        n = len(self)
+        k = i + n if i < 0 else i
+        if not 0 <= k < n:
+            raise IndexError(f"task index {i} out of range for {n} tasks")
+        return self._flat[self._start[k] : self._start[k + 1]]
 
 
 class Topology:
@@ -184,9 +185,10 @@ class Topology:
 
     The dependants of task ``i`` (in task order) are ``child_index[child_start[i]
     : child_start[i + 1]]``, also readable as ``children[i]``: two flat int arrays
-    take a few bytes per edge, against a list (and an int object) per task, and
-    hold nothing the cyclic garbage collector must scan. ``indegree[i]`` is the
-    number of dependencies, ``dependency_names[i]`` their names, ``inject[i]`` how results flow
+    take a few bytes per edge, against a list (and an int object) per task, and give
+    the cyclic garbage collector two objects to scan, not one per task.
+    ``indegree[i]`` is the number of dependencies, ``dependency_names[i]`` their
+    names, ``inject[i]`` how results flow
     into it: ``(dependency index, append positionally, keyword name or "")``.
     ``gather[i]`` holds the keyword dependencies that need more than the bare
     value (see ``wiring.Wire``): ``(dependency index, keyword, fan-in key or "",

@@ -35,6 +35,8 @@ def test_children_are_the_dependants_in_task_order(topology: Topology) -> None:
     assert len(topology.children) == 5
     assert [list(k) for k in topology.children] == [[2, 3, 4], [2, 4], [4], [], []]
     assert list(topology.children[-3]) == [4]
+    with pytest.raises(IndexError, match="task index -10 out of range for 5 tasks"):
+        topology.children[-10]
     assert [list(k) for k in topology.children[1:3]] == [[2, 4], [4]]
 
 
