@@ -129,7 +129,8 @@ class Process:
         order = compile_order(tasks)
         self.tasks = [tasks[i] for i in order]
         self._index = {t.name: t for t in self.tasks}
-        self._topology = None
+        # indexed once here, reused by every run of this task list
+        self._topology = Topology(self.tasks)
         self.runner = ProcessRunner()
 
     def _reinstall(self, tasks: list[Task], undo: Callable[[], None] = lambda: None) -> None:
@@ -319,9 +320,9 @@ class Process:
             finished_at=time.time(),
             interrupted=scheduler.stop_reason,
         )
-        names = [t.name for t in self.tasks]
+        tasks = self.tasks
         self.runner = ProcessRunner(
-            report, {names[i]: exc for i, exc in scheduler.exceptions.items()}
+            report, {tasks[i].name: exc for i, exc in scheduler.exceptions.items()}
         )
         if hook is not None:
             hook.pytest_processes_run_finish(report=report)

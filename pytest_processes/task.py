@@ -144,11 +144,16 @@ class Task:
             self._logger = task_logger(self.name)
         return self._logger
 
-    def active_logger(self) -> logging.Logger | None:
-        """The logger if any handler would receive its records, else None (saves the work)."""
+    def active_logger(self, base: bool | None = None) -> logging.Logger | None:
+        """The logger if any handler would receive its records, else None (saves the work).
+
+        ``base``: whether the shared parent logger has handlers, if the caller knows.
+        """
         if self._logger is not None and self._logger.handlers:
             return self._logger
-        return self.logger if base_has_handlers() else None
+        if base is None:
+            base = base_has_handlers()
+        return self.logger if base else None
 
     @property
     def function_name(self) -> str:

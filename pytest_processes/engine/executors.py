@@ -77,7 +77,12 @@ def run_guarded(call: Call, worker: str) -> Outcome:
     try:
         return run_call(call, worker)
     except KeyboardInterrupt as exc:
-        return Outcome(FAILED, None, exc, worker=worker, error_type=qualified_type(exc))
+        return _interrupted(exc, worker)
+
+
+def _interrupted(exc: KeyboardInterrupt, worker: str) -> Outcome:
+    """The FAILED outcome of an attempt that Ctrl-C or SIGTERM interrupted."""
+    return Outcome(FAILED, None, exc, worker=worker, error_type=qualified_type(exc))
 
 
 class InlineExecutor:
@@ -96,7 +101,11 @@ class InlineExecutor:
 
     def submit(self, key: int, call: Call) -> None:
         if call.timeout is None:
-            self._done.append((key, run_guarded(call, "main")))
+            try:
+                outcome = run_call(call, "main")
+            except KeyboardInterrupt as exc:  # as run_guarded, without its frame per task
+                outcome = _interrupted(exc, "main")
+            self._done.append((key, outcome))
             return
         box: list[Outcome] = []
         started = time.time()
@@ -194,8 +203,13 @@ class ThreadExecutor:
                 key, call = item
                 if self._stopping:
                     done.put((key, Outcome(NOT_STARTED)))
-                else:
-                    done.put((key, self._run(call, name)))
+                    continue
+                try:  # as _run, without its two frames per task
+                    outcome = run_call(call, name)
+                except KeyboardInterrupt as exc:
+                    self._stopping = True  # nothing queued behind an interrupt may start
+                    outcome = _interrupted(exc, name)
+                done.put((key, outcome))
                 continue
             slot: _Slot = item  # type: ignore[assignment]
             if self._stopping:
@@ -265,10 +279,9 @@ class ThreadExecutor:
                     slot: _Slot = key  # type: ignore[assignment]
                     self._timed.remove(slot)
                     out.append((slot.key, outcome))
-                try:
-                    item = done.get_nowait()
-                except queue.Empty:
+                if done.empty():  # only this thread takes from it: not empty, get cannot wait
                     break
+                item = done.get_nowait()
         if self._timed:
             self._expire_overdue(out)
         return out

@@ -9,14 +9,25 @@ its last dependency is placed.
 from __future__ import annotations
 
 import difflib
+from array import array
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Protocol
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import accumulate
+from typing import Protocol, overload
 
 from ..exceptions import CircularDependencyError, DependencyNotFoundError
 from ..task_types import TaskDependency
 
-__all__ = ["DependencyNode", "GraphNode", "Topology", "closest", "compile_order", "find_cycle"]
+__all__ = [
+    "Children",
+    "DependencyNode",
+    "GraphNode",
+    "Topology",
+    "closest",
+    "compile_order",
+    "find_cycle",
+    "group_by_parent",
+]
 
 
 class DependencyNode(Protocol):
@@ -68,6 +79,31 @@ def cycle_message(cycle: list[str]) -> str:
     return f"Circular dependency detected: {' -> '.join(cycle)} (each task depends on the next)"
 
 
+def group_by_parent(
+    parents: list[int], indegree: Sequence[int], fan_out: Sequence[int]
+) -> tuple[list[int], list[int]]:
+    """Edges regrouped by parent: task ``j``'s dependants are ``children[start[j]:start[j + 1]]``.
+
+    ``parents`` lists each edge's parent, edges grouped by dependant in task
+    order (``indegree[i]`` of them for task ``i``); ``fan_out[j]`` counts task
+    ``j``'s dependants. A counting sort, so each task's dependants stay in task
+    order; it makes no object per task: a list per task would live just long
+    enough for the cyclic collector to promote it and count it towards a full
+    collection of the whole heap.
+    """
+    start = list(accumulate(fan_out, initial=0))
+    free = start[:-1]  # next slot of each parent's dependants
+    children = [0] * len(parents)
+    edge = 0
+    for i, count in enumerate(indegree):
+        if count:
+            for j in parents[edge : edge + count]:
+                children[free[j]] = i
+                free[j] += 1
+            edge += count
+    return children, start
+
+
 def compile_order(tasks: Sequence[GraphNode]) -> list[int]:
     """Validate ``tasks`` and return their indices in FIFO topological order.
 
@@ -81,23 +117,27 @@ def compile_order(tasks: Sequence[GraphNode]) -> list[int]:
         index[task.name] = i
     n = len(tasks)
     indegree = [0] * n
-    children: list[list[int]] = [[] for _ in range(n)]
+    parents: list[int] = []  # parent of each edge, edges in dependant order
+    fan_out = [0] * n
     for i, task in enumerate(tasks):
-        for dep in task.dependency_names:
+        names = task.dependency_names
+        for dep in names:
             j = index.get(dep)
             if j is None:
                 hint = closest(dep, index)
                 raise DependencyNotFoundError(
                     task.name, dep, f"did you mean {', '.join(map(repr, hint))}?" if hint else ""
                 )
-            children[j].append(i)
-            indegree[i] += 1
+            parents.append(j)
+            fan_out[j] += 1
+        indegree[i] = len(names)
+    children, start = group_by_parent(parents, indegree, fan_out)
     ready = deque(i for i in range(n) if indegree[i] == 0)
     order: list[int] = []
     while ready:
         i = ready.popleft()
         order.append(i)
-        for c in children[i]:
+        for c in children[start[i] : start[i + 1]]:
             indegree[c] -= 1
             if indegree[c] == 0:
                 ready.append(c)
@@ -108,11 +148,47 @@ def compile_order(tasks: Sequence[GraphNode]) -> list[int]:
     return order
 
 
+class Children(Sequence[Sequence[int]]):
+    """``children[i]``: the dependants of task ``i``, read from the flat arrays of a Topology."""
+
+    __slots__ = ("_flat", "_start")
+
+    def __init__(self, flat: array[int], start: array[int]) -> None:
+        self._flat = flat
+        self._start = start
+
+    def __len__(self) -> int:
+        return len(self._start) - 1
+
+    def __iter__(self) -> Iterator[Sequence[int]]:
+        flat, start = self._flat, self._start
+        return (flat[start[i] : start[i + 1]] for i in range(len(start) - 1))
+
+    @overload
+    def __getitem__(self, i: int) -> Sequence[int]: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[Sequence[int]]: ...
+
+    def __getitem__(self, i: int | slice) -> Sequence[int] | Sequence[Sequence[int]]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        n = len(self)
+        k = i + n if i < 0 else i
+        if not 0 <= k < n:
+            raise IndexError(f"task index {i} out of range for {n} tasks")
+        return self._flat[self._start[k] : self._start[k + 1]]
+
+
 class Topology:
     """Index-based adjacency of an ordered, validated task list, built in O(V+E).
 
-    ``children[i]`` are the dependants of task ``i`` (in task order),
-    ``indegree[i]`` its number of dependencies, ``inject[i]`` how results flow
+    The dependants of task ``i`` (in task order) are ``child_index[child_start[i]
+    : child_start[i + 1]]``, also readable as ``children[i]``: two flat int arrays
+    take a few bytes per edge, against a list (and an int object) per task, and give
+    the cyclic garbage collector two objects to scan, not one per task.
+    ``indegree[i]`` is the number of dependencies, ``dependency_names[i]`` their
+    names, ``inject[i]`` how results flow
     into it: ``(dependency index, append positionally, keyword name or "")``.
     ``gather[i]`` holds the keyword dependencies that need more than the bare
     value (see ``wiring.Wire``): ``(dependency index, keyword, fan-in key or "",
@@ -120,25 +196,38 @@ class Topology:
     one dict under ``keyword``.
     """
 
-    __slots__ = ("children", "gather", "indegree", "inject")
+    __slots__ = (
+        "child_index",
+        "child_start",
+        "children",
+        "dependency_names",
+        "gather",
+        "indegree",
+        "inject",
+    )
 
     def __init__(self, tasks: Sequence[DependencyNode]) -> None:
         index = {t.name: i for i, t in enumerate(tasks)}
         n = len(tasks)
-        self.children: list[list[int]] = [[] for _ in range(n)]
         self.indegree = [0] * n
         self.inject: list[list[tuple[int, bool, str]] | None] = [None] * n
         self.gather: list[list[tuple[int, str, str, bool]] | None] = [None] * n
-        children, indegree, inject = self.children, self.indegree, self.inject
+        #: each task's dependency names, shared by the report entries of every run
+        self.dependency_names: list[tuple[str, ...]] = [()] * n
+        indegree, inject, names = self.indegree, self.inject, self.dependency_names
+        parents: list[int] = []  # parent of each edge, edges in dependant order
+        fan_out = [0] * n
         for i, task in enumerate(tasks):
             deps = task.dependencies
             if not deps:
                 continue
             indegree[i] = len(deps)
+            names[i] = tuple([dep.task_name for dep in deps])
             plan = None
             for dep in deps:
                 j = index[dep.task_name]
-                children[j].append(i)
+                parents.append(j)
+                fan_out[j] += 1
                 if dep.use_result_as_additional_args or dep.use_result_as_additional_kwargs:
                     kw = dep.additional_kwarg_name if dep.use_result_as_additional_kwargs else ""
                     if type(dep) is not TaskDependency and _gathered(dep, j, kw, self.gather, i):
@@ -146,7 +235,12 @@ class Topology:
                     if plan is None:
                         plan = []
                     plan.append((j, dep.use_result_as_additional_args, kw))
-            inject[i] = plan
+            if plan is not None:
+                inject[i] = plan
+        dependants, start = group_by_parent(parents, indegree, fan_out)
+        self.child_index = array("i", dependants)
+        self.child_start = array("i", start)
+        self.children = Children(self.child_index, self.child_start)
 
 
 def _gathered(

@@ -21,7 +21,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from ..error_data import ErrorData
-from ..execution_report import TaskReportEntry
+from ..execution_report import TaskReportEntry, new_entry
+from ..logfile import base_has_handlers
 from ..task_types import RESTORED_REASON, TaskDependency, TaskResult, TaskStatus
 from .attempt import FAILED, NOT_STARTED, OK, Call, Outcome
 from .capture import CaptureSession
@@ -34,6 +35,7 @@ __all__ = ["RunListener", "SchedTask", "Scheduler", "Terminated"]
 
 DEFAULT_RETRY_ON: tuple[type[BaseException], ...] = (ConnectionError, TimeoutError)
 TRIGGERS = ("all_success", "all_done", "no_failures")
+SUCCESS = TaskStatus.SUCCESS
 
 
 class Terminated(KeyboardInterrupt):
@@ -58,7 +60,7 @@ class SchedTask(Protocol):
     @property
     def function_name(self) -> str: ...
 
-    def active_logger(self) -> logging.Logger | None: ...
+    def active_logger(self, base: bool | None = None) -> logging.Logger | None: ...
 
 
 class RunListener:
@@ -135,8 +137,10 @@ class Scheduler:
         topo = topology if topology is not None else Topology(tasks)
         n = len(tasks)
         self.children = topo.children
+        self._kids, self._kid_start = topo.child_index, topo.child_start
         self.inject = topo.inject
         self.gather = topo.gather
+        self._dependency_names = topo.dependency_names
         self.pending = list(topo.indegree)
         self.values: list[Any] = [None] * n
         # one report entry per settled task; live exceptions kept beside them
@@ -185,7 +189,8 @@ class Scheduler:
     def run(self) -> list[TaskReportEntry]:
         """Run to the end (or the stop) and return one report entry per task, in task order."""
         n = len(self.tasks)
-        self._loggers = [t.active_logger() for t in self.tasks]
+        base = base_has_handlers()  # asked once, not once per task
+        self._loggers = [t.active_logger(base) for t in self.tasks]
         restore = self._restore
         for i in range(n):
             if self.pending[i] == 0 and (not restore or i not in restore):
@@ -210,8 +215,11 @@ class Scheduler:
         self._settle_unrun()
         if self.checkpoint is not None:
             self.checkpoint.finish(complete=not self.failed_any and not self.stop_reason)
-        pending = TaskResult.pending()
-        return [e or self._entry(i, pending) for i, e in enumerate(self.entries)]
+        entries = self.entries
+        for i, entry in enumerate(entries):  # left: pending (stopped without a reason)
+            if entry is None:
+                entries[i] = self._entry(i, TaskResult.pending())
+        return entries  # type: ignore[return-value]  # no None left
 
     def result(self, i: int) -> TaskResult:
         """Task ``i``'s final result (with its live exception), rebuilt from its entry."""
@@ -221,7 +229,7 @@ class Scheduler:
     def _entry(self, i: int, result: TaskResult) -> TaskReportEntry:
         task = self.tasks[i]
         status = result.status
-        return TaskReportEntry(
+        return new_entry(
             task.name,
             task.function_name,
             task.args,
@@ -237,7 +245,7 @@ class Scheduler:
             result.reason,
             result.output,
             result.error_type,
-            tuple([d.task_name for d in task.dependencies]),
+            self._dependency_names[i],
         )
 
     # -- the loop ------------------------------------------------------------
@@ -355,21 +363,47 @@ class Scheduler:
                         self._settle(c, skipped, False)
 
     def _on_outcome(self, i: int, outcome: Outcome) -> None:
-        flight = self._flights[i]
-        flight.elapsed += outcome.duration
-        if outcome.output:
+        flight = self._flights.pop(i)  # put back if another attempt follows
+        # a first attempt's figures are kept as they are (no new float, no new string)
+        if flight.attempt == 1:
+            flight.elapsed = outcome.duration
+            flight.output = outcome.output
+        else:
+            flight.elapsed += outcome.duration
             flight.output += outcome.output
         task = self.tasks[i]
         if outcome.kind == OK:
-            del self._flights[i]
-            self.values[i] = outcome.value
+            value = self.values[i] = outcome.value
             logger = self._loggers[i]
             if logger is not None:
                 logger.info(f"Finished {task.name}.")
+            if self.checkpoint is not None:
+                self.checkpoint.store(i, value, flight.elapsed)
             started = outcome.started_at
+            if not self._finishes:  # no listener wants a TaskResult: straight to the report
+                self.entries[i] = new_entry(
+                    task.name,
+                    task.function_name,
+                    task.args,
+                    task.kwargs,
+                    SUCCESS,
+                    flight.elapsed,
+                    flight.attempt,
+                    value,
+                    None,
+                    started if flight.attempt == 1 else flight_start(flight, outcome),
+                    started + outcome.duration,
+                    outcome.worker,
+                    "",
+                    flight.output,
+                    "",
+                    self._dependency_names[i],
+                )
+                self._succeeded(i)
+                return
             result = TaskResult(
                 TaskStatus.SUCCESS,
-                outcome.value,
+                value,
                 None,
                 None,
                 flight.elapsed,
@@ -380,12 +414,9 @@ class Scheduler:
                 "",
                 flight.output,
             )
-            if self.checkpoint is not None:
-                self.checkpoint.store(i, outcome.value, flight.elapsed)
             self._settle(i, result, True)
         elif outcome.kind == FAILED:
             if isinstance(outcome.exception, KeyboardInterrupt):  # Ctrl-C/SIGTERM in the task
-                del self._flights[i]
                 self._interrupt = self._interrupt or outcome.exception
                 term = isinstance(outcome.exception, Terminated)
                 # stop now, before the batch's later outcomes are handled
@@ -394,15 +425,13 @@ class Scheduler:
                 self._stopped(i, f"interrupted while running (after {after:.1f}s)")
                 return
             if self._should_retry(task, flight.attempt, outcome.exception):
+                self._flights[i] = flight
                 self._retry(i, flight, outcome)
                 return
-            del self._flights[i]
             self._settle(i, self._errored(i, flight, outcome), False)
         elif outcome.kind == NOT_STARTED:  # queued when the run was stopped
-            del self._flights[i]
             self._stopped(i, f"not run: {self.stop_reason}")
         else:  # the task skipped itself: counts as success, dependants get None
-            del self._flights[i]
             result = TaskResult(
                 TaskStatus.SKIPPED,
                 None,
@@ -529,7 +558,7 @@ class Scheduler:
             if not cascade:
                 continue
             cause = "" if ok else (self.blocked[i] or self.tasks[i].name)
-            for c in self.children[i]:
+            for c in self._kids[self._kid_start[i] : self._kid_start[i + 1]]:
                 if cause and not self.blocked[c]:
                     self.blocked[c] = cause
                 self.pending[c] -= 1
@@ -537,6 +566,19 @@ class Scheduler:
                     skipped = self._activate(c)
                     if skipped is not None:
                         work.append((c, skipped, False))
+
+    def _succeeded(self, i: int) -> None:
+        """The fast part of :meth:`_settle` for a success whose entry is already recorded."""
+        if i in self._holding:
+            self._holding.discard(i)
+            self._release_locks(self.tasks[i].locks)
+        pending, start = self.pending, self._kid_start
+        for c in self._kids[start[i] : start[i + 1]]:
+            pending[c] -= 1
+            if pending[c] == 0:
+                skipped = self._activate(c)
+                if skipped is not None:
+                    self._settle(c, skipped, False)
 
     def _activate(self, c: int) -> TaskResult | None:
         """All of ``c``'s dependencies settled: queue it, defer it, or return its skip."""

@@ -11,7 +11,7 @@ import os
 import re
 import sys
 import traceback
-from types import TracebackType
+from types import FunctionType, TracebackType
 from typing import Any
 
 __all__ = ["callable_name", "format_exception", "is_library_path", "traced_frame_vars"]
@@ -28,6 +28,8 @@ _BASE_PREFIX = os.path.abspath(sys.base_prefix)
 
 def callable_name(func: Any) -> str:
     """A readable name for any callable: functions, partials, callable objects."""
+    if type(func) is FunctionType:  # the common case, asked once per task and run
+        return func.__name__
     while isinstance(func, functools.partial):
         func = func.func
     name = getattr(func, "__name__", None)

@@ -19,6 +19,7 @@ from pytest_processes import (
     TaskResult,
     TaskStatus,
 )
+from pytest_processes.execution_report import new_entry
 
 PROCESSES_FIELDS = [
     "name",
@@ -277,3 +278,14 @@ def test_to_json_passes_other_dumps_arguments(mixed_report: ProcessExecutionRepo
     assert text.startswith('{\n  "entries"')
     first_entry = json.loads(text)["entries"]["ok"]
     assert list(first_entry) == sorted(first_entry)
+
+
+def test_entries_built_by_the_engine_are_plain_frozen_entries() -> None:
+    values: list[Any] = ["a", "f", (1,), {"k": 2}, TaskStatus.SUCCESS, 0.5, 1, 3]
+    values += [None, 1.0, 1.5, "main", "", "out", "", ("b",)]
+    fast = new_entry(*values)
+    assert type(fast) is TaskReportEntry
+    assert fast == TaskReportEntry(*values)
+    assert dataclasses.astuple(fast) == tuple(values)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fast.result = 4  # type: ignore[misc]

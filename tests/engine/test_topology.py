@@ -1,0 +1,51 @@
+"""The engine's index of a task graph: who depends on whom, and how results flow."""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_processes import Task, TaskDependency
+from pytest_processes.engine.graph import Topology
+
+
+def noop() -> None:
+    return None
+
+
+def make(name: str, *deps: str, as_arg: bool = False) -> Task:
+    return Task(name, noop, dependencies=[TaskDependency(d, as_arg) for d in deps])
+
+
+@pytest.fixture
+def topology() -> Topology:
+    # listed in dependency order, as Process hands them to the engine
+    return Topology(
+        [
+            make("a"),
+            make("b"),
+            make("c", "b", "a"),
+            make("d", "a", as_arg=True),
+            make("e", "c", "a", "b"),
+        ]
+    )
+
+
+def test_children_are_the_dependants_in_task_order(topology: Topology) -> None:
+    assert [list(topology.children[i]) for i in range(5)] == [[2, 3, 4], [2, 4], [4], [], []]
+    assert len(topology.children) == 5
+    assert [list(k) for k in topology.children] == [[2, 3, 4], [2, 4], [4], [], []]
+    assert list(topology.children[-3]) == [4]
+    with pytest.raises(IndexError, match="task index -10 out of range for 5 tasks"):
+        topology.children[-10]
+    assert [list(k) for k in topology.children[1:3]] == [[2, 4], [4]]
+
+
+def test_indegree_names_and_result_injection(topology: Topology) -> None:
+    assert topology.indegree == [0, 0, 2, 1, 3]
+    assert topology.dependency_names == [(), (), ("b", "a"), ("a",), ("c", "a", "b")]
+    assert topology.inject == [None, None, None, [(0, True, "")], None]
+
+
+def test_empty_graph() -> None:
+    topology = Topology([])
+    assert (len(topology.children), topology.indegree) == (0, [])
