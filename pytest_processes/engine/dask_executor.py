@@ -3,14 +3,20 @@
 Dask is an optional extra (``pip install "pytest-processes[dask]"``); this module
 imports it only when an executor is built, so ``import pytest_processes`` never does.
 
-How results move: every attempt is ``client.submit(run_on_dask, ...)`` with
-``pure=False``, and its future is kept for the rest of the run. When a task's
-upstream results come from earlier Dask attempts, the call is sent with those
-*futures* in place of the values (``Call.inputs`` says where they go), so Dask
-moves each result from the worker that made it to the worker that needs it,
-never through this process. The scheduler still receives every outcome (kind,
-value, error, output), gathered asynchronously on the client's event loop: the
-report holds every result, as with threads.
+How results move: every attempt is a ``run_on_dask`` task, and its future is
+kept for the rest of the run. When a task's upstream results come from earlier
+Dask attempts, the call is sent with those *futures* in place of the values
+(``Call.inputs`` says where they go), so Dask moves each result from the worker
+that made it to the worker that needs it, never through this process. The
+scheduler still receives every outcome (kind, value, error, output): the report
+holds every result, as with threads.
+
+Per-task cost: ``submit`` only pickles the call and queues it; the client's event
+loop sends everything queued meanwhile in one ``client.map``, watches the futures
+there and gathers finished outcomes in batches, so no attempt costs a thread
+hop of its own. Keys are ``<function>-<serial>-<task>``: Dask groups tasks by the
+key's first word, and its scheduler does work per group on every submission, so
+one group per task name would make a large graph quadratic.
 
 Timeouts: the worker runs a timed attempt on a helper thread and returns
 ``TimeoutError`` at the deadline, counted from when the attempt really starts (a
@@ -23,6 +29,7 @@ from a worker event (``log_event``), sent for timed calls only.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import importlib
 import logging
@@ -41,11 +48,16 @@ from .dask_worker import Slot, executing, run_on_dask
 from .executors import SIGNAL_CHECK, Completion, timeout_outcome
 from .remote import failed_outcome, module_paths, pickling_problem
 from .routing import missing_dask_message
+from .tracing import callable_name
 
 __all__ = ["DaskExecutor", "require_distributed"]
 
 #: how long after a deadline this side reports a timeout the worker did not
 BACKSTOP = 0.5
+#: how long a finished outcome waits for others to be gathered with it (seconds) ...
+GATHER_DELAY = 0.005
+#: ... unless this many are waiting
+GATHER_BATCH = 64
 
 
 def require_distributed() -> ModuleType:
@@ -60,14 +72,18 @@ def require_distributed() -> ModuleType:
 
 
 class _Flight:
-    """An attempt on the cluster: its call, its future and its start-event token."""
+    """An attempt on the cluster: its call, what is sent, its future once sent, its token."""
 
-    __slots__ = ("call", "future", "token")
+    __slots__ = ("call", "future", "key", "name", "sent", "token", "watcher")
 
-    def __init__(self, call: Call, future: Any, token: str) -> None:
+    def __init__(self, key: int, call: Call, name: str, token: str, sent: tuple[Any, ...]) -> None:
+        self.key = key
         self.call = call
-        self.future = future
+        self.name = name  # the Dask key
         self.token = token
+        self.sent = sent  # run_on_dask's arguments until the loop sends them
+        self.future: Any = None
+        self.watcher: asyncio.Future[None] | None = None  # the loop's task awaiting it
 
 
 class DaskExecutor:
@@ -132,10 +148,16 @@ class DaskExecutor:
         self._topic = f"pytest-processes-{uuid.uuid4().hex}"
         self._started: dict[str, float] = {}
         client.subscribe_topic(self._topic, self._on_start)
-        self._done: queue.SimpleQueue[tuple[int, Any, Any]] = queue.SimpleQueue()
-        self._lock = threading.Lock()
-        self._to_fetch: list[tuple[int, Any]] = []
+        self._done: queue.SimpleQueue[list[tuple[_Flight, Any]]] = queue.SimpleQueue()
+        self._lock = threading.Lock()  # guards _outbox and _stopping against the loop
+        self._sending = threading.Lock()  # held by the loop while it sends a batch
+        self._outbox: list[_Flight] = []
+        self._to_fetch: list[tuple[_Flight, Any]] = []  # the loop's own
         self._fetching = False
+        self._fetcher: asyncio.Future[None] | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._running = 0  # futures sent and not done yet
+        self._watch = _done_callback(self._distributed)
         self._ready: list[Completion] = []
         self._flights: dict[int, _Flight] = {}
         self._results: dict[int, Any] = {}  # key -> future of an OK outcome
@@ -143,6 +165,8 @@ class DaskExecutor:
         self._paths: dict[int, dict[str, str]] = {}
         self._stopping = False
         self._serial = 0
+        self._run = uuid.uuid4().hex  # always holds a digit: Dask's key_split stops there
+        self._groups: dict[int, str] = {}
 
     def _on_start(self, event: tuple[float, str]) -> None:
         """A timed attempt started on a worker (runs on the client's event loop)."""
@@ -211,52 +235,98 @@ class DaskExecutor:
         self._serial += 1
         token = f"{key}.{self._serial}"
         topic = self._topic if call.timeout is not None else None
-        future = self.client.submit(
-            run_on_dask,
-            payload,
-            paths,
-            slots,
-            topic,
-            token,
-            *futures,
-            key=f"{call.name}-{uuid.uuid4().hex}",
-            pure=False,
-        )
-        self._flights[key] = _Flight(call, future, token)
-        future.add_done_callback(functools.partial(self._finished, key))
-
-    def _finished(self, key: int, future: Any) -> None:
-        """Done callback (Dask's callback thread): queue the future for the next gather.
-
-        Outcomes are fetched in batches, on the client's event loop: while one
-        ``gather`` is on its way, the attempts finishing meanwhile make up the next.
-        """
+        name = f"{self._group(call.func)}-{self._run}{self._serial:x}-{call.name}"
+        flight = _Flight(key, call, name, token, (payload, paths, slots, topic, token, futures))
+        self._flights[key] = flight
         with self._lock:
-            self._to_fetch.append((key, future))
-            if self._fetching:
+            self._outbox.append(flight)
+            first = len(self._outbox) == 1
+        if first:  # the loop sends this one and whatever is submitted until it runs
+            self.client.loop.add_callback(self._send)
+
+    def _group(self, func: Any) -> str:
+        """The task's Dask group: its function's name, so that same-function tasks share one."""
+        group = self._groups.get(id(func))
+        if group is None:
+            group = self._groups[id(func)] = callable_name(func).replace("-", "_")
+        return group
+
+    # -- on the client's event loop -------------------------------------------------------------
+
+    def _send(self) -> None:
+        """Send every queued attempt in one ``client.map``, and watch the futures."""
+        with self._sending:
+            with self._lock:
+                batch, self._outbox = self._outbox, []
+                stopping = self._stopping
+            if not batch:
                 return
+            if stopping:  # stop_queued came first: these never reach Dask
+                self._done.put([(flight, CancelledError()) for flight in batch])
+                return
+            try:
+                futures = self.client.map(
+                    run_on_dask,
+                    *zip(*(flight.sent for flight in batch), strict=True),
+                    key=[flight.name for flight in batch],
+                    pure=False,
+                )
+            except Exception as exc:  # the client is closing, say
+                self._done.put([(flight, exc) for flight in batch])
+                return
+            self._running += len(batch)
+            for flight, future in zip(batch, futures, strict=True):
+                flight.future, flight.sent = future, ()
+                flight.watcher = asyncio.ensure_future(
+                    self._watch(future, functools.partial(self._finished, flight))
+                )
+
+    def _finished(self, flight: _Flight, future: Any) -> None:
+        """An attempt's future is done: fetch its outcome with the next batch.
+
+        A gather costs a round trip to the scheduler and the workers whatever its
+        size, so outcomes wait up to ``GATHER_DELAY`` for others to join them,
+        unless nothing else is running; while one gather is on its way, the
+        attempts finishing meanwhile make up the next.
+        """
+        self._to_fetch.append((flight, future))
+        self._running -= 1
+        if self._fetching:
+            return
+        if self._running <= 0 or len(self._to_fetch) >= GATHER_BATCH:
+            self._start_fetch()
+        elif self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(GATHER_DELAY, self._start_fetch)
+
+    def _start_fetch(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if not self._fetching and self._to_fetch:
             self._fetching = True
-        self.client.loop.add_callback(self._fetch)
+            self._fetcher = asyncio.ensure_future(self._fetch())
 
     async def _fetch(self) -> None:
-        """On the client's loop: gather every queued outcome, then hand them to ``poll``."""
-        while True:
-            with self._lock:
+        """Gather every finished outcome, then hand them to ``poll`` in one message."""
+        try:
+            while self._to_fetch:
                 batch, self._to_fetch = self._to_fetch, []
-                if not batch:
-                    self._fetching = False
-                    return
-            finished = [(k, f) for k, f in batch if f.status == "finished"]
-            results: dict[int, Any] = {}
-            try:
-                values = await self.client.gather([f for _, f in finished], asynchronous=True)
-                results = {k: v for (k, _), v in zip(finished, values, strict=True)}
-            except Exception:  # one lost with its worker, say: fetch them one by one
-                pass
-            for key, future in batch:
-                if key not in results:
-                    results[key] = await self._one(future)
-                self._done.put((key, future, results[key]))
+                finished = [(fl, f) for fl, f in batch if f.status == "finished"]
+                results: dict[int, Any] = {}
+                try:
+                    values = await self.client.gather([f for _, f in finished], asynchronous=True)
+                    results = {id(f): v for (_, f), v in zip(finished, values, strict=True)}
+                except Exception:  # one lost with its worker, say: fetch them one by one
+                    pass
+                out = []
+                for flight, future in batch:
+                    result = results.get(id(future), results)
+                    if result is results:
+                        result = await self._one(future)
+                    out.append((flight, result))
+                self._done.put(out)
+        finally:
+            self._fetching = False
 
     async def _one(self, future: Any) -> Any:
         """One attempt's outcome, or the exception that stands for it."""
@@ -280,7 +350,7 @@ class DaskExecutor:
             error: BaseException = WorkerDiedError(
                 f"Task '{name}': the Dask workers running it died ({result})"
             )
-        elif self._stopping and flight.future.cancelled():
+        elif self._stopping and isinstance(result, CancelledError):
             return Outcome(NOT_STARTED)
         else:
             error = RuntimeError(
@@ -291,18 +361,19 @@ class DaskExecutor:
     def poll(self, timeout: float | None) -> list[Completion]:
         out, self._ready = self._ready, []
         end = time.monotonic() if out else None if timeout is None else time.monotonic() + timeout
+        flights = self._flights
         while True:
             wait = SIGNAL_CHECK if end is None else max(0.0, end - time.monotonic())
             try:
-                item = self._done.get(timeout=min(wait, SIGNAL_CHECK, self._next_deadline()))
+                batch = self._done.get(timeout=min(wait, SIGNAL_CHECK, self._next_deadline()))
                 while True:
-                    key, future, result = item
-                    flight = self._flights.get(key)
-                    if flight is not None and flight.future is future:
-                        del self._flights[key]
-                        self._started.pop(flight.token, None)
-                        out.append((key, self._outcome(key, flight, result)))
-                    item = self._done.get_nowait()
+                    for flight, result in batch:
+                        key = flight.key
+                        if flights.get(key) is flight:
+                            del flights[key]
+                            self._started.pop(flight.token, None)
+                            out.append((key, self._outcome(key, flight, result)))
+                    batch = self._done.get_nowait()
             except queue.Empty:
                 pass
             self._expire(out)
@@ -329,7 +400,7 @@ class DaskExecutor:
                 continue
             del self._flights[key]
             self._started.pop(flight.token, None)
-            flight.future.cancel()
+            flight.future.cancel()  # sent: it has started
             out.append((key, timeout_outcome(flight.call, started, "dask")))
 
     # -- stopping ------------------------------------------------------------------------------
@@ -339,7 +410,14 @@ class DaskExecutor:
 
         The workers are asked which tasks they are executing; those run to their end.
         """
-        self._stopping = True
+        with self._lock:
+            self._stopping = True
+            unsent, self._outbox = self._outbox, []
+        for flight in unsent:
+            del self._flights[flight.key]
+            self._ready.append((flight.key, Outcome(NOT_STARTED)))
+        with self._sending:  # a batch on its way has its futures once this is free
+            pass
         if not self._flights:
             return
         try:
@@ -347,7 +425,11 @@ class DaskExecutor:
         except Exception:  # a worker that cannot answer: cancel nothing, all finish
             return
         running = {key for keys in by_worker.values() for key in keys}
-        waiting = [f.future for f in self._flights.values() if f.future.key not in running]
+        waiting = [
+            f.future
+            for f in self._flights.values()
+            if f.future is not None and f.name not in running
+        ]
         if waiting:
             self.client.cancel(waiting)
 
@@ -356,10 +438,14 @@ class DaskExecutor:
 
         A client or cluster started for the run is closed; one given is left open.
         """
-        self._stopping = True
+        with self._lock:
+            self._stopping = True
+            self._outbox = []
         client = self.client
         try:
-            futures = [f.future for f in self._flights.values()]
+            with self._sending:
+                pass
+            futures = [f.future for f in self._flights.values() if f.future is not None]
             if futures and cancel:
                 client.cancel(futures)
             elif futures:
@@ -372,3 +458,8 @@ class DaskExecutor:
             for owned in self._owned:
                 owned.close()
             self._owned.clear()
+
+
+def _done_callback(distributed: ModuleType) -> Any:
+    """``distributed``'s coroutine that awaits a future, then calls a callback on the loop."""
+    return importlib.import_module(f"{distributed.__name__}.client").done_callback

@@ -34,7 +34,7 @@ def run_on_dask(
     slots: list[Slot],
     topic: str | None,
     token: str,
-    *inputs: Outcome,
+    inputs: list[Outcome],
 ) -> Outcome:
     """Run one attempt on a Dask worker; ``inputs`` are upstream outcomes Dask resolved."""
     distributed = importlib.import_module("distributed")
