@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from ..error_data import ErrorData
@@ -177,7 +177,7 @@ class Scheduler:
         # dependants early, unless something must happen here first (see ``_send_ahead``)
         ahead = getattr(executor, "submit_ahead", None)
         eager = prefetch and not fail_fast and durations is None and not self._prepares
-        self._ahead: Any = ahead if eager else None
+        self._ahead: Callable[[int, Call, Sequence[int]], bool] | None = ahead if eager else None
         self._sent: list[bool] = [False] * n if self._ahead is not None else []
         self._parents: list[list[int]] = []
 
@@ -328,9 +328,9 @@ class Scheduler:
             self.listener.task_start(i, 1)
         self.executor.submit(i, call)
         if self._ahead is not None:
-            self._send_ahead(i)
+            self._send_ahead(i, self._ahead)
 
-    def _send_ahead(self, i: int) -> None:
+    def _send_ahead(self, i: int, ahead: Callable[[int, Call, Sequence[int]], bool]) -> None:
         """Task ``i`` is on the executor: so are its dependants whose dependencies all are.
 
         Only ``all_success`` tasks without locks, fan-in or fixtures qualify: the
@@ -377,7 +377,7 @@ class Scheduler:
                     getattr(task, "executor", None),
                     plan,
                 )
-                if self._ahead(c, call, parents):
+                if ahead(c, call, parents):
                     sent[c] = True
                     work.append(c)
 
