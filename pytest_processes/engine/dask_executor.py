@@ -3,14 +3,27 @@
 Dask is an optional extra (``pip install "pytest-processes[dask]"``); this module
 imports it only when an executor is built, so ``import pytest_processes`` never does.
 
-How results move: every attempt is ``client.submit(run_on_dask, ...)`` with
-``pure=False``, and its future is kept for the rest of the run. When a task's
-upstream results come from earlier Dask attempts, the call is sent with those
-*futures* in place of the values (``Call.inputs`` says where they go), so Dask
-moves each result from the worker that made it to the worker that needs it,
-never through this process. The scheduler still receives every outcome (kind,
-value, error, output), gathered asynchronously on the client's event loop: the
-report holds every result, as with threads.
+How results move: every attempt is ``client.submit(run_on_dask, ...)``, and its
+future is kept for the rest of the run. When a task's upstream results come from
+Dask attempts, the call is sent with those *futures* in place of the values
+(``Call.inputs`` says where they go), so Dask moves each result from the worker
+that made it to the worker that needs it, never through this process. The
+scheduler still receives every outcome (kind, value, error, output): the report
+holds every result, as with threads.
+
+Ahead of time: the scheduler hands over a dependant as soon as its upstream
+attempts are on the cluster (``submit_ahead``), as Dask's own futures API would,
+so workers go from one task to the next without waiting for this process. On the
+worker, an attempt whose upstream outcome is not a success returns NOT_STARTED
+without calling the task. The scheduler still submits each task when it becomes
+ready; the attempt held ahead stands for it if every upstream attempt it waited
+for is the one that succeeded (else it never ran, and a fresh attempt is sent).
+
+Per-task cost: futures are watched, and finished outcomes gathered in batches,
+on the client's event loop, so no attempt costs a thread hop of its own. Keys
+are ``<function>-<serial>-<task>``: Dask groups tasks by the key's first word and
+its scheduler does work per group on every submission, so one group per task
+name would make a large graph quadratic.
 
 Timeouts: the worker runs a timed attempt on a helper thread and returns
 ``TimeoutError`` at the deadline, counted from when the attempt really starts (a
@@ -23,6 +36,7 @@ from a worker event (``log_event``), sent for timed calls only.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import importlib
 import logging
@@ -31,6 +45,7 @@ import queue
 import threading
 import time
 import uuid
+from collections.abc import Sequence
 from concurrent.futures import CancelledError
 from types import ModuleType
 from typing import Any
@@ -41,11 +56,18 @@ from .dask_worker import Slot, executing, run_on_dask
 from .executors import SIGNAL_CHECK, Completion, timeout_outcome
 from .remote import failed_outcome, module_paths, pickling_problem
 from .routing import missing_dask_message
+from .tracing import callable_name
 
 __all__ = ["DaskExecutor", "require_distributed"]
 
 #: how long after a deadline this side reports a timeout the worker did not
 BACKSTOP = 0.5
+#: how long a finished outcome waits for others to be gathered with it (seconds) ...
+GATHER_DELAY = 0.005
+#: ... or while the scheduler is busy, not waiting for them ...
+GATHER_IDLE = 0.05
+#: ... unless this many are waiting
+GATHER_BATCH = 256
 
 
 def require_distributed() -> ModuleType:
@@ -58,16 +80,27 @@ def require_distributed() -> ModuleType:
 
 # -- on this side ------------------------------------------------------------------------------
 
+_PENDING: Any = object()  # no outcome received yet
+
 
 class _Flight:
-    """An attempt on the cluster: its call, its future and its start-event token."""
+    """An attempt on the cluster: its call, future and start-event token.
 
-    __slots__ = ("call", "future", "token")
+    One sent ahead also records the upstream attempts it waits for, and the
+    outcome received before the scheduler asked for it.
+    """
 
-    def __init__(self, call: Call, future: Any, token: str) -> None:
+    __slots__ = ("call", "deps", "future", "key", "result", "token", "upstream", "watcher")
+
+    def __init__(self, key: int, call: Call, future: Any, token: str) -> None:
+        self.key = key
         self.call = call
         self.future = future
         self.token = token
+        self.deps: list[int] = []  # ahead: upstream keys, in the order of ``upstream``
+        self.upstream: list[Any] = []
+        self.result: Any = _PENDING
+        self.watcher: asyncio.Future[None] | None = None  # the loop's task awaiting it
 
 
 class DaskExecutor:
@@ -132,17 +165,28 @@ class DaskExecutor:
         self._topic = f"pytest-processes-{uuid.uuid4().hex}"
         self._started: dict[str, float] = {}
         client.subscribe_topic(self._topic, self._on_start)
-        self._done: queue.SimpleQueue[tuple[int, Any, Any]] = queue.SimpleQueue()
-        self._lock = threading.Lock()
-        self._to_fetch: list[tuple[int, Any]] = []
+        self._done: queue.SimpleQueue[list[tuple[_Flight, Any]]] = queue.SimpleQueue()
+        self._lock = threading.Lock()  # guards _to_watch against the loop
+        self._to_watch: list[_Flight] = []
+        # the loop's own:
+        self._to_fetch: list[tuple[_Flight, Any]] = []
         self._fetching = False
+        self._fetcher: asyncio.Future[None] | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._running = 0  # futures watched and not done yet
+        self._waiting = False  # the scheduler is blocked in ``poll`` (set by its thread)
+        self._await_done = importlib.import_module(f"{distributed.__name__}.client").done_callback
+        # the scheduler thread's:
         self._ready: list[Completion] = []
         self._flights: dict[int, _Flight] = {}
+        self._aheads: dict[int, _Flight] = {}  # sent ahead, not submitted yet
         self._results: dict[int, Any] = {}  # key -> future of an OK outcome
         self._values: dict[int, Any] = {}  # key -> that outcome's value, as received
         self._paths: dict[int, dict[str, str]] = {}
+        self._groups: dict[int, str] = {}
         self._stopping = False
         self._serial = 0
+        self._run = uuid.uuid4().hex  # always holds a digit: Dask's key_split stops there
 
     def _on_start(self, event: tuple[float, str]) -> None:
         """A timed attempt started on a worker (runs on the client's event loop)."""
@@ -155,32 +199,50 @@ class DaskExecutor:
         inputs = call.inputs
         if not inputs or not self._results:
             return call, [], []
+        linked, slots, futures, _ = self._linked(call, inputs, self._results, {})
+        return linked, slots, futures
+
+    def _linked(
+        self,
+        call: Call,
+        inputs: Sequence[tuple[int, bool, str]],
+        futures: dict[int, Any],
+        placeholders: dict[int, None],
+    ) -> tuple[Call, list[Slot], list[Any], list[int]]:
+        """``call`` with the inputs found in ``futures`` cut out: where they go, futures, keys.
+
+        An input stands in the call as the value received (or as None, for those in
+        ``placeholders``: not finished yet); another object there replaced it on the
+        way (a fixture of the same name), and stays.
+        """
         args, kwargs = list(call.args), dict(call.kwargs)
         base = len(args) - sum(1 for _, as_arg, _ in inputs if as_arg)
         slots: list[Slot] = []
-        futures: list[Any] = []
+        linked: list[Any] = []
+        keys: list[int] = []
         k = 0
         for j, as_arg, kw in inputs:
             pos = -1
             if as_arg:
                 pos, k = base + k, k + 1
-            future = self._results.get(j)
+            future = futures.get(j)
             if future is None:
                 continue
-            value = self._values[j]
+            value = None if j in placeholders else self._values[j]
             by_pos = 0 <= pos < len(args) and args[pos] is value
             by_kw = bool(kw) and kw in kwargs and kwargs[kw] is value
             if not (by_pos or by_kw):
-                continue  # replaced on the way (a fixture of the same name)
+                continue
             if by_pos:
                 args[pos] = None
             if by_kw:
                 kwargs[kw] = None
             slots.append((pos if by_pos else -1, kw if by_kw else ""))
-            futures.append(future)
+            linked.append(future)
+            keys.append(j)
         if not slots:
-            return call, [], []
-        linked = Call(
+            return call, [], [], []
+        out = Call(
             call.name,
             call.func,
             tuple(args),
@@ -191,20 +253,83 @@ class DaskExecutor:
             call.executor,
             call.inputs,
         )
-        return linked, slots, futures
+        return out, slots, linked, keys
 
     def submit(self, key: int, call: Call) -> None:
         if self._stopping:
             self._ready.append((key, Outcome(NOT_STARTED)))
             return
+        ahead = self._aheads.pop(key, None)
+        if ahead is not None and self._adopt(ahead):
+            return
         linked, slots, futures = self._link(call)
+        sent = self._send(key, call, linked, slots, futures)
+        if isinstance(sent, Outcome):
+            self._ready.append((key, sent))
+        else:
+            self._flights[key] = sent
+
+    def submit_ahead(self, key: int, call: Call, after: Sequence[int]) -> bool:
+        """Send ``call`` now, to run once the attempts of tasks ``after`` succeed.
+
+        ``after`` are all the task's dependencies, each in flight here or finished
+        with success; upstream values not known yet stand as None in ``call``. False
+        (nothing sent) when one of them is not on the cluster: ``submit`` follows.
+        """
+        if self._stopping:
+            return False
+        futures: dict[int, Any] = {}
+        placeholders: dict[int, None] = {}
+        for j in after:
+            future = self._results.get(j)
+            if future is None:
+                there = self._flights.get(j) or self._aheads.get(j)
+                if there is None:
+                    return False
+                future = there.future
+                placeholders[j] = None
+            futures[j] = future
+        inputs = call.inputs or ()
+        linked, slots, upstream, deps = self._linked(call, inputs, futures, placeholders)
+        for j in after:  # the others are waited for, not passed
+            if j not in deps:
+                slots.append((-1, ""))
+                upstream.append(futures[j])
+                deps.append(j)
+        flight = self._send(key, call, linked, slots, upstream)
+        if isinstance(flight, Outcome):
+            return False  # the real submit reports what went wrong
+        flight.deps, flight.upstream = deps, upstream
+        self._aheads[key] = flight
+        return True
+
+    def _adopt(self, ahead: _Flight) -> bool:
+        """Let an attempt sent ahead stand for the submitted one, if its inputs held.
+
+        Its upstream attempts must be those that succeeded: otherwise it returned
+        NOT_STARTED without running (or will), and a fresh attempt is sent.
+        """
+        results = self._results
+        if not all(results.get(j) is f for j, f in zip(ahead.deps, ahead.upstream, strict=True)):
+            return False
+        key = ahead.key
+        if ahead.result is _PENDING:
+            self._flights[key] = ahead
+        else:
+            self._started.pop(ahead.token, None)
+            self._ready.append((key, self._outcome(key, ahead, ahead.result)))
+        return True
+
+    def _send(
+        self, key: int, call: Call, linked: Call, slots: list[Slot], futures: list[Any]
+    ) -> _Flight | Outcome:
+        """Submit one attempt to Dask and have the loop watch it (or why it cannot be sent)."""
         dumps = self._cloudpickle.dumps
         try:
             payload = dumps(linked)
         except Exception as exc:
             error = pickle.PicklingError(pickling_problem(call, exc, dumps))
-            self._ready.append((key, failed_outcome(error, "dask")))
-            return
+            return failed_outcome(error, "dask")
         paths = self._paths.get(id(call.func))
         if paths is None:
             paths = self._paths[id(call.func)] = module_paths(call.func)
@@ -218,45 +343,90 @@ class DaskExecutor:
             slots,
             topic,
             token,
-            *futures,
-            key=f"{call.name}-{uuid.uuid4().hex}",
+            futures,
+            key=f"{self._group(call.func)}-{self._run}{self._serial:x}-{call.name}",
             pure=False,
         )
-        self._flights[key] = _Flight(call, future, token)
-        future.add_done_callback(functools.partial(self._finished, key))
-
-    def _finished(self, key: int, future: Any) -> None:
-        """Done callback (Dask's callback thread): queue the future for the next gather.
-
-        Outcomes are fetched in batches, on the client's event loop: while one
-        ``gather`` is on its way, the attempts finishing meanwhile make up the next.
-        """
+        flight = _Flight(key, call, future, token)
         with self._lock:
-            self._to_fetch.append((key, future))
-            if self._fetching:
-                return
+            self._to_watch.append(flight)
+            first = len(self._to_watch) == 1
+        if first:  # the loop watches this one and whatever is submitted until it runs
+            self.client.loop.add_callback(self._watch)
+        return flight
+
+    def _group(self, func: Any) -> str:
+        """The task's Dask group: its function's name, so that same-function tasks share one."""
+        group = self._groups.get(id(func))
+        if group is None:
+            group = self._groups[id(func)] = callable_name(func).replace("-", "_")
+        return group
+
+    # -- on the client's event loop -------------------------------------------------------------
+
+    def _watch(self) -> None:
+        """Await every future submitted since the last call."""
+        with self._lock:
+            batch, self._to_watch = self._to_watch, []
+        self._running += len(batch)
+        for flight in batch:
+            done = functools.partial(self._finished, flight)
+            flight.watcher = asyncio.ensure_future(self._await_done(flight.future, done))
+
+    def _finished(self, flight: _Flight, future: Any) -> None:
+        """An attempt's future is done: its outcome goes with the next gather."""
+        self._to_fetch.append((flight, future))
+        self._running -= 1
+        if not self._fetching:
+            self._plan_fetch()
+
+    def _plan_fetch(self) -> None:
+        """Gather now, or let more outcomes join first.
+
+        A gather costs a round trip to the scheduler and the workers whatever its
+        size, so outcomes wait for others: up to ``GATHER_DELAY`` while the
+        scheduler waits for them (none when nothing else runs), up to
+        ``GATHER_IDLE`` while it is busy or more than a window of attempts keep
+        the workers busy anyway (sent ahead), and never once ``GATHER_BATCH`` wait.
+        """
+        if not self._to_fetch:
+            return
+        waiting, running = self._waiting, self._running
+        if len(self._to_fetch) >= GATHER_BATCH or (waiting and running <= 0):
+            self._start_fetch()
+        elif self._timer is None:
+            delay = GATHER_DELAY if waiting and running <= self.window else GATHER_IDLE
+            self._timer = asyncio.get_running_loop().call_later(delay, self._start_fetch)
+
+    def _start_fetch(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if not self._fetching and self._to_fetch:
             self._fetching = True
-        self.client.loop.add_callback(self._fetch)
+            self._fetcher = asyncio.ensure_future(self._fetch())
 
     async def _fetch(self) -> None:
-        """On the client's loop: gather every queued outcome, then hand them to ``poll``."""
-        while True:
-            with self._lock:
-                batch, self._to_fetch = self._to_fetch, []
-                if not batch:
-                    self._fetching = False
-                    return
-            finished = [(k, f) for k, f in batch if f.status == "finished"]
+        """Gather the outcomes waiting, and hand them to ``poll`` in one message."""
+        try:
+            batch, self._to_fetch = self._to_fetch, []
+            finished = [(fl, f) for fl, f in batch if f.status == "finished"]
             results: dict[int, Any] = {}
             try:
                 values = await self.client.gather([f for _, f in finished], asynchronous=True)
-                results = {k: v for (k, _), v in zip(finished, values, strict=True)}
+                results = {id(f): v for (_, f), v in zip(finished, values, strict=True)}
             except Exception:  # one lost with its worker, say: fetch them one by one
                 pass
-            for key, future in batch:
-                if key not in results:
-                    results[key] = await self._one(future)
-                self._done.put((key, future, results[key]))
+            out = []
+            for flight, future in batch:
+                result = results.get(id(future), results)
+                if result is results:
+                    result = await self._one(future)
+                out.append((flight, result))
+            self._done.put(out)
+        finally:
+            self._fetching = False
+        self._plan_fetch()  # those that finished meanwhile
 
     async def _one(self, future: Any) -> Any:
         """One attempt's outcome, or the exception that stands for it."""
@@ -280,7 +450,7 @@ class DaskExecutor:
             error: BaseException = WorkerDiedError(
                 f"Task '{name}': the Dask workers running it died ({result})"
             )
-        elif self._stopping and flight.future.cancelled():
+        elif self._stopping and isinstance(result, CancelledError):
             return Outcome(NOT_STARTED)
         else:
             error = RuntimeError(
@@ -291,18 +461,28 @@ class DaskExecutor:
     def poll(self, timeout: float | None) -> list[Completion]:
         out, self._ready = self._ready, []
         end = time.monotonic() if out else None if timeout is None else time.monotonic() + timeout
+        flights, aheads = self._flights, self._aheads
         while True:
             wait = SIGNAL_CHECK if end is None else max(0.0, end - time.monotonic())
             try:
-                item = self._done.get(timeout=min(wait, SIGNAL_CHECK, self._next_deadline()))
+                if not out and self._done.empty():
+                    self._waiting = True
+                    if self._to_fetch and not self._fetching and self._running <= self.window:
+                        self.client.loop.add_callback(self._start_fetch)  # see _plan_fetch
+                try:
+                    batch = self._done.get(timeout=min(wait, SIGNAL_CHECK, self._next_deadline()))
+                finally:
+                    self._waiting = False
                 while True:
-                    key, future, result = item
-                    flight = self._flights.get(key)
-                    if flight is not None and flight.future is future:
-                        del self._flights[key]
-                        self._started.pop(flight.token, None)
-                        out.append((key, self._outcome(key, flight, result)))
-                    item = self._done.get_nowait()
+                    for flight, result in batch:
+                        key = flight.key
+                        if flights.get(key) is flight:
+                            del flights[key]
+                            self._started.pop(flight.token, None)
+                            out.append((key, self._outcome(key, flight, result)))
+                        elif aheads.get(key) is flight:
+                            flight.result = result  # for when the scheduler submits it
+                    batch = self._done.get_nowait()
             except queue.Empty:
                 pass
             self._expire(out)
@@ -337,17 +517,22 @@ class DaskExecutor:
     def stop_queued(self) -> None:
         """Submit nothing more, and cancel attempts no worker has taken yet (NOT_STARTED).
 
-        The workers are asked which tasks they are executing; those run to their end.
+        The workers are asked which tasks they are executing; those run to their
+        end. Attempts sent ahead are cancelled: the scheduler submits nothing now.
         """
         self._stopping = True
-        if not self._flights:
+        aheads = [f.future for f in self._aheads.values()]
+        self._aheads.clear()
+        if not self._flights and not aheads:
             return
         try:
-            by_worker = self.client.run(executing)
+            by_worker = self.client.run(executing) if self._flights else {}
         except Exception:  # a worker that cannot answer: cancel nothing, all finish
-            return
-        running = {key for keys in by_worker.values() for key in keys}
-        waiting = [f.future for f in self._flights.values() if f.future.key not in running]
+            by_worker = None
+        waiting = aheads
+        if by_worker is not None:
+            running = {key for keys in by_worker.values() for key in keys}
+            waiting += [f.future for f in self._flights.values() if f.future.key not in running]
         if waiting:
             self.client.cancel(waiting)
 
@@ -360,13 +545,18 @@ class DaskExecutor:
         client = self.client
         try:
             futures = [f.future for f in self._flights.values()]
+            aheads = [f.future for f in self._aheads.values()]
             if futures and cancel:
-                client.cancel(futures)
-            elif futures:
-                self._distributed.wait(futures)
+                client.cancel(futures + aheads)
+            else:
+                if aheads:
+                    client.cancel(aheads)
+                if futures:
+                    self._distributed.wait(futures)
             client.unsubscribe_topic(self._topic)
         finally:
             self._flights.clear()
+            self._aheads.clear()
             self._results.clear()
             self._values.clear()
             for owned in self._owned:

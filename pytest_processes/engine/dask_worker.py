@@ -10,7 +10,7 @@ import importlib
 from types import ModuleType
 from typing import Any
 
-from .attempt import OK, Outcome
+from .attempt import NOT_STARTED, OK, Outcome
 from .capture import CaptureSession
 from .executors import InlineExecutor
 from .remote import load_call, portable_exception, run_remote, unsendable
@@ -18,7 +18,8 @@ from .remote import load_call, portable_exception, run_remote, unsendable
 __all__ = ["Slot", "executing", "run_on_dask"]
 
 Slot = tuple[int, str]
-"""Where an upstream result goes in a call: (position in args or -1, keyword or "")."""
+"""Where an upstream result goes in a call: (position in args or -1, keyword or "");
+``(-1, "")``: nowhere, the call only waits for it."""
 
 
 def _worker_label(distributed: ModuleType) -> str:
@@ -34,9 +35,16 @@ def run_on_dask(
     slots: list[Slot],
     topic: str | None,
     token: str,
-    *inputs: Outcome,
+    inputs: list[Outcome],
 ) -> Outcome:
-    """Run one attempt on a Dask worker; ``inputs`` are upstream outcomes Dask resolved."""
+    """Run one attempt on a Dask worker; ``inputs`` are upstream outcomes Dask resolved.
+
+    An upstream attempt that did not succeed (one this call was sent ahead of)
+    means the call must not run: NOT_STARTED, and the scheduler decides.
+    """
+    for upstream in inputs:
+        if upstream.kind != OK:
+            return Outcome(NOT_STARTED)
     distributed = importlib.import_module("distributed")
     cloudpickle = importlib.import_module("cloudpickle")
     call = load_call(payload, paths)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from ..error_data import ErrorData
@@ -177,6 +177,13 @@ class Scheduler:
         self._prepares = kind.prepare is not RunListener.prepare
         self._starts = kind.task_start is not RunListener.task_start
         self._finishes = kind.task_finish is not RunListener.task_finish
+        # an executor that can hold a call until its upstream attempts finish (Dask) gets
+        # dependants early, unless something must happen here first (see ``_send_ahead``)
+        ahead = getattr(executor, "submit_ahead", None)
+        eager = prefetch and not fail_fast and durations is None and not self._prepares
+        self._ahead: Callable[[int, Call, Sequence[int]], bool] | None = ahead if eager else None
+        self._sent: list[bool] = [False] * n if self._ahead is not None else []
+        self._parents: list[list[int]] = []
 
     # -- public --------------------------------------------------------------
 
@@ -328,6 +335,59 @@ class Scheduler:
         if self._starts:
             self.listener.task_start(i, 1)
         self.executor.submit(i, call)
+        if self._ahead is not None:
+            self._send_ahead(i, self._ahead)
+
+    def _send_ahead(self, i: int, ahead: Callable[[int, Call, Sequence[int]], bool]) -> None:
+        """Task ``i`` is on the executor: so are its dependants whose dependencies all are.
+
+        Only ``all_success`` tasks without locks, fan-in or fixtures qualify: the
+        executor holds each until its upstream attempts finish and skips the call
+        if one did not succeed. Each is submitted for real (hooks, report) when it
+        becomes ready, and the executor then reuses the attempt it holds.
+        """
+        sent, entries, pending, tasks = self._sent, self.entries, self.pending, self.tasks
+        if not self._parents:
+            self._parents = [[] for _ in tasks]
+            for j, children in enumerate(self.children):
+                for c in children:
+                    self._parents[c].append(j)
+        sent[i] = True
+        work = [i]
+        while work and not self.stop_reason:
+            for c in self.children[work.pop()]:
+                task = tasks[c]
+                if sent[c] or pending[c] == 0 or self.blocked[c] or self.gather[c] is not None:
+                    continue
+                if task.trigger != "all_success" or task.locks:
+                    continue
+                parents = self._parents[c]
+                if not all(sent[d] or entries[d] is not None for d in parents):
+                    continue
+                args, kwargs = task.args, task.kwargs
+                plan = self.inject[c]
+                if plan is not None:  # upstream values not known yet are None here
+                    positional, kwargs = list(args), dict(kwargs)
+                    for j, as_arg, kw in plan:
+                        if as_arg:
+                            positional.append(self.values[j])
+                        if kw:
+                            kwargs[kw] = self.values[j]
+                    args = tuple(positional)
+                call = Call(
+                    task.name,
+                    task.func,
+                    args,
+                    kwargs,
+                    task.timeout,
+                    task.traced_vars_frame_filter,
+                    self.capture,
+                    getattr(task, "executor", None),
+                    plan,
+                )
+                if ahead(c, call, parents):
+                    sent[c] = True
+                    work.append(c)
 
     def _gather(self, gather: list[tuple[int, str, str, bool]], kwargs: dict[str, Any]) -> None:
         """Fan-in dicts and whole ``TaskResult``s for the keyword arguments that want them."""

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_processes.engine.executors import Executor
+from pytest_processes.exceptions import TaskSkipped
 
 KINDS = ("inline", "thread", "process", "dask")
 
@@ -67,6 +68,18 @@ def flaky(counter: str, succeed_on: int) -> str:
     if attempt < succeed_on:
         raise ConnectionError(f"attempt {attempt}")
     return f"ok on {attempt}"
+
+
+def logged(log: str, name: str, *inputs: Any, pause: float = 0.0) -> str:
+    """Append ``name`` to the file ``log`` (after ``pause`` seconds): who ran, in which order."""
+    time.sleep(pause)
+    with Path(log).open("a") as fh:
+        fh.write(name + "\n")
+    return f"{name}({', '.join(map(str, inputs))})"
+
+
+def skip_self() -> None:
+    raise TaskSkipped("nothing to do")
 
 
 def hang(seconds: float, marker: str = "") -> str:

@@ -98,6 +98,48 @@ def test_a_failure_skips_its_dependants_only(on: Callable[..., Process]) -> None
     assert results["other"].result == "fine"
 
 
+def test_dependants_run_once_and_only_after_a_success(
+    on: Callable[..., Process], tmp_path: Path
+) -> None:
+    """Whatever the upstream did (retried, skipped itself, failed), a dependant runs once or not."""
+    log = str(tmp_path / "log")
+    process = on(
+        [
+            Task("flaky_up", bodies.flaky, args=(str(tmp_path / "n"), 2), retries=1),
+            Task(
+                "after_flaky",
+                bodies.logged,
+                args=(log, "after_flaky"),
+                dependencies=[arg("flaky_up")],
+            ),
+            Task("skipper", bodies.skip_self),
+            Task(
+                "after_skip", bodies.logged, args=(log, "after_skip"), dependencies=[arg("skipper")]
+            ),
+            Task("bad", bodies.fail),
+            Task("after_bad", bodies.logged, args=(log, "after_bad"), dependencies=[arg("bad")]),
+            Task("deep", bodies.logged, args=(log, "deep"), dependencies=[arg("after_bad")]),
+            Task("slow", bodies.logged, args=(log, "slow"), kwargs={"pause": 0.3}),
+            Task(
+                "ordered",
+                bodies.logged,
+                args=(log, "ordered"),
+                dependencies=[TaskDependency("slow")],
+            ),
+        ]
+    )
+    results = process.runner.results
+    assert results["after_flaky"].result == "after_flaky(ok on 2)"
+    assert results["skipper"].status is TaskStatus.SKIPPED
+    assert results["after_skip"].result == "after_skip(None)"
+    for name in ("after_bad", "deep"):
+        assert results[name].status is TaskStatus.SKIPPED
+        assert results[name].reason == "upstream failed: 'bad'"
+    ran = Path(log).read_text().split()
+    assert sorted(ran) == ["after_flaky", "after_skip", "ordered", "slow"]
+    assert ran.index("slow") < ran.index("ordered")
+
+
 def test_retries_follow_retry_on(on: Callable[..., Process], tmp_path: Path) -> None:
     process = on(
         [
