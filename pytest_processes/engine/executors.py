@@ -34,7 +34,9 @@ class Executor(Protocol):
     """Runs attempts on ``workers`` workers; the scheduler keeps at most ``window`` in flight.
 
     ``window`` may exceed ``workers``: the surplus waits in the executor's queue,
-    which keeps workers busy between two scheduler wake-ups.
+    which keeps workers busy between two scheduler wake-ups. An executor may also
+    offer ``submit_ahead(key, call, after) -> bool`` (looked up with ``getattr``):
+    send a dependant before its upstream keys ``after`` are done (Dask does).
     """
 
     name: str

@@ -148,6 +148,8 @@ class Scheduler:
         self.exceptions: dict[int, BaseException] = {}
         self.blocked: list[str] = [""] * n
         self.failed_any = False
+        #: the first task that failed, named when a ``no_failures`` task is skipped
+        self.first_failure = ""
         self.stop_reason = ""
         self.interrupted = ""
         self._ready: deque[int] | ReadyHeap = deque()
@@ -606,8 +608,9 @@ class Scheduler:
             self.entries[i] = self._entry(i, result)
             if result.exception is not None:
                 self.exceptions[i] = result.exception
-            if not ok:
-                self.failed_any = self.failed_any or result.status is TaskStatus.ERRORED
+            if not ok and not self.failed_any and result.status is TaskStatus.ERRORED:
+                self.failed_any = True
+                self.first_failure = self.tasks[i].name
             if i in self._holding:
                 self._holding.discard(i)
                 self._release_locks(self.tasks[i].locks)
@@ -660,7 +663,8 @@ class Scheduler:
         deferred, self._deferred = self._deferred, []
         for c in deferred:
             if self.failed_any:
-                self._settle(c, TaskResult.skipped("a task of this run failed"), False)
+                reason = f"a task of this run failed: '{self.first_failure}'"
+                self._settle(c, TaskResult.skipped(reason), False)
             else:
                 self._ready.append(c)
 

@@ -112,7 +112,7 @@ def test_no_failures_is_skipped_when_any_task_failed(parallel: bool) -> None:
     assert called == []
     for name in ("summary", "root"):  # with or without dependencies of their own
         assert report.entries[name].status is TaskStatus.SKIPPED
-        assert report.entries[name].reason == "a task of this run failed"
+        assert report.entries[name].reason == "a task of this run failed: 'bad'"
     assert report.entries["direct"].reason == "upstream failed: 'bad'"
 
 

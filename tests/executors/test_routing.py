@@ -75,11 +75,12 @@ def test_a_thread_pool_plugs_in() -> None:
         tasks = [
             Task("a", bodies.word, args=("x",)),
             Task("b", bodies.fail),
-            Task("stuck", bodies.hang, args=(1.0,), timeout=0.2),
+            Task("stuck", bodies.hang, args=(3.0,), timeout=0.2),
         ]
         started = time.monotonic()
         report = Process(tasks).run(executor=pool)
-        assert time.monotonic() - started < 0.9
+        # the run does not wait for the abandoned call (a bound, not a benchmark)
+        assert time.monotonic() - started < 2.5
     assert report.entries["a"].result == "x"
     assert report.entries["a"].worker == "ThreadPoolExecutor"
     assert report.entries["b"].error_type == "ValueError"

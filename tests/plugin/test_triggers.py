@@ -36,7 +36,7 @@ def test_all_done_runs_after_a_failure_and_no_failures_does_not(
     result = run_processes("-rA")
     result.stdout.fnmatch_lines(["*cleanup got extract=[[]1, 2[]] broken=None*"])
     result.stdout.fnmatch_lines(["*why: errored RuntimeError('disk full')*"])
-    result.stdout.fnmatch_lines(["SKIPPED*tasks_t.py:18: a task of this run failed*"])
+    result.stdout.fnmatch_lines(["SKIPPED*tasks_t.py:18: a task of this run failed: 'broken'"])
     assert "published" not in result.stdout.str()
     result.assert_outcomes(passed=3, failed=1, skipped=1)
 
