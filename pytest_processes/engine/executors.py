@@ -171,12 +171,15 @@ class ThreadExecutor:
 
     name = "thread"
 
-    #: calls queued per worker beyond the one it runs (see ``Executor.window``)
-    PREFETCH = 1
+    #: calls queued per worker beyond the one it runs (see ``Executor.window``): with
+    #: short tasks, a deeper queue means fewer hand-offs between the scheduler's thread
+    #: and the workers (measured by ``benchmarks/bench_engine.py``, scenario A)
+    PREFETCH = 8
 
-    def __init__(self, max_workers: int) -> None:
+    def __init__(self, max_workers: int, *, prefetch: int | None = None) -> None:
         self.workers = max(1, max_workers)
-        self.window = self.workers * (1 + self.PREFETCH)
+        depth = self.PREFETCH if prefetch is None else max(0, prefetch)
+        self.window = self.workers * (1 + depth)
         self._stopping = False
         # untimed calls travel as (key, call) and come back as (key, outcome);
         # timed ones as a _Slot, so the deadline can be tracked and abandoned

@@ -34,12 +34,16 @@ def missing_dask_message(where: str = "executor='dask'") -> str:
 
 
 def _named(
-    kind: str, workers: int, dask_address: str | None, dask_default_client: bool
+    kind: str,
+    workers: int,
+    dask_address: str | None,
+    dask_default_client: bool,
+    prefetch: int | None = None,
 ) -> Executor:
     if kind == "inline":
         return InlineExecutor()
     if kind == "thread":
-        return ThreadExecutor(workers)
+        return ThreadExecutor(workers, prefetch=prefetch)
     if kind == "process":
         from .process_pool import ProcessExecutor
 
@@ -63,16 +67,18 @@ def make_executor(
     *,
     dask_address: str | None = None,
     dask_default_client: bool = True,
+    thread_prefetch: int | None = None,
 ) -> Executor:
     """The executor for a run: ``spec`` for every task, plus one per other kind in ``kinds``.
 
     ``kinds`` are the ``executor`` options of the run's tasks (None: no preference).
     ``dask_address`` connects to an existing scheduler; without it, ``"dask"``
     uses the default ``distributed.Client`` if one exists (``dask_default_client``)
-    or else starts a ``LocalCluster`` for the run.
+    or else starts a ``LocalCluster`` for the run. ``thread_prefetch``: calls a
+    thread worker may have queued (default ``ThreadExecutor.PREFETCH``).
     """
     if isinstance(spec, str):
-        default = _named(spec, workers, dask_address, dask_default_client)
+        default = _named(spec, workers, dask_address, dask_default_client, thread_prefetch)
     elif isinstance(spec, cf.Executor):
         from .futures import FuturesExecutor
 
@@ -85,7 +91,7 @@ def make_executor(
     routes: dict[str, Executor] = {}
     try:
         for kind in wanted:
-            routes[kind] = _named(kind, workers, dask_address, dask_default_client)
+            routes[kind] = _named(kind, workers, dask_address, dask_default_client, thread_prefetch)
     except BaseException:
         for made in [default, *routes.values()]:
             made.shutdown(cancel=True)

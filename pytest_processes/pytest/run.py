@@ -344,6 +344,9 @@ class ProcessesRun:
                 {t.executor for t in tasks},
                 dask_address=s.dask_address,
                 dask_default_client=False,
+                # one queued call per worker: the status line lists in-flight tasks
+                # as running, so it stays close to what really runs
+                thread_prefetch=1,
             )
         except (ImportError, OSError) as exc:  # no Dask extra, or no scheduler at the address
             raise pytest.UsageError(str(exc)) from None

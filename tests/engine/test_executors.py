@@ -130,7 +130,9 @@ def test_inline_interrupt_comes_back_as_an_outcome() -> None:
 
 
 def test_thread_executor_size() -> None:
-    assert (ThreadExecutor(3).workers, ThreadExecutor(3).window) == (3, 6)
+    assert ThreadExecutor(3).workers == 3
+    assert ThreadExecutor(3, prefetch=1).window == 6
+    assert ThreadExecutor(3, prefetch=0).window == 3
     assert ThreadExecutor(0).workers == 1
 
 

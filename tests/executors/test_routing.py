@@ -56,7 +56,7 @@ def test_make_executor_routes_only_when_tasks_ask() -> None:
     plain = make_executor("thread", 2, {None, "thread"})
     assert plain.name == "thread"
     plain.shutdown(cancel=True)
-    mixed = make_executor("thread", 2, {None, "process"})
+    mixed = make_executor("thread", 2, {None, "process"}, thread_prefetch=1)
     assert isinstance(mixed, RoutingExecutor) and mixed.name == "thread+process"
     assert (mixed.workers, mixed.window) == (4, 8)
     mixed.shutdown(cancel=True)
