@@ -121,6 +121,12 @@ def job_dependencies(
         what = f"inputs: '{param}' takes the result of" if param else "needs:"
         if ref.name == item.task:
             problems.append(f"{ref.where}: task '{item.task}': {what} '{ref.name}', itself")
+        elif ref.name not in tasks and (family := _instances(ref.name, tasks)):
+            problems.append(
+                f"{ref.where}: task '{item.task}': {what} '{ref.name}', a parametrized family "
+                f"({', '.join(family)}); name one instance (a job file cannot take a "
+                "family's results all at once)"
+            )
         elif ref.name not in tasks:
             hint = closest(ref.name, others)
             problems.append(
@@ -132,3 +138,8 @@ def job_dependencies(
         elif all(d.task_name != ref.name for d in deps):
             deps.append(TaskDependency(ref.name))  # order only: the result is not passed
     return deps, problems
+
+
+def _instances(base: str, tasks: Collection[str]) -> list[str]:
+    """The instances of family ``base`` among ``tasks`` (``build[dev]``, ...), if it is one."""
+    return sorted(t for t in tasks if t.startswith(f"{base}["))

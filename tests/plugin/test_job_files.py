@@ -727,3 +727,35 @@ def test_unknown_marker_warns_at_the_job_files_line(
         ]
     )
     assert result.ret == pytest.ExitCode.INTERRUPTED
+
+
+def test_input_from_a_parametrized_family_names_its_instances(
+    pytester: pytest.Pytester, run_processes: RunProcesses
+) -> None:
+    pytester.makepyfile(
+        etl=ETL,
+        tasks_fam="""
+        import pytest
+
+        @pytest.mark.parametrize("size", [2, 3])
+        def task_rows(size):
+            return list(range(size))
+        """,
+    )
+    yaml_file(
+        pytester, "tasks_bad", "tasks:\n  job:\n    call: etl.load\n    inputs: {rows: rows}\n"
+    )
+    result = run_processes()
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR collecting tasks_bad.yaml*",
+            "tasks_bad.yaml:4: task 'job': inputs: 'rows' takes the result of 'rows', "
+            "a parametrized family (rows[[]2[]], rows[[]3[]]); name one instance*",
+        ]
+    )
+    yaml_file(
+        pytester, "tasks_bad", "tasks:\n  job:\n    call: etl.load\n    inputs: {rows: 'rows[3]'}\n"
+    )
+    result = run_processes("-v", "-s")
+    result.stdout.fnmatch_lines(["*loading [[]0, 1, 2[]] into db*"])
+    result.assert_outcomes(passed=3)
