@@ -311,28 +311,12 @@ class Scheduler:
                 self._settle(i, self._errored(i, flight, failure), False)
                 return
         if plan is not None or extra or gather is not None:
-            positional, kwargs = list(args), dict(kwargs)
-            for j, as_arg, kw in plan or ():
-                if as_arg:
-                    positional.append(self.values[j])
-                if kw:
-                    kwargs[kw] = self.values[j]
+            args, kwargs = self._inject(args, kwargs, plan)
             if gather is not None:
                 self._gather(gather, kwargs)
             if extra:
                 kwargs.update(extra)
-            args = tuple(positional)
-        call = Call(
-            task.name,
-            task.func,
-            args,
-            kwargs,
-            task.timeout,
-            task.traced_vars_frame_filter,
-            self.capture,
-            getattr(task, "executor", None),
-            plan,
-        )
+        call = self._call(task, args, kwargs, plan)
         self._flights[i] = _Flight(call, time.monotonic())
         if self._starts:
             self.listener.task_start(i, 1)
@@ -369,27 +353,45 @@ class Scheduler:
                 args, kwargs = task.args, task.kwargs
                 plan = self.inject[c]
                 if plan is not None:  # upstream values not known yet are None here
-                    positional, kwargs = list(args), dict(kwargs)
-                    for j, as_arg, kw in plan:
-                        if as_arg:
-                            positional.append(self.values[j])
-                        if kw:
-                            kwargs[kw] = self.values[j]
-                    args = tuple(positional)
-                call = Call(
-                    task.name,
-                    task.func,
-                    args,
-                    kwargs,
-                    task.timeout,
-                    task.traced_vars_frame_filter,
-                    self.capture,
-                    getattr(task, "executor", None),
-                    plan,
-                )
-                if ahead(c, call, parents):
+                    args, kwargs = self._inject(args, kwargs, plan)
+                if ahead(c, self._call(task, args, kwargs, plan), parents):
                     sent[c] = True
                     work.append(c)
+
+    def _inject(
+        self,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        plan: list[tuple[int, bool, str]] | None,
+    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        """Copies of ``args``/``kwargs`` with the upstream values ``plan`` passes."""
+        positional, kwargs = list(args), dict(kwargs)
+        for j, as_arg, kw in plan or ():
+            if as_arg:
+                positional.append(self.values[j])
+            if kw:
+                kwargs[kw] = self.values[j]
+        return tuple(positional), kwargs
+
+    def _call(
+        self,
+        task: SchedTask,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        plan: list[tuple[int, bool, str]] | None,
+    ) -> Call:
+        """The call for one attempt of ``task``."""
+        return Call(
+            task.name,
+            task.func,
+            args,
+            kwargs,
+            task.timeout,
+            task.traced_vars_frame_filter,
+            self.capture,
+            getattr(task, "executor", None),
+            plan,
+        )
 
     def _gather(self, gather: list[tuple[int, str, str, bool]], kwargs: dict[str, Any]) -> None:
         """Fan-in dicts and whole ``TaskResult``s for the keyword arguments that want them."""
