@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import re
 import typing
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
@@ -23,7 +24,7 @@ from ..wiring import (
 from .collect import MARKER, TaskItem
 from .jobfiles import job_dependencies
 
-__all__ = ["TaskGraph", "build_graph"]
+__all__ = ["TaskGraph", "build_graph", "mermaid"]
 
 MARKER_OPTIONS = ("retries", "timeout", "retry_on", "trigger", "locks", "executor")
 
@@ -260,3 +261,20 @@ def _fixtures(item: TaskItem) -> list[str]:
     for attr in ("_arg2fixturedefs", "_arg2node2fixturedefs", "_arg2nodeid2fixturedefs"):
         names.update(getattr(fm, attr, {}))
     return [n for n in sorted(names) if not n.startswith("_") and fm.getfixturedefs(n, item)]
+
+
+#: a task name usable as a Mermaid node id as it is (``build[dev]`` is not)
+_MERMAID_ID = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+def mermaid(tasks: list[Task]) -> str:
+    """The task graph as a Mermaid flowchart (dependency --> dependant)."""
+    ids = {
+        t.name: t.name if _MERMAID_ID.fullmatch(t.name) else f"t{k}" for k, t in enumerate(tasks)
+    }
+    lines = ["graph TD"]
+    for task in tasks:
+        lines.append(f'    {ids[task.name]}["{task.name}"]')
+    for task in tasks:
+        lines.extend(f"    {ids[dep]} --> {ids[task.name]}" for dep in task.dependency_names)
+    return "\n".join(lines)

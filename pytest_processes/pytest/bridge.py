@@ -1,0 +1,126 @@
+"""The engine's run events turned into pytest: fixtures, hooks and reports, on the main thread."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from ..engine.scheduler import RunListener, Scheduler
+from ..task_types import TaskResult, TaskStatus
+from .caplog import TaskLogs
+from .collect import TaskItem
+from .reports import call_report, setup_report, teardown_report
+from .setupstate import ConcurrentSetupState
+from .status import StatusLine
+
+if TYPE_CHECKING:
+    from .run import ProcessesRun
+
+__all__ = ["Bridge"]
+
+
+class Bridge(RunListener):
+    """Engine events -> fixtures, hooks and pytest reports, on the main thread."""
+
+    def __init__(
+        self,
+        run: ProcessesRun,
+        session: pytest.Session,
+        tasks: list[Any],
+        items: list[TaskItem],
+        reported: set[int],
+        state: ConcurrentSetupState,
+        logs: TaskLogs,
+        caplog: dict[int, str],
+    ) -> None:
+        self.run = run
+        self.tasks = tasks
+        self.session = session
+        self.items = items
+        self.reported = reported
+        self.state = state
+        self.logs = logs
+        #: tasks that use caplog -> the kind of executor they run on
+        self.caplog = caplog
+        self.setup_seconds: dict[int, float] = {}
+        self.status = StatusLine(run.reporter)
+        self.tick_interval = self.status.interval
+        self.scheduler: Scheduler | None = None
+
+    def run_start(self, scheduler: Scheduler) -> None:
+        self.scheduler = scheduler
+
+    def prepare(self, index: int) -> dict[str, Any] | None:
+        item = self.items[index]
+        if not item.fixturenames:
+            return None
+        t0 = time.perf_counter()
+        kind = self.caplog.get(index)
+        try:
+            with self.logs.setup(item, kind) if kind else contextlib.nullcontext():
+                self.state.setup(item)
+        finally:
+            self.setup_seconds[index] = time.perf_counter() - t0
+        return {name: item.funcargs[name] for name in item.fixture_params}
+
+    def task_start(self, index: int, attempt: int) -> None:
+        item = self.items[index]
+        item.ihook.pytest_processes_task_start(task=self.tasks[index], attempt=attempt)
+
+    def task_retry(self, index: int, attempt: int, outcome: Any) -> None:
+        item = self.items[index]
+        item.ihook.pytest_processes_task_retry(
+            task=self.tasks[index],
+            attempt=attempt,
+            error=f"{outcome.error_type}: {outcome.exception}",
+        )
+
+    def task_finish(self, index: int, result: TaskResult) -> None:
+        item = self.items[index]
+        item.ihook.pytest_processes_task_finish(task=self.tasks[index], result=result)
+        if index not in self.reported:  # an unselected upstream task: run, not reported
+            self._teardown(item)
+            if result.status is TaskStatus.ERRORED:
+                self.run.support_failures.append((item, result))
+                self._count_failure()
+            return
+        self.status.clear()
+        ihook = item.ihook
+        ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
+        self.run.log(item, setup_report(item, result, self.setup_seconds.pop(index, 0.0)))
+        if result.attempts or result.restored:
+            self.run.log(item, call_report(item, result))
+        t0, started = time.perf_counter(), time.time()
+        error = self._teardown(item)
+        self.run.log(item, teardown_report(item, result, error, started, time.perf_counter() - t0))
+        ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
+        if result.status is not TaskStatus.SUCCESS and result.attempts == 0:
+            self.run.keep_in_lastfailed(item, result)  # after LFPlugin dropped it as skipped
+        session = self.session
+        reason = session.shouldfail or session.shouldstop
+        if reason and self.scheduler is not None:
+            self.scheduler.request_stop(str(reason))
+
+    def _count_failure(self) -> None:
+        """A failed support task is not shown as a test, but fails the run and counts for -x."""
+        session = self.session
+        session.testsfailed += 1
+        maxfail = session.config.getvalue("maxfail")
+        if maxfail and session.testsfailed >= maxfail and not session.shouldfail:
+            session.shouldfail = f"stopping after {session.testsfailed} failures"
+            if self.scheduler is not None:
+                self.scheduler.request_stop(session.shouldfail)
+
+    def _teardown(self, item: TaskItem) -> BaseException | None:
+        try:
+            with self.logs.teardown(item):
+                self.state.finish(item)
+        except Exception as exc:
+            return exc
+        return None
+
+    def tick(self, running: dict[int, float]) -> None:
+        self.status.update([(self.items[i].task, since) for i, since in running.items()])
