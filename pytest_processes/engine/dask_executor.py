@@ -180,6 +180,7 @@ class DaskExecutor:
         self._ready: list[Completion] = []
         self._flights: dict[int, _Flight] = {}
         self._aheads: dict[int, _Flight] = {}  # sent ahead, not submitted yet
+        self._kept: list[tuple[int, Call]] = []  # sent ahead and started when the run stopped
         self._results: dict[int, Any] = {}  # key -> future of an OK outcome
         self._values: dict[int, Any] = {}  # key -> that outcome's value, as received
         self._paths: dict[int, dict[str, str]] = {}
@@ -521,20 +522,39 @@ class DaskExecutor:
         end. Attempts sent ahead are cancelled: the scheduler submits nothing now.
         """
         self._stopping = True
-        aheads = [f.future for f in self._aheads.values()]
-        self._aheads.clear()
+        aheads, self._aheads = self._aheads, {}
         if not self._flights and not aheads:
             return
         try:
-            by_worker = self.client.run(executing) if self._flights else {}
+            by_worker = self.client.run(executing)
         except Exception:  # a worker that cannot answer: cancel nothing, all finish
             by_worker = None
-        waiting = aheads
+        running = {key for keys in (by_worker or {}).values() for key in keys}
+        waiting = []
+        for key, ahead in aheads.items():
+            if ahead.result is not _PENDING:
+                outcome = self._outcome(key, ahead, ahead.result)
+                if outcome.kind != NOT_STARTED:  # it ran to its end: say how it went
+                    self._kept.append((key, ahead.call))
+                    self._ready.append((key, outcome))
+            elif by_worker is None or ahead.future.key in running:
+                self._kept.append((key, ahead.call))  # it runs now: the grace period waits
+                self._flights[key] = ahead
+            else:
+                waiting.append(ahead.future)
         if by_worker is not None:
-            running = {key for keys in by_worker.values() for key in keys}
             waiting += [f.future for f in self._flights.values() if f.future.key not in running]
         if waiting:
             self.client.cancel(waiting)
+
+    def taken_on_stop(self) -> list[tuple[int, Call]]:
+        """Attempts sent ahead that had started when the run stopped: in flight after all.
+
+        Their outcomes come from :meth:`poll` like any other, so the report says
+        how they ended rather than that they never ran.
+        """
+        kept, self._kept = self._kept, []
+        return kept
 
     def shutdown(self, *, cancel: bool) -> None:
         """Release this run's futures (cancelling running ones with ``cancel``).

@@ -36,7 +36,9 @@ class Executor(Protocol):
     ``window`` may exceed ``workers``: the surplus waits in the executor's queue,
     which keeps workers busy between two scheduler wake-ups. An executor may also
     offer ``submit_ahead(key, call, after) -> bool`` (looked up with ``getattr``):
-    send a dependant before its upstream keys ``after`` are done (Dask does).
+    send a dependant before its upstream keys ``after`` are done (Dask does); then
+    ``taken_on_stop() -> [(key, call)]`` names, after :meth:`stop_queued`, those
+    that had started anyway, whose outcomes :meth:`poll` will return.
     """
 
     name: str

@@ -194,6 +194,12 @@ class Scheduler:
         if not self.stop_reason:
             self.stop_reason = reason
             self.executor.stop_queued()
+            taken = getattr(self.executor, "taken_on_stop", None)  # see Executor
+            for i, call in taken() if taken is not None else ():
+                if self.entries[i] is None and i not in self._flights:
+                    self._flights[i] = _Flight(call, time.monotonic())
+                    if self._starts:
+                        self.listener.task_start(i, 1)
 
     def run(self) -> list[TaskReportEntry]:
         """Run to the end (or the stop) and return one report entry per task, in task order."""

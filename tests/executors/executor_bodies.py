@@ -144,3 +144,10 @@ def raise_tagged() -> None:
 
 def raise_stubborn() -> None:
     raise StubbornError("left", "right")
+
+
+def announce_then_sleep(marker: str, seconds: float) -> str:
+    """Say it started (a file), then work for ``seconds``."""
+    Path(marker).write_text("started")
+    time.sleep(seconds)
+    return "finished"

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import executor_bodies as bodies
+import pluggy
 import pytest
 
-from pytest_processes import Process, Task, TaskDependency, TaskStatus
+from pytest_processes import Process, RunInterrupted, Task, TaskDependency, TaskStatus
 from pytest_processes.engine import dask_executor
 from pytest_processes.engine.attempt import NOT_STARTED, OK, Call
 from pytest_processes.engine.dask_executor import DaskExecutor
+
+hookimpl = pluggy.HookimplMarker("pytest")
 
 
 def test_upstream_results_travel_as_futures(
@@ -110,3 +115,36 @@ def test_a_stop_cancels_what_no_worker_executes(dask_client: Any) -> None:
         assert [(k, o.kind) for k, o in executor.poll(0)] == [(99, NOT_STARTED)]
     finally:
         executor.shutdown(cancel=True)
+
+
+def test_an_interrupt_reports_a_task_sent_ahead_that_already_runs(
+    dask_client: Any, tmp_path: Path
+) -> None:
+    """Ctrl-C after ``up`` finished: ``down``, sent ahead and running on the cluster, is
+    waited for (grace period) and reported as it ended, not as "not run"."""
+    marker = tmp_path / "down-started"
+
+    class InterruptOnceDownRuns:
+        @hookimpl
+        def pytest_processes_task_finish(self, task: Task) -> None:
+            if task.name != "up":
+                return
+            deadline = time.monotonic() + 20
+            while not marker.exists():  # down starts on the cluster by itself
+                assert time.monotonic() < deadline, "down was not sent ahead"
+                time.sleep(0.01)
+            signal.raise_signal(signal.SIGINT)
+
+    tasks = [
+        Task("up", bodies.word, args=("x",)),
+        Task(
+            "down",
+            bodies.announce_then_sleep,
+            args=(str(marker), 1.0),
+            dependencies=[TaskDependency("up")],
+        ),
+    ]
+    with pytest.raises(RunInterrupted) as info:
+        Process(tasks, plugins=[InterruptOnceDownRuns()]).run(executor=DaskExecutor(dask_client))
+    down = info.value.report.entries["down"]
+    assert (down.status, down.result) == (TaskStatus.SUCCESS, "finished")
