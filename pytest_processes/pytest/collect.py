@@ -176,15 +176,17 @@ def _callspec(declared: Declared | None, variant: Variant) -> Any:
     return None
 
 
-def _specs_by_base(nodes: list[FamilyNode]) -> dict[str, list[TaskSpec]]:
-    """Family instances of ``nodes`` by task name (empty when no family is involved)."""
+def _specs_by_base(
+    nodes: list[FamilyNode],
+) -> tuple[dict[str, list[TaskSpec]], list[tuple[str, str]]]:
+    """Family instances of ``nodes`` by task name, and the problems (none without families)."""
     if not any(n.variants for n in nodes):
-        return {}
-    specs, _ = expand_families(nodes)  # problems are reported once, by expand_task_items
+        return {}, []
+    specs, problems = expand_families(nodes)
     out: dict[str, list[TaskSpec]] = {}
     for spec in specs:
         out.setdefault(spec.base, []).append(spec)
-    return out
+    return out, problems
 
 
 class TasksModule(pytest.Module):
@@ -211,7 +213,7 @@ class TasksModule(pytest.Module):
             found.append((obj, declared))
             if base not in known:
                 mine.append(_node(obj, base, declared))
-        specs = _specs_by_base([*known.values(), *mine])
+        specs, _ = _specs_by_base([*known.values(), *mine])  # problems: expand_task_items
         known.update((n.name, n) for n in mine)
         items: list[pytest.Item | pytest.Collector] = []
         for obj, declared in found:
@@ -252,39 +254,32 @@ def expand_task_items(
     items = config.stash.get(_collected_key, [])
     groups: dict[str, list[TaskItem]] = {}
     for item in items:
+        if not isinstance(item.parent, pytest.Module):
+            continue  # a job file's task is never a family instance
         group = groups.setdefault(item.base, [])
         if not group or group[0].parent is item.parent:  # a duplicate name stays as it is
             group.append(item)
-    nodes = [group[0].family_node for group in groups.values()]
-    if not any(n.variants for n in nodes):
+    by_base, problems = _specs_by_base([group[0].family_node for group in groups.values()])
+    if not by_base:
         return {}, []
-    specs, problems = expand_families(nodes)
-    by_base: dict[str, list[TaskSpec]] = {}
-    for spec in specs:
-        by_base.setdefault(spec.base, []).append(spec)
     replaced: dict[TaskItem, list[TaskItem]] = {}
+    added: list[TaskItem] = []
     for base, group in groups.items():
-        existing = {i.name: i for i in group}
+        head, existing = group[0], {i.name: i for i in group}
+        module = head.parent
+        assert isinstance(module, pytest.Module)
         wanted = by_base.get(base, [])
-        if [s.name for s in wanted] == list(existing):
-            for spec, item in zip(wanted, group, strict=True):
-                item.links = spec.links
-            continue
-        parent = group[0].parent
-        assert isinstance(parent, pytest.Module)
         new = [
             existing.get(s.name)
-            or TaskItem.for_function(parent, group[0].obj, declared=group[0].declared, spec=s)
+            or TaskItem.for_function(module, head.obj, declared=head.declared, spec=s)
             for s in wanted
         ]
         for spec, item in zip(wanted, new, strict=True):
             item.links = spec.links
-        for old in group:
-            if old not in new:
-                replaced[old] = [i for i in new if i.name not in existing]
-    if replaced:
-        keep = [i for i in items if i not in replaced]
-        keep.extend(i for news in replaced.values() for i in news)
-        config.stash[_collected_key] = keep
-    first = {base: group[0] for base, group in groups.items()}
-    return replaced, [(first[base], message) for base, message in problems]
+        fresh = [i for i in new if i.name not in existing]
+        added.extend(fresh)
+        replaced.update((old, fresh) for old in group if old not in new)
+    if replaced or added:
+        config.stash[_collected_key] = [i for i in items if i not in replaced] + added
+    heads = {base: group[0] for base, group in groups.items()}
+    return replaced, [(heads[base], message) for base, message in problems]

@@ -151,12 +151,14 @@ def build_graph(
         for link in item.links:
             links.setdefault(link.param, []).append((link.task.lower(), link.key))
         values = item.variant.values if item.variant is not None else {}
+        taken: set[str] = set()  # parameters that receive a task's result, not a fixture
         for param in signature.parameters.values():
             if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
                 continue
             key = param.name.lower()
             whole = wants_task_result(hints.get(param.name, param.annotation))
             if param.name in links:
+                taken.add(param.name)
                 for upstream, fan_in_key in links[param.name]:
                     if fan_in_key or whole:
                         deps.append(
@@ -169,6 +171,7 @@ def build_graph(
             elif param.name in values:
                 kwargs[param.name] = values[param.name]
             elif key in graph.items and key != name:
+                taken.add(param.name)
                 if whole:
                     deps.append(Wire(key, param.name, pass_result=True))
                 else:
@@ -193,7 +196,7 @@ def build_graph(
                     )
                     + f"; pass it with --processes-param {param.name}=VALUE if it is an input",
                 )
-        fixtures = [f for f in fixtures if f not in links and f.lower() not in graph.items]
+        fixtures = [f for f in fixtures if f not in taken]
         if tuple(fixtures) != item.fixture_params:
             item.use_fixtures(fixtures)
         opts = _options(item, defaults, graph)

@@ -161,6 +161,32 @@ def test_a_name_that_is_a_task_and_a_fixture_goes_to_the_task(
     result.assert_outcomes(passed=2)
 
 
+def test_a_task_may_take_the_fixture_it_is_named_after(
+    pytester: pytest.Pytester, run_processes: RunProcesses
+) -> None:
+    pytester.makeconftest(
+        """
+        import pytest
+
+        @pytest.fixture
+        def warehouse(tmp_path):
+            return tmp_path / "warehouse.db"
+        """
+    )
+    pytester.makepyfile(
+        tasks_w="""
+        def task_warehouse(warehouse):
+            warehouse.write_text("ready")
+            return warehouse.name
+
+        def task_report(warehouse):
+            assert warehouse == "warehouse.db"
+        """
+    )
+    result = run_processes()
+    result.assert_outcomes(passed=2)
+
+
 def test_task_results_are_not_copied(
     pytester: pytest.Pytester, run_processes: RunProcesses
 ) -> None:

@@ -222,3 +222,31 @@ def test_family_errors_name_file_line_and_task(
     result = run_processes()
     result.stdout.fnmatch_lines(["*ERROR collecting tasks_bad.py*", message])
     assert result.ret == pytest.ExitCode.INTERRUPTED
+
+
+def test_declared_and_inherited_parameters_multiply_across_files(
+    pytester: pytest.Pytester, run_processes: RunProcesses
+) -> None:
+    """``deploy`` declares regions and inherits ``env`` from a family collected after it."""
+    pytester.makepyfile(
+        tasks_a="""
+        import pytest
+
+        @pytest.mark.parametrize("region", ["eu", "us"])
+        def task_deploy(build, env, region):
+            assert build == env
+            return f"{env}@{region}"
+        """,
+        tasks_z="""
+        import pytest
+
+        @pytest.mark.parametrize("env", ["dev", "prod"])
+        def task_build(env):
+            return env
+        """,
+    )
+    result = run_processes("-v", "--processes-json=r.json")
+    result.assert_outcomes(passed=6)
+    entries = json.loads((pytester.path / "r.json").read_text())["entries"]
+    assert entries["deploy[us-prod]"]["result"] == "prod@us"
+    assert entries["deploy[eu-dev]"]["dependencies"] == ["build[dev]"]
