@@ -109,3 +109,29 @@ def test_without_tty_quick_runs_print_no_status(
     result = run_processes("--processes-workers", "2")
     result.stdout.no_fnmatch_line("*running*")
     result.assert_outcomes(passed=2)
+
+
+def test_in_flight_tasks_stay_close_to_the_workers(
+    pytester: pytest.Pytester, run_processes: RunProcesses
+) -> None:
+    """The status line lists tasks in flight: at most one queued per worker under pytest."""
+    pytester.makeconftest(
+        """
+        started = []
+        at_first_finish = []
+
+        def pytest_processes_task_start(task, attempt):
+            started.append(task.name)
+
+        def pytest_processes_task_finish(task, result):
+            if not at_first_finish:
+                at_first_finish.append(len(started))
+
+        def pytest_terminal_summary(terminalreporter):
+            terminalreporter.write_line(f"in flight at the first finish: {at_first_finish[0]}")
+        """
+    )
+    pytester.makepyfile(tasks_many="\n".join(f"def task_t{i}(): pass" for i in range(30)))
+    result = run_processes("--processes-workers", "2")
+    result.assert_outcomes(passed=30)
+    result.stdout.fnmatch_lines(["in flight at the first finish: 4"])  # 2 running + 2 queued
