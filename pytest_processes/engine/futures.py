@@ -1,8 +1,11 @@
 """Any ``concurrent.futures.Executor`` as an engine executor (a user's pool, Dask's client).
 
 ``Process.run(executor=pool)`` wraps ``pool`` here: each attempt is
-``pool.submit(run_portable, call, ...)`` and a done callback puts the future on
-a queue that :meth:`FuturesExecutor.poll` drains. The pool belongs to the
+``pool.submit(run_portable, call, ..., attempt_id)`` and a done callback puts the
+future on a queue that :meth:`FuturesExecutor.poll` drains. ``attempt_id`` is new
+for every submission, so a pool that names work by its content (Dask's
+``client.get_executor()`` submits with ``pure=True``) never merges a retry, or the
+same task of two concurrent runs, into a call that already happened. The pool belongs to the
 caller: it is never shut down here. Timeouts are enforced on this side (the
 attempt is reported as ``TimeoutError`` at its deadline and its future
 cancelled); whether the work itself stops is up to the pool: a thread cannot be
@@ -17,6 +20,7 @@ import os
 import pickle
 import queue
 import time
+import uuid
 from concurrent.futures import BrokenExecutor
 
 from ..exceptions import WorkerDiedError
@@ -62,7 +66,7 @@ class FuturesExecutor:
             self._ready.append((key, Outcome(NOT_STARTED)))
             return
         try:
-            future = self.pool.submit(run_portable, call, self.label, self._pid)
+            future = self.pool.submit(run_portable, call, self.label, self._pid, uuid.uuid4().hex)
         except Exception as exc:  # a pool shut down or broken before the call
             self._ready.append((key, self._error(call, exc)))
             return

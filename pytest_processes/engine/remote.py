@@ -261,11 +261,12 @@ def portable_outcome(outcome: Outcome, name: str) -> bytes:
         return pickle.dumps(unsendable(outcome, name, exc), PROTOCOL)
 
 
-def run_portable(call: Call, worker: str, origin_pid: int) -> Outcome:
+def run_portable(call: Call, worker: str, origin_pid: int, attempt_id: str = "") -> Outcome:
     """What the ``concurrent.futures`` adapter submits: ``run_call`` made safe to send back.
 
     In the parent's own process (a thread pool) nothing crosses a boundary and
-    the outcome is returned as is.
+    the outcome is returned as is. ``attempt_id`` is unused here: unique per
+    submission, it keeps pools that deduplicate by arguments from merging calls.
     """
     if os.getpid() == origin_pid:
         return run_guarded(call, worker)

@@ -60,14 +60,29 @@ def fail(message: str = "broken input") -> None:
 
 
 def flaky(counter: str, succeed_on: int) -> str:
-    """Raise ConnectionError until attempt ``succeed_on`` (attempts counted in a file)."""
+    """Raise ConnectionError until attempt ``succeed_on`` (one line per attempt in ``counter``)."""
     path = Path(counter)
     with path.open("a") as fh:
-        fh.write("x")
-    attempt = len(path.read_text())
+        fh.write("ran\n")
+    attempt = len(path.read_text().splitlines())
     if attempt < succeed_on:
         raise ConnectionError(f"attempt {attempt}")
     return f"ok on {attempt}"
+
+
+def rendezvous(path: str, count: int, seconds: float = 10.0) -> int:
+    """Append a line to ``path``, then wait (at most ``seconds``) until ``count`` lines are there.
+
+    Holds each call open until the others have run, so that calls meant to be distinct
+    overlap; returns the lines seen (fewer than ``count`` if the others never ran).
+    """
+    file = Path(path)
+    with file.open("a") as fh:
+        fh.write("ran\n")
+    deadline = time.monotonic() + seconds
+    while len(file.read_text().splitlines()) < count and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return len(file.read_text().splitlines())
 
 
 def logged(log: str, name: str, *inputs: Any, pause: float = 0.0) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,14 @@ import executor_bodies as bodies
 import pluggy
 import pytest
 
-from pytest_processes import Process, RunInterrupted, Task, TaskDependency, TaskStatus
+from pytest_processes import (
+    Process,
+    ProcessExecutionReport,
+    RunInterrupted,
+    Task,
+    TaskDependency,
+    TaskStatus,
+)
 from pytest_processes.engine import dask_executor
 from pytest_processes.engine.attempt import NOT_STARTED, OK, Call
 from pytest_processes.engine.dask_executor import DaskExecutor
@@ -148,3 +156,40 @@ def test_an_interrupt_reports_a_task_sent_ahead_that_already_runs(
         Process(tasks, plugins=[InterruptOnceDownRuns()]).run(executor=DaskExecutor(dask_client))
     down = info.value.report.entries["down"]
     assert (down.status, down.result) == (TaskStatus.SUCCESS, "finished")
+
+
+def test_retries_on_a_client_executor_call_the_function_again(
+    dask_client: Any, tmp_path: Path
+) -> None:
+    """``client.get_executor()`` submits pure by default: each retry must still run, not reuse
+    the first attempt's erred future (one line in the counter file per call that happened)."""
+    counter = tmp_path / "calls"
+    task = Task("flaky", bodies.flaky, args=(str(counter), 3), retries=2)
+    report = Process([task]).run(parallel=True, max_workers=2, executor=dask_client.get_executor())
+    entry = report.entries["flaky"]
+    assert (entry.status, entry.attempts) == (TaskStatus.SUCCESS, 3)
+    assert counter.read_text().splitlines() == ["ran"] * 3
+
+
+def test_two_runs_of_the_same_task_both_call_it_on_a_client_executor(
+    dask_client: Any, tmp_path: Path
+) -> None:
+    """Two runs at once, each with a task of the same name, function and arguments, on one
+    client executor: two calls happen (Dask's pure keys would merge them into one)."""
+    counter = tmp_path / "calls"
+    executor = dask_client.get_executor()
+    start = threading.Barrier(2)
+    reports: list[ProcessExecutionReport] = []
+
+    def run() -> None:
+        start.wait()
+        task = Task("fetch", bodies.rendezvous, args=(str(counter), 2))
+        reports.append(Process([task]).run(executor=executor))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [r.entries["fetch"].status for r in reports] == [TaskStatus.SUCCESS] * 2
+    assert counter.read_text().splitlines() == ["ran", "ran"]
