@@ -1,7 +1,9 @@
-"""Root conftest: pytester for the plugin's end-to-end tests, and the JUnit schema.
+"""Root conftest: pytester for the plugin's end-to-end tests, and the JUnit schemas.
 
-The schema is not copied into this repo: it is read from the ``shared/schemas``
-folder next to the checkout (or from ``PYTEST_PROCESSES_JUNIT_XSD``).
+Every JUnit file is validated against ``tests/schemas/junit.xsd`` (written here, in
+the repo), and also against the Jenkins/pytest ``junit-10.xsd`` when the
+``shared/schemas`` folder next to the checkout is present (or
+``PYTEST_PROCESSES_JUNIT_XSD`` names it), as in CI.
 """
 
 from __future__ import annotations
@@ -14,7 +16,10 @@ import pytest
 
 pytest_plugins = ("pytester",)
 
-JUNIT_XSD = Path(
+#: the repo's own JUnit schema: a fresh clone validates against it
+OWN_JUNIT_XSD = Path(__file__).resolve().parent / "tests" / "schemas" / "junit.xsd"
+#: the Jenkins xunit-plugin schema pytest's own output targets, used when present
+SHARED_JUNIT_XSD = Path(
     os.environ.get(
         "PYTEST_PROCESSES_JUNIT_XSD",
         Path(__file__).resolve().parent.parent / "shared" / "schemas" / "junit-10.xsd",
@@ -22,10 +27,31 @@ JUNIT_XSD = Path(
 )
 
 
+class JunitSchemas:
+    """Validates a JUnit file against every schema at hand: the repo's, then the shared one."""
+
+    def __init__(self, schemas: list[Any]) -> None:
+        self.schemas = schemas
+
+    def validate(self, path: str) -> None:
+        """Raise ``xmlschema.XMLSchemaValidationError`` naming the first schema ``path`` breaks."""
+        for schema in self.schemas:
+            schema.validate(path)
+
+
 @pytest.fixture(scope="session")
-def junit_schema() -> Any:
-    """The Jenkins xunit-plugin ``junit-10.xsd`` that pytest's own JUnit output targets."""
+def own_junit_schema() -> Any:
+    """The repo's ``tests/schemas/junit.xsd`` alone, for what only it allows (``@file``)."""
     xmlschema = pytest.importorskip("xmlschema")
-    if not JUNIT_XSD.is_file():
-        pytest.skip(f"JUnit schema not found at {JUNIT_XSD} (set PYTEST_PROCESSES_JUNIT_XSD)")
-    return xmlschema.XMLSchema(str(JUNIT_XSD))
+    return xmlschema.XMLSchema(str(OWN_JUNIT_XSD))
+
+
+@pytest.fixture(scope="session")
+def junit_schema(own_junit_schema: Any) -> JunitSchemas:
+    """The repo's schema, plus ``junit-10.xsd`` when the shared schemas folder is present."""
+    schemas = [own_junit_schema]
+    if SHARED_JUNIT_XSD.is_file():
+        import xmlschema
+
+        schemas.append(xmlschema.XMLSchema(str(SHARED_JUNIT_XSD)))
+    return JunitSchemas(schemas)

@@ -180,3 +180,16 @@ def test_junit_with_quiet_and_verbose(pytester: pytest.Pytester, run_junit: Pars
     pytester.makepyfile(tasks_q="def task_a():\n    pass\n\ndef task_b(a):\n    pass\n")
     for flag in ("-q", "-v"):
         assert list(cases(run_junit(flag))) == ["a", "b"]
+
+
+def test_xunit1_file_and_line_are_valid_for_gitlab(
+    pytester: pytest.Pytester, run_processes: RunProcesses, own_junit_schema: Any
+) -> None:
+    """``junit_family=xunit1`` keeps ``testcase/@file`` (GitLab reads it): the repo's schema
+    accepts it, where the Jenkins ``junit-10.xsd`` would not."""
+    pytester.makepyfile(tasks_etl="def task_a():\n    pass\n")
+    path = pytester.path / "junit.xml"
+    run_processes(f"--junitxml={path}", "-o", "junit_family=xunit1")
+    own_junit_schema.validate(str(path))
+    (case,) = ET.parse(path).getroot().iter("testcase")
+    assert (case.get("file"), case.get("name")) == ("tasks_etl.py", "a")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 import pytest
-import xmlschema
 
 from pytest_processes.error_data import ErrorData
 from pytest_processes.execution_report import ProcessExecutionReport, TaskReportEntry
@@ -17,13 +17,19 @@ EntryFactory = Callable[..., TaskReportEntry]
 ReportFactory = Callable[..., ProcessExecutionReport]
 
 
+class JunitValidator(Protocol):
+    """What the root conftest's ``junit_schema`` fixture gives: every JUnit schema at hand."""
+
+    def validate(self, path: str) -> None: ...
+
+
 @pytest.fixture
-def schema(junit_schema: xmlschema.XMLSchema) -> xmlschema.XMLSchema:
+def schema(junit_schema: JunitValidator) -> JunitValidator:
     return junit_schema
 
 
 def write_and_check(
-    report: ProcessExecutionReport, path: Path, schema: xmlschema.XMLSchema
+    report: ProcessExecutionReport, path: Path, schema: JunitValidator
 ) -> ET.Element:
     """Write the XML, validate it, check pytest's invariant (tests == number of testcases)."""
     text = report.to_junit_xml(path)
@@ -46,7 +52,7 @@ def test_all_passed(
     make_entry: EntryFactory,
     make_report: ReportFactory,
     tmp_path: Path,
-    schema: xmlschema.XMLSchema,
+    schema: JunitValidator,
     t0: float,
 ) -> None:
     report = make_report(
@@ -72,7 +78,7 @@ def test_failure_with_ansi_control_chars_and_non_ascii(
     make_entry: EntryFactory,
     make_report: ReportFactory,
     tmp_path: Path,
-    schema: xmlschema.XMLSchema,
+    schema: JunitValidator,
 ) -> None:
     error = ErrorData(
         task_name="load",
@@ -114,7 +120,7 @@ def test_failure_without_any_message_still_fails(
     make_entry: EntryFactory,
     make_report: ReportFactory,
     tmp_path: Path,
-    schema: xmlschema.XMLSchema,
+    schema: JunitValidator,
 ) -> None:
     """junit-xml drops a failure with neither message nor output: ours always has both."""
     report = make_report(make_entry("quiet", "errored", error=ErrorData(), error_type=""))
@@ -128,7 +134,7 @@ def test_error_before_the_function_ran_is_an_error_element(
     make_entry: EntryFactory,
     make_report: ReportFactory,
     tmp_path: Path,
-    schema: xmlschema.XMLSchema,
+    schema: JunitValidator,
 ) -> None:
     report = make_report(make_entry("wire", "errored", attempts=0, error_type="TypeError"))
     suite = write_and_check(report, tmp_path / "j.xml", schema)
@@ -140,7 +146,7 @@ def test_skipped_with_reasons_and_pending(
     make_entry: EntryFactory,
     make_report: ReportFactory,
     tmp_path: Path,
-    schema: xmlschema.XMLSchema,
+    schema: JunitValidator,
 ) -> None:
     report = make_report(
         make_entry("extract", "errored"),
@@ -166,7 +172,7 @@ def test_zero_duration_tasks_keep_their_time(
     make_entry: EntryFactory,
     make_report: ReportFactory,
     tmp_path: Path,
-    schema: xmlschema.XMLSchema,
+    schema: JunitValidator,
 ) -> None:
     report = make_report(
         make_entry("instant", elapsed=0.0),
@@ -182,7 +188,7 @@ def test_suite_time_is_rounded(
     make_entry: EntryFactory,
     make_report: ReportFactory,
     tmp_path: Path,
-    schema: xmlschema.XMLSchema,
+    schema: JunitValidator,
 ) -> None:
     """0.1 + 0.2 must not become ``0.30000000000000004`` (breaks SUREFIRE_TIME)."""
     report = make_report(make_entry("a", elapsed=0.1), make_entry("b", elapsed=0.2))
@@ -190,7 +196,7 @@ def test_suite_time_is_rounded(
     assert suite.get("time") == "0.300"
 
 
-def test_empty_report(tmp_path: Path, schema: xmlschema.XMLSchema) -> None:
+def test_empty_report(tmp_path: Path, schema: JunitValidator) -> None:
     suite = write_and_check(ProcessExecutionReport(), tmp_path / "j.xml", schema)
     assert suite.get("name") == DEFAULT_CLASSNAME
     assert suite.get("tests") == "0"
@@ -200,7 +206,7 @@ def test_unnamed_process_uses_default_classname_and_names_stay_unique(
     make_entry: EntryFactory,
     make_report: ReportFactory,
     tmp_path: Path,
-    schema: xmlschema.XMLSchema,
+    schema: JunitValidator,
 ) -> None:
     # two distinct task names that sanitise to the same text
     report = make_report(make_entry("a\x01"), make_entry("a#x01"), name="")
@@ -212,3 +218,52 @@ def test_unnamed_process_uses_default_classname_and_names_stay_unique(
 def test_returns_text_without_path(make_entry: EntryFactory, make_report: ReportFactory) -> None:
     text = make_report(make_entry("a")).to_junit_xml()
     assert '<testcase name="a"' in text
+
+
+MALFORMED = {
+    "testcase without a name": '<testsuite name="s" tests="1"><testcase/></testsuite>',
+    "negative count": '<testsuite name="s" tests="-1"/>',
+    "unknown element": '<testsuite name="s" tests="1"><case name="a"/></testsuite>',
+    "markup inside a failure": (
+        '<testsuite name="s" tests="1"><testcase name="a"><failure><b>x</b></failure>'
+        "</testcase></testsuite>"
+    ),
+    "time that is not seconds": (
+        '<testsuite name="s" tests="1"><testcase name="a" time="fast"/></testsuite>'
+    ),
+    "another root": '<results><testsuite name="s" tests="0"/></results>',
+}
+
+
+@pytest.mark.parametrize("text", MALFORMED.values(), ids=MALFORMED.keys())
+def test_the_repo_schema_rejects_malformed_files(
+    tmp_path: Path, own_junit_schema: JunitValidator, text: str
+) -> None:
+    import xmlschema
+
+    path = tmp_path / "bad.xml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(xmlschema.XMLSchemaValidationError):
+        own_junit_schema.validate(str(path))
+
+
+def test_the_repo_schema_accepts_what_gitlab_and_jenkins_read(
+    tmp_path: Path, own_junit_schema: JunitValidator
+) -> None:
+    """Nested suites, properties, file/line, outcomes with message and type, case output."""
+    path = tmp_path / "good.xml"
+    path.write_text(
+        '<testsuites name="all" tests="2" failures="1" errors="0" skipped="1" time="1.5">'
+        '<testsuite name="s" tests="2" failures="1" errors="0" skipped="1" time="1.500"'
+        ' timestamp="2026-01-01T00:00:00" hostname="h">'
+        '<properties><property name="k" value="v"/></properties>'
+        '<testcase classname="pkg.tasks_a" name="a" file="pkg/tasks_a.py" line="3" time="0.250">'
+        '<failure message="ValueError: x" type="ValueError">ValueError: x\ntrace</failure>'
+        "<system-out>out</system-out><system-err>err</system-err></testcase>"
+        '<testcase classname="pkg.tasks_a" name="b" time="0">'
+        '<skipped message="upstream failed" type="pytest.skip"/></testcase>'
+        '<testsuite name="inner" tests="0"/>'
+        "<system-out/></testsuite></testsuites>",
+        encoding="utf-8",
+    )
+    own_junit_schema.validate(str(path))
