@@ -89,10 +89,24 @@ class ProcessesRun:
             return collect_report(collector)
         return None
 
-    @pytest.hookimpl(tryfirst=True)
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_collection_modifyitems(
         self, session: pytest.Session, items: list[pytest.Item]
-    ) -> None:
+    ) -> Iterator[None]:
+        """Build the graph before any plugin selects; once all have, put items in run order.
+
+        ``session.items`` ends in dependency order (declaration order among
+        independent tasks), the order the engine starts them and the JSON report
+        lists them, so ``--co -q``, ``-v`` and JUnit show the same order.
+        """
+        self._build_graph(session, items)
+        result = yield
+        rank = {task.name: k for k, task in enumerate(self.graph.tasks)}
+        # tasks left out of the graph (collection errors) are reported first, before the run
+        items.sort(key=lambda i: rank.get(i.task, -1) if isinstance(i, TaskItem) else -1)
+        return result
+
+    def _build_graph(self, session: pytest.Session, items: list[pytest.Item]) -> None:
         """Build the graph of every task, even those --lf/-k/-m leave out: they may be needed.
 
         Task files the command line did not name are collected too (``support``):
@@ -172,8 +186,14 @@ class ProcessesRun:
         return [t for t in self.graph.tasks if t.name in wanted], selected
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """``--co`` (not ``-q``): each task's dependencies, and upstream tasks a selection adds.
+
+        ``-q`` lists node ids only (already in run order), for scripts to read.
+        """
         reporter = self.reporter
         if reporter is None or not self.config.option.collectonly or self.graph.problems:
+            return
+        if self.config.get_verbosity() < 0:
             return
         reporter.write_sep("-", "tasks in dependency order")
         tasks, selected = self._shown_tasks(session)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import xml.etree.ElementTree as ET
+
 import pytest
 from plugin_helpers import RunProcesses
 
@@ -48,20 +51,39 @@ def test_collect_only_lists_tasks_in_dependency_order(
     assert not (pytester.path / "ran").exists()
 
 
-def test_collect_only_quiet_lists_node_ids(
+#: ETL's tasks in dependency order, independent ones in declaration order
+RUN_ORDER = ["extract", "transform", "audit", "load", "report"]
+
+
+def test_collect_only_quiet_lists_node_ids_in_run_order_only(
     pytester: pytest.Pytester, run_processes: RunProcesses
 ) -> None:
+    """``--co -q`` is for scripts: node ids in the order the run starts them, nothing else."""
     pytester.makepyfile(tasks_etl=ETL)
     result = run_processes("--collect-only", "-q")
-    result.stdout.fnmatch_lines(
-        [
-            "tasks_etl.py::report",
-            "tasks_etl.py::load",
-            "tasks_etl.py::transform",
-            "tasks_etl.py::audit",
-            "tasks_etl.py::extract",
-        ]
+    listed = [line for line in result.stdout.lines if line.strip()][:-1]
+    assert listed == [f"tasks_etl.py::{name}" for name in RUN_ORDER]
+
+
+def test_one_task_order_everywhere(pytester: pytest.Pytester, run_processes: RunProcesses) -> None:
+    """``--co -q``, ``--co``, ``-v``, JUnit and the JSON report list tasks in one order."""
+    pytester.makepyfile(tasks_etl=ETL, tasks_more="def task_zeta():\n    pass\n")
+    order = [f"tasks_etl.py::{name}" for name in RUN_ORDER]
+    order.insert(1, "tasks_more.py::zeta")  # a root: starts with extract, before its dependants
+    quiet = run_processes("--collect-only", "-q").stdout.lines[: len(order)]
+    assert quiet == order
+    tree = run_processes("--collect-only").stdout.str()
+    positions = [tree.index(f"<TaskItem {nodeid.split('::')[1]}>") for nodeid in order]
+    assert positions == sorted(positions)
+    run = run_processes(
+        "-v", "--processes-workers=1", "--junitxml=junit.xml", "--processes-json=run.json"
     )
+    passed = [line.split()[0] for line in run.stdout.lines if line.endswith("%]")]
+    assert passed == order
+    cases = ET.parse(pytester.path / "junit.xml").getroot().iter("testcase")
+    assert [c.get("name") for c in cases] == [nodeid.split("::")[1] for nodeid in order]
+    entries = json.loads((pytester.path / "run.json").read_text(encoding="utf-8"))["entries"]
+    assert list(entries) == [nodeid.split("::")[1] for nodeid in order]
 
 
 def test_collect_only_shows_collection_errors(

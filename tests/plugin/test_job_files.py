@@ -158,7 +158,7 @@ def test_needs_orders_without_passing_the_result(
             needs: [make, first, make]
         """,
     )
-    result = run_processes("--collect-only", "-q")
+    result = run_processes("--collect-only")
     result.stdout.fnmatch_lines(["make  <- first", "mark  <- make, first", "check  <- mark"])
     run_processes().assert_outcomes(passed=4)
 
