@@ -5,7 +5,8 @@ task succeeds (on the scheduler's thread, atomically: a temp file, then
 ``os.replace``), so even a run killed with SIGKILL leaves every finished result
 behind. The next run with the same checkpoint restores what it can and runs the rest::
 
-    PATH/checkpoint.json   {"format": 1}: anything else is a warning and a full run
+    PATH/checkpoint.json   {"format": 1}: anything else is a warning and a full run;
+                           "complete": true once a run succeeded whole (until the next begins)
     PATH/durations.json    task name -> seconds of its last successful run
     PATH/results/<h>.pkl   one pickled record per succeeded task (h: a hash of its name)
 
@@ -17,7 +18,8 @@ So a task that changed, failed, was skipped or never ran runs again, and so
 does everything downstream of it. A ``no_failures`` task is restored only when
 every other task is. A run in which every task succeeded clears the stored
 results (``clear_on_success``), so the next run starts afresh, as flowmancer's
-restart does; the durations are kept for critical-path scheduling.
+restart does; the durations are kept for critical-path scheduling. The next run
+knows it (:attr:`Checkpoint.last_run_complete`): nothing to resume, not a lost checkpoint.
 """
 
 from __future__ import annotations
@@ -167,6 +169,8 @@ class Checkpoint:
         self.restored: set[int] = set()
         #: the warning messages of this run
         self.problems: list[str] = []
+        #: set by :meth:`begin`: the previous run succeeded whole, so nothing was left to restore
+        self.last_run_complete = False
         self._enabled = False
         self._tasks: Sequence[CheckpointTask] = ()
         self._fingerprints: list[str] = []
@@ -199,6 +203,7 @@ class Checkpoint:
         self._tokens = [None] * len(tasks)
         self._ran, self._unstored, self.problems = {}, [], []
         self.restored = set()
+        self.last_run_complete = False
         codes: dict[int, str] = {}
         self._fingerprints = [_safe_fingerprint(t, codes) for t in tasks]
         self._enabled = self._open()
@@ -224,9 +229,13 @@ class Checkpoint:
             where.mkdir(parents=True, exist_ok=True)
             if meta.exists():
                 try:
-                    fmt = json.loads(meta.read_text("utf-8")).get("format")
+                    data = json.loads(meta.read_text("utf-8"))
+                    fmt, complete = data.get("format"), data.get("complete") is True
                 except (ValueError, AttributeError) as exc:
-                    fmt = f"unreadable ({exc})"
+                    fmt, complete = f"unreadable ({exc})", False
+                if fmt == FORMAT and complete:  # this run is not complete until it says so
+                    self.last_run_complete = True
+                    _atomic_write(meta, json.dumps({"format": FORMAT}).encode())
                 if fmt != FORMAT:
                     self._warn(
                         f"checkpoint {where} is corrupt or incompatible (format {fmt}, "
@@ -373,6 +382,8 @@ class Checkpoint:
             )
             if complete and self.clear_on_success:
                 shutil.rmtree(self.results_dir, ignore_errors=True)
+                meta = {"format": FORMAT, "complete": True}
+                _atomic_write(self.path / "checkpoint.json", json.dumps(meta).encode())
         except OSError as exc:
             problem = f"checkpoint {self.path}: cannot write durations ({exc})"
         if self._unstored:

@@ -433,14 +433,22 @@ class ProcessesRun:
         tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
         tmp.replace(target)
 
+    def _resume_line(self) -> str:
+        """What ``--processes-resume`` did, said plainly (a completed run leaves nothing)."""
+        assert self.report is not None
+        checkpoint = self.checkpoint
+        if not self.restored and checkpoint is not None and checkpoint.last_run_complete:
+            return "processes: the last run completed: nothing to resume, running everything"
+        ran = len(self.report.entries) - len(self.restored)
+        names = ", ".join(self.restored) if self.restored else "none"
+        return (
+            f"processes: resumed: {len(self.restored)} task(s) restored from the last run "
+            f"({names}); {ran} task(s) run"
+        )
+
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         if self.settings.resume and self.report is not None:
-            ran = len(self.report.entries) - len(self.restored)
-            names = ", ".join(self.restored) if self.restored else "none"
-            terminalreporter.write_line(
-                f"processes: resumed: {len(self.restored)} task(s) restored from the last run "
-                f"({names}); {ran} task(s) run"
-            )
+            terminalreporter.write_line(self._resume_line())
         for problem in self.checkpoint.problems if self.checkpoint is not None else ():
             terminalreporter.write_line(f"processes: checkpoint: {problem}", yellow=True)
         for nodeid, why in self.set_aside.items():

@@ -128,6 +128,19 @@ def test_a_complete_run_clears_the_results_so_the_next_one_is_full(tmp_path: Pat
     assert set(Checkpoint(tmp_path).durations) == {"extract", "clean", "stats", "load", "side"}
 
 
+def test_the_next_run_knows_the_last_one_completed(tmp_path: Path) -> None:
+    """Nothing restored after a complete run is said as such, until a run fails again."""
+    flaky = Flaky()
+    checkpoint = Checkpoint(tmp_path)
+    Process(diamond(flaky)).run(checkpoint=checkpoint)
+    assert not checkpoint.last_run_complete  # the very first run
+    flaky.broken = {"side"}
+    Process(diamond(flaky)).run(checkpoint=checkpoint)
+    assert checkpoint.last_run_complete and not checkpoint.restored
+    Process(diamond(flaky)).run(checkpoint=checkpoint)
+    assert not checkpoint.last_run_complete and len(checkpoint.restored) == 4
+
+
 def test_clear_on_success_false_keeps_results(tmp_path: Path) -> None:
     flaky = Flaky()
     Process(diamond(flaky)).run(checkpoint=Checkpoint(tmp_path, clear_on_success=False))

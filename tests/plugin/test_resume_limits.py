@@ -212,3 +212,36 @@ def test_critical_path_first_from_the_previous_run(pytester: pytest.Pytester) ->
 
     assert order() == ["quick", "slow", "after_slow"]  # first run: ready order
     assert order() == ["slow", "after_slow", "quick"]  # then: longest remaining path first
+
+
+def test_resume_after_a_completed_run_says_so_and_runs_everything(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, calls: Calls
+) -> None:
+    pytester.makepyfile(tasks_job=JOB)
+    monkeypatch.setenv("FIXED", "1")
+    pytester.runpytest("--processes").assert_outcomes(passed=4)
+    calls()
+    result = pytester.runpytest("--processes", "--processes-resume")
+    result.assert_outcomes(passed=4)
+    assert sorted(calls()) == ["a", "b", "c", "d"]
+    result.stdout.fnmatch_lines(
+        ["processes: the last run completed: nothing to resume, running everything"]
+    )
+    result.stdout.no_fnmatch_line("*resumed:*")
+
+
+def test_resume_after_a_run_that_did_not_complete_names_what_it_restored(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, calls: Calls
+) -> None:
+    """A completed run, then a failing one: resume restores from the failing one only."""
+    pytester.makepyfile(tasks_job=JOB)
+    monkeypatch.setenv("FIXED", "1")
+    pytester.runpytest("--processes").assert_outcomes(passed=4)
+    monkeypatch.delenv("FIXED")
+    pytester.runpytest("--processes").assert_outcomes(passed=2, failed=1, skipped=1)
+    calls()
+    monkeypatch.setenv("FIXED", "1")
+    result = pytester.runpytest("--processes", "--processes-resume")
+    assert sorted(calls()) == ["b", "c"]
+    result.stdout.fnmatch_lines(["*resumed: 2 task(s) restored from the last run (a, d)*"])
+    result.stdout.no_fnmatch_line("*the last run completed*")
