@@ -217,6 +217,7 @@ def test_critical_path_first_from_the_previous_run(pytester: pytest.Pytester) ->
 def test_resume_after_a_completed_run_says_so_and_runs_everything(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, calls: Calls
 ) -> None:
+    """Nothing to resume after a complete run; after a failing one, resume restores again."""
     pytester.makepyfile(tasks_job=JOB)
     monkeypatch.setenv("FIXED", "1")
     pytester.runpytest("--processes").assert_outcomes(passed=4)
@@ -229,14 +230,6 @@ def test_resume_after_a_completed_run_says_so_and_runs_everything(
     )
     result.stdout.no_fnmatch_line("*resumed:*")
 
-
-def test_resume_after_a_run_that_did_not_complete_names_what_it_restored(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, calls: Calls
-) -> None:
-    """A completed run, then a failing one: resume restores from the failing one only."""
-    pytester.makepyfile(tasks_job=JOB)
-    monkeypatch.setenv("FIXED", "1")
-    pytester.runpytest("--processes").assert_outcomes(passed=4)
     monkeypatch.delenv("FIXED")
     pytester.runpytest("--processes").assert_outcomes(passed=2, failed=1, skipped=1)
     calls()
