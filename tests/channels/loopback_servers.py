@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Any
+from urllib.parse import quote
 
 import trustme
 from aiosmtpd.controller import Controller
@@ -65,6 +66,24 @@ def build_report() -> ProcessExecutionReport:
         build_entry("transform", "errored", error=error, error_type="ValueError", attempts=2),
         build_entry("load", "skipped", reason="upstream failed: 'transform'"),
         build_entry("audit", "success", result=[1, 2]),
+    ]
+    return ProcessExecutionReport({e.name: e for e in entries}, "nightly-etl")
+
+
+def build_leaky_report(secret: str) -> ProcessExecutionReport:
+    """A report carrying ``secret`` everywhere text goes: raw and URL-encoded."""
+    encoded = quote(secret, safe="")
+    error = ErrorData(
+        task_name="send",
+        function="do_send",
+        exception=f"login refused for {secret}",
+        traceback_str=f'  File "t.py", line 3\n    token = "{secret}"\nValueError: {secret}\n',
+        traced_vars={"dsn": f"'smtp://bot:{encoded}@mail'"},
+        traced_vars_location="t.py:3",
+    )
+    entries = [
+        build_entry("fetch", "success", result={"url": f"https://x/?key={encoded}"}),
+        build_entry("send", "errored", error=error, error_type="ValueError", output=secret),
     ]
     return ProcessExecutionReport({e.name: e for e in entries}, "nightly-etl")
 

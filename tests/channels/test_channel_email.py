@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import time
 import warnings
@@ -12,6 +13,7 @@ from email.utils import parsedate_to_datetime
 from html import escape
 from importlib import resources
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from loopback_servers import (
@@ -20,6 +22,7 @@ from loopback_servers import (
     TLS,
     SilentServer,
     SMTPServer,
+    build_leaky_report,
     free_port,
     local_non_loopback_address,
 )
@@ -286,6 +289,21 @@ def test_plain_login_to_a_remote_host_warns_and_still_sends(
     (warning,) = caught
     assert f"unencrypted to {address}:{server.port}" in str(warning.message)
     assert SMTP_PASSWORD not in str(warning.message)
+
+
+def test_the_password_given_to_smtpconfig_is_masked_in_both_parts(
+    smtp_server: SMTPFactory,
+) -> None:
+    """Only the config knows this password (not the environment): the email masks it anyway."""
+    server = smtp_server("plain", auth=True)
+    message = send(
+        server, build_leaky_report(SMTP_PASSWORD), credentials=(SMTP_USER, SMTP_PASSWORD)
+    )
+    assert server.logins == [(SMTP_USER, SMTP_PASSWORD)]
+    for body in parts(message):
+        for form in (SMTP_PASSWORD, quote(SMTP_PASSWORD, safe="")):
+            assert form not in body and escape(form) not in body
+        assert "login refused for <redacted>" in html.unescape(body)
 
 
 def test_no_login_in_clear_when_server_wants_tls_first(
