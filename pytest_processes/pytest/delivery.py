@@ -27,6 +27,7 @@ from ..comms import EmailChannel, HTMLEmailStyle, SMTPConfig, WebhookChannel, We
 from ..comms._smtp import PlaintextLoginWarning, is_loopback
 from ..comms._webhook import safe_url
 from ..comms.email_config import LANGUAGES, PALETTES
+from ..engine.masking import current_masker
 from ..execution_report import ProcessExecutionReport
 
 if TYPE_CHECKING:
@@ -498,7 +499,7 @@ class Delivery:
         line = " ".join(part.strip() for part in text.splitlines() if part.strip())
         for secret in self.settings.secrets:
             line = line.replace(secret, "***")
-        return line
+        return current_masker().mask(line)
 
 
 def _failed_exit(exitstatus: int | pytest.ExitCode) -> bool:
