@@ -117,7 +117,7 @@ def test_no_secret_reaches_any_output(
         assert "stdout has <redacted> <redacted>" in html.unescape(outputs[where]), where
 
 
-def test_unmasked_without_the_option_and_with_defaults_off(
+def test_defaults_off_masks_only_the_named_variables(
     pytester: pytest.Pytester, run_processes: RunProcesses, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``processes_mask_env_defaults = false`` opts out; only named variables are masked."""
