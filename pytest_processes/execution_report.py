@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from .comms.base import ReportChannel
+    from .engine.masking import SecretMasker
 
 __all__ = ["ProcessExecutionReport", "TaskReportEntry"]
 
@@ -142,6 +143,33 @@ class _EntryBuilder:
 new_entry = cast("type[TaskReportEntry]", _EntryBuilder)
 
 
+def _masked_error(error: ErrorData | None, masker: SecretMasker) -> ErrorData | None:
+    if error is None:
+        return None
+    return dataclasses.replace(
+        error,
+        args=masker.mask_data(error.args),
+        kwargs=masker.mask_data(error.kwargs),
+        exception=masker.mask(error.exception),
+        traceback_str=masker.mask(error.traceback_str),
+        traced_vars={k: masker.mask(v) for k, v in error.traced_vars.items()},
+        traced_vars_location=masker.mask(error.traced_vars_location),
+    )
+
+
+def _masked_entry(e: TaskReportEntry, masker: SecretMasker) -> TaskReportEntry:
+    """``e`` with every text it carries masked (names, timings and statuses stay)."""
+    return dataclasses.replace(
+        e,
+        args=masker.mask_data(e.args),
+        kwargs=masker.mask_data(e.kwargs),
+        result=masker.mask_data(e.result),
+        error=_masked_error(e.error, masker),
+        reason=masker.mask(e.reason),
+        output=masker.mask(e.output),
+    )
+
+
 def _json_fallback(value: Any) -> Any:
     """Render what ``json`` cannot encode natively, without losing it."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -237,11 +265,30 @@ class ProcessExecutionReport:
             interrupted=interrupted,
         )
 
+    def masked(self, masker: SecretMasker | None = None) -> ProcessExecutionReport:
+        """A copy with every secret value replaced by ``<redacted>``; ``self`` if none is set.
+
+        ``masker`` defaults to :func:`~pytest_processes.engine.masking.current_masker`.
+        Every writer (JSON, JUnit, HTML, channels) writes this copy.
+        """
+        if masker is None:
+            from .engine.masking import current_masker
+
+            masker = current_masker()
+        if not masker:
+            return self
+        return dataclasses.replace(
+            self,
+            entries={n: _masked_entry(e, masker) for n, e in self.entries.items()},
+            interrupted=masker.mask(self.interrupted),
+        )
+
     def to_json(self, *, indent: int | None = None, **dumps_kwargs: Any) -> str:
-        """The whole report as JSON; values JSON cannot hold are rendered, never dropped.
+        """The whole report as JSON, secrets masked; values JSON cannot hold are rendered.
 
         A ``default=`` given by the caller is tried first, then the built-in fallback.
         """
+        report = self.masked()
         user_default: Callable[[Any], Any] | None = dumps_kwargs.pop("default", None)
 
         def default(value: Any) -> Any:
@@ -253,11 +300,11 @@ class ProcessExecutionReport:
             return _json_fallback(value)
 
         data = {
-            "entries": {name: _json_fallback(e) for name, e in self.entries.items()},
-            "process_name": self.process_name,
-            "started_at": self.started_at,
-            "finished_at": self.finished_at,
-            "interrupted": self.interrupted,
+            "entries": {name: _json_fallback(e) for name, e in report.entries.items()},
+            "process_name": report.process_name,
+            "started_at": report.started_at,
+            "finished_at": report.finished_at,
+            "interrupted": report.interrupted,
         }
         return json.dumps(data, indent=indent, default=default, **dumps_kwargs)
 

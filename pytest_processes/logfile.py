@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from .engine.masking import current_masker
+
 __all__ = ["LOG_FORMAT", "TaskLogfileFormatter", "task_logger"]
 
 LOG_FORMAT = "%(asctime)s - %(name)s - %(levelname)s - %(message)s"
@@ -34,6 +36,10 @@ class TaskLogfileFormatter(logging.Formatter):
         super().__init__(LOG_FORMAT)
 
     def format(self, record: logging.LogRecord) -> str:
+        """The record as logfile text, with every secret value masked."""
+        return current_masker().mask(self._format(record))
+
+    def _format(self, record: logging.LogRecord) -> str:
         ctx: dict[str, Any] | None = getattr(record, "task_context", None)
         if not ctx:
             return super().format(record)

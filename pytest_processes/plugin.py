@@ -14,13 +14,17 @@ import pytest
 from _pytest.runner import pytest_make_collect_report as collect_report
 
 from . import hookspecs
+from .engine.masking import SecretMasker, use_masker
 from .pytest.collect import MARKER, TasksModule
 from .pytest.delivery import Delivery, add_delivery_options
 from .pytest.jobfiles import JobFile
+from .pytest.masking import add_mask_options, masker_from_config
 from .pytest.run import ProcessesRun
 from .pytest.settings import HELP, Settings
 
 run_key = pytest.StashKey[ProcessesRun]()
+#: the masker in use before this session set its own, put back at unconfigure
+previous_masker_key = pytest.StashKey[SecretMasker | None]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -60,6 +64,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--processes-graph", dest="processes_graph", action="store_true", help=HELP["graph"]
     )
     add_delivery_options(group, parser)
+    add_mask_options(group, parser)
     group.addoption(
         "--processes-limit",
         dest="processes_limit",
@@ -103,11 +108,14 @@ def pytest_configure(config: pytest.Config) -> None:
             "parallel; drop -n (or add -n 0 when addopts sets it) and use --processes-workers N"
         )
     settings = Settings.from_config(config)
+    delivery = Delivery.from_config(config)
     run = ProcessesRun(config, settings)
+    masker = masker_from_config(config, *delivery.settings.secrets)
+    config.stash[previous_masker_key] = use_masker(masker)
     config.stash[run_key] = run
     config.pluginmanager.register(run, "processes-run")
     if not hasattr(config, "workerinput"):
-        config.pluginmanager.register(Delivery.from_config(config), "processes-delivery")
+        config.pluginmanager.register(delivery, "processes-delivery")
     hook = config.pluginmanager.rewrite_hook
     patterns = list(getattr(hook, "fnpats", []))
     if hasattr(hook, "fnpats"):
@@ -122,6 +130,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     delivery = config.pluginmanager.get_plugin("processes-delivery")
     if delivery is not None:
         config.pluginmanager.unregister(delivery)
+    if previous_masker_key in config.stash:
+        use_masker(config.stash[previous_masker_key])
+        del config.stash[previous_masker_key]
 
 
 def _is_task_file(path: Path, config: pytest.Config) -> bool:

@@ -9,8 +9,10 @@ with credentials), implicit TLS (SMTPS) is available, and ``quit()`` runs in a
 from __future__ import annotations
 
 import base64
+import ipaddress
 import smtplib
 import ssl
+import warnings
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import TYPE_CHECKING
@@ -21,9 +23,37 @@ if TYPE_CHECKING:
     from ._email_render import RenderedEmail
     from .email_config import SMTPConfig
 
-__all__ = ["build_message", "parse_mailhost", "send_email"]
+__all__ = ["PlaintextLoginWarning", "build_message", "is_loopback", "parse_mailhost", "send_email"]
 
 SMTPS_PORT = 465
+
+
+class PlaintextLoginWarning(UserWarning):
+    """An SMTP login is about to cross the network unencrypted (no STARTTLS, no TLS)."""
+
+
+def is_loopback(host: str) -> bool:
+    """True for ``localhost``, 127.0.0.0/8 and ``::1``: traffic that stays on this host."""
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _warn_plaintext_login(config: SMTPConfig, host: str, port: int) -> None:
+    """Warn before a password goes to a non-loopback host over plain SMTP (processes allows it)."""
+    if not config.credentials or config.secure is not None or uses_implicit_tls(config):
+        return
+    if is_loopback(host):
+        return
+    warnings.warn(
+        f"SMTPConfig sends its login (credentials) unencrypted to {host}:{port}: "
+        "set secure=() for STARTTLS or ssl=True for implicit TLS",
+        PlaintextLoginWarning,
+        stacklevel=4,
+    )
 
 
 def parse_mailhost(mailhost: tuple[str, int] | str) -> tuple[str, int]:
@@ -148,6 +178,7 @@ def send_email(config: SMTPConfig, email: RenderedEmail) -> None:
             f"SMTPConfig.timeout must be a positive number of seconds, got {config.timeout!r}"
         )
     host, port = parse_mailhost(config.mailhost)
+    _warn_plaintext_login(config, host, port)
     where = _describe(config, host, port)
     message = build_message(config, email)
     secrets = _secrets(config)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..engine.masking import current_masker
 from ._email_render import render_email
 from ._smtp import send_email
 from ._webhook import build_payload, post_json
 from .base import ReportChannel, ReportContent
 from .email_config import HTMLEmailStyle, SMTPConfig
-from .webhook_config import WebhookConfig
+from .webhook_config import WebhookConfig, sensitive_header_values
 
 if TYPE_CHECKING:
     from ..execution_report import ProcessExecutionReport
@@ -39,7 +40,11 @@ class EmailChannel(ReportChannel):
 
         The summary counters always count every task of ``report``. Raises
         ReportDeliveryError (an OSError) when the server cannot be reached or refuses.
+        Secret values, the SMTP password among them, are masked in both parts.
         """
+        credentials = self.smtp_config.credentials
+        masker = current_masker().with_values(credentials[1] if credentials else None)
+        report = report.masked(masker)
         email = render_email(report, self.style, self.content, errors_only=errors_only)
         send_email(self.smtp_config, email)
 
@@ -55,8 +60,14 @@ class WebhookChannel(ReportChannel):
         self.content = content if content is not None else ReportContent()
 
     def send_report(self, report: ProcessExecutionReport, *, errors_only: bool) -> None:
-        """POST ``report`` (only its failures with ``errors_only``); raises on a non-2xx reply."""
+        """POST ``report`` (only its failures with ``errors_only``); raises on a non-2xx reply.
+
+        Secret values, the webhook secret and credential-like header values among
+        them, are masked in the body.
+        """
         config = self.webhook_config
+        masker = current_masker().with_values(config.secret, *sensitive_header_values(config))
+        report = report.masked(masker)
         if not config.timeout or config.timeout <= 0:
             got = config.timeout
             raise ValueError(f"WebhookConfig.timeout must be a positive number of seconds: {got!r}")

@@ -5,10 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["WebhookConfig"]
+__all__ = ["WebhookConfig", "sensitive_header_values"]
 
 # Header names whose values are credentials: masked in repr().
 _SENSITIVE = ("authorization", "token", "key", "secret", "cookie", "signature", "password")
+
+
+def _is_sensitive(header: str) -> bool:
+    return any(s in header.lower() for s in _SENSITIVE)
+
+
+def sensitive_header_values(config: WebhookConfig) -> list[str]:
+    """Values of the credential-like headers (``Authorization``...), to mask in the body.
+
+    ``Authorization: Bearer <token>`` contributes the token alone as well.
+    """
+    values = [v for k, v in config.headers.items() if _is_sensitive(k)]
+    return values + [v.split(None, 1)[1] for v in values if " " in v.strip()]
 
 
 @dataclass
@@ -30,10 +43,7 @@ class WebhookConfig:
     def __repr__(self) -> str:
         from ._webhook import safe_url
 
-        headers = {
-            k: ("***" if any(s in k.lower() for s in _SENSITIVE) else v)
-            for k, v in self.headers.items()
-        }
+        headers = {k: ("***" if _is_sensitive(k) else v) for k, v in self.headers.items()}
         return (
             f"WebhookConfig(url={safe_url(self.url)!r}, headers={headers!r}, "
             f"timeout={self.timeout!r}, secret={'***' if self.secret else None!r}, "

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from ..engine.masking import current_masker
 from ..engine.scheduler import RunListener, Scheduler
 from ..task_types import TaskResult, TaskStatus
 from .caplog import TaskLogs
@@ -75,7 +76,7 @@ class Bridge(RunListener):
         item.ihook.pytest_processes_task_retry(
             task=self.tasks[index],
             attempt=attempt,
-            error=f"{outcome.error_type}: {outcome.exception}",
+            error=current_masker().mask(f"{outcome.error_type}: {outcome.exception}"),
         )
 
     def task_finish(self, index: int, result: TaskResult) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import ssl
+import warnings
 from collections.abc import Generator
 from dataclasses import dataclass, field
 from email.utils import parseaddr
@@ -23,8 +24,10 @@ from urllib.parse import urlsplit
 import pytest
 
 from ..comms import EmailChannel, HTMLEmailStyle, SMTPConfig, WebhookChannel, WebhookConfig
+from ..comms._smtp import PlaintextLoginWarning, is_loopback
 from ..comms._webhook import safe_url
 from ..comms.email_config import LANGUAGES, PALETTES
+from ..engine.masking import current_masker
 from ..execution_report import ProcessExecutionReport
 
 if TYPE_CHECKING:
@@ -66,6 +69,8 @@ HELP = {
     "email_language": f"language of the report email: {', '.join(LANGUAGES)} (default: en)",
     "webhook": "URL the report is POSTed to as JSON (repeatable); signed with "
     f"X-Signature-SHA256 when {ENV_WEBHOOK_SECRET} is set",
+    "smtp_allow_plaintext_login": "allow the SMTP login to be sent unencrypted with "
+    "--processes-smtp-security none to a host that is not a loopback address",
 }
 
 _OPTIONS = (  # in --help order
@@ -108,6 +113,15 @@ def add_delivery_options(group: pytest.OptionGroup, parser: pytest.Parser) -> No
             parser.addini(f"processes_{name}", HELP[name], type="linelist", default=[])
         else:
             parser.addini(f"processes_{name}", HELP[name], type="string", default="")
+    plaintext = "smtp_allow_plaintext_login"
+    group.addoption(
+        "--processes-smtp-allow-plaintext-login",
+        dest=f"processes_{plaintext}",
+        action="store_true",
+        default=None,
+        help=HELP[plaintext],
+    )
+    parser.addini(f"processes_{plaintext}", HELP[plaintext], type="bool", default=False)
 
 
 class _Reader:
@@ -189,6 +203,29 @@ def _env_credentials() -> tuple[str, str] | None:
     return (user, password) if user else None
 
 
+def _plaintext_login(
+    reader: _Reader, host: str, security: str, credentials: tuple[str, str] | None
+) -> str:
+    """Why a login may go unencrypted (``loopback``, ``allowed``), "" if it does not; else an error.
+
+    A password sent with ``--processes-smtp-security none`` can be read by anyone
+    on the way, so it needs a loopback host or an explicit opt-in.
+    """
+    if security != "none" or credentials is None:
+        return ""
+    if is_loopback(host):
+        return "loopback"
+    if reader.get("smtp_allow_plaintext_login")[0]:
+        return "allowed"
+    _, label, where = reader.get("smtp_security")
+    raise pytest.UsageError(
+        f"{label} none (from {where}) would send the SMTP login of {ENV_SMTP_USER}/"
+        f"{ENV_SMTP_PASSWORD} unencrypted to {host}: use --processes-smtp-security starttls "
+        "or ssl, or allow it explicitly with --processes-smtp-allow-plaintext-login "
+        "(processes_smtp_allow_plaintext_login = true in the config file)"
+    )
+
+
 def _ca_file() -> Path | None:
     raw = os.environ.get(ENV_CA_FILE, "")
     if not raw:
@@ -217,6 +254,8 @@ class EmailSettings:
     ca_file: Path | None = None
     palette: str = "neutral"
     language: str = "en"
+    #: why the login may go unencrypted: "loopback", "allowed" (opted in), or ""
+    plaintext_login: str = ""
 
     @property
     def server(self) -> str:
@@ -270,16 +309,18 @@ def _email_settings(reader: _Reader) -> EmailSettings | None:
             f"port {SMTPS_PORT} always speaks implicit TLS: use ssl, or the server's "
             "submission port (587) for starttls",
         )
+    credentials = _env_credentials()
     return EmailSettings(
         host,
         port,
         fromaddr[0],
         tuple(toaddrs),
         security,
-        credentials=_env_credentials(),
+        credentials=credentials,
         ca_file=_ca_file() if security != "none" else None,
         palette=palette,
         language=language,
+        plaintext_login=_plaintext_login(reader, host, security, credentials),
     )
 
 
@@ -331,6 +372,10 @@ class DeliverySettings:
         if self.email is not None:
             e = self.email
             login = ", login" if e.credentials else ""
+            if e.plaintext_login == "loopback":
+                login = ", plaintext login to a loopback host"
+            elif e.plaintext_login:
+                login = ", plaintext login allowed by --processes-smtp-allow-plaintext-login"
             lines.append(
                 f"processes: email to {', '.join(e.toaddrs)} via {e.server} "
                 f"({e.security}{login}), notify={self.notify}"
@@ -438,7 +483,9 @@ class Delivery:
         errors_only = s.notify == "failures" and bool(report.errored)
         for what, make_channel in self._channels():
             try:
-                make_channel().send_report(report, errors_only=errors_only)
+                with warnings.catch_warnings():  # a plaintext login was allowed at startup
+                    warnings.simplefilter("ignore", PlaintextLoginWarning)
+                    make_channel().send_report(report, errors_only=errors_only)
             except Exception as exc:
                 detail = str(exc) or type(exc).__name__
                 if not detail.startswith("webhook POST"):
@@ -452,7 +499,7 @@ class Delivery:
         line = " ".join(part.strip() for part in text.splitlines() if part.strip())
         for secret in self.settings.secrets:
             line = line.replace(secret, "***")
-        return line
+        return current_masker().mask(line)
 
 
 def _failed_exit(exitstatus: int | pytest.ExitCode) -> bool:

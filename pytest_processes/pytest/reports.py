@@ -19,6 +19,7 @@ from _pytest.outcomes import Skipped
 from ..engine.capture import split_sections
 from ..task_types import TaskResult, TaskStatus
 from .collect import TaskItem
+from .masking import mask_test_report
 
 __all__ = ["Phase", "call_report", "not_run_reports", "setup_report", "teardown_report"]
 
@@ -85,6 +86,7 @@ def _make(
         path, lineno, _ = item.location
         crash = ReprFileLocation(path, (lineno or 0) + 1, excinfo.exconly())
         report.longrepr = TextFailure(text, crash)
+    mask_test_report(report)  # before the terminal, --junitxml or any plugin sees it
     report.processes_attempts = attempts  # type: ignore[attr-defined]
     report.processes_restored = False  # type: ignore[attr-defined]
     return Phase(report, call, live)

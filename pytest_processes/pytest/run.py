@@ -28,6 +28,7 @@ from _pytest.skipping import evaluate_skip_marks, evaluate_xfail_marks, xfailed_
 from ..engine.capture import CaptureSession
 from ..engine.checkpoint import Checkpoint, CheckpointWarning
 from ..engine.executors import Executor
+from ..engine.masking import current_masker
 from ..engine.routing import make_executor
 from ..engine.scheduler import Scheduler
 from ..engine.signals import sigterm_as_interrupt
@@ -38,6 +39,7 @@ from .bridge import Bridge
 from .caplog import TaskLogs, uses_caplog
 from .collect import TaskItem, TasksModule, collected_tasks, expand_task_items
 from .graph import TaskGraph, build_graph, mermaid, unused_run_params
+from .masking import mask_live_logs, mask_test_report
 from .reports import Phase, not_run_reports
 from .settings import Settings
 from .setupstate import ConcurrentSetupState
@@ -84,9 +86,14 @@ class ProcessesRun:
     def pytest_make_collect_report(
         self, collector: pytest.Collector
     ) -> pytest.CollectReport | None:
-        """Collect task files whole: ``--lf`` would skip the files of a failed task's upstream."""
+        """Collect task files whole: ``--lf`` would skip the files of a failed task's upstream.
+
+        An import error's text is masked like a task failure's.
+        """
         if isinstance(collector, TasksModule):
-            return collect_report(collector)
+            report = collect_report(collector)
+            mask_test_report(report)
+            return report
         return None
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -322,6 +329,7 @@ class ProcessesRun:
                 _assertion_details(items),
                 CaptureSession() if self.settings.capture else contextlib.nullcontext(),
                 logs.routing() if caplog else contextlib.nullcontext(),
+                mask_live_logs(self.config),
             ):
                 warnings.simplefilter("ignore", CheckpointWarning)
                 entries = scheduler.run()
@@ -459,6 +467,7 @@ class ProcessesRun:
         for item, result in self.support_failures:
             error = result.error_data
             message = f"{result.error_type}: {error.exception}" if error else result.reason
+            message = current_masker().mask(message)
             terminalreporter.write_line(
                 f"processes: upstream task '{item.task}' (not selected) failed: {message}",
                 red=True,

@@ -255,8 +255,8 @@ def render_html(report: ProcessExecutionReport) -> str:
 def report_to_html(
     report: ProcessExecutionReport, path: str | os.PathLike[str] | None = None
 ) -> str:
-    """The report as one HTML page; also written (UTF-8) to ``path`` when given."""
-    text = render_html(report)
+    """The report as one HTML page, secrets masked; also written (UTF-8) to ``path``."""
+    text = render_html(report.masked())
     if path is not None:
         Path(path).write_text(text, encoding="utf-8")
     return text

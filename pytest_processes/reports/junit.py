@@ -135,8 +135,8 @@ def build_tree(report: ProcessExecutionReport) -> ET.Element:
 def report_to_junit_xml(
     report: ProcessExecutionReport, path: str | os.PathLike[str] | None = None
 ) -> str:
-    """The report as a JUnit XML document (UTF-8); also written to ``path`` when given."""
-    root = build_tree(report)
+    """The report as a JUnit XML document (UTF-8), secrets masked; also written to ``path``."""
+    root = build_tree(report.masked())
     ET.indent(root)
     text = _DECLARATION + ET.tostring(root, encoding="unicode") + "\n"
     if path is not None:

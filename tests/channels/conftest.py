@@ -46,9 +46,15 @@ def smtp_server(tls: TLS) -> Iterator[Callable[..., SMTPServer]]:
     controllers: list[Controller] = []
 
     def start(
-        mode: str = "plain", *, auth: bool = False, echo_password: bool = False
+        mode: str = "plain",
+        *,
+        auth: bool = False,
+        echo_password: bool = False,
+        host: str = "127.0.0.1",
     ) -> SMTPServer:
-        server, controller = start_smtp(tls, mode, auth=auth, echo_password=echo_password)
+        server, controller = start_smtp(
+            tls, mode, auth=auth, echo_password=echo_password, host=host
+        )
         controllers.append(controller)
         return server
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Any
+from urllib.parse import quote
 
 import trustme
 from aiosmtpd.controller import Controller
@@ -69,6 +70,24 @@ def build_report() -> ProcessExecutionReport:
     return ProcessExecutionReport({e.name: e for e in entries}, "nightly-etl")
 
 
+def build_leaky_report(secret: str) -> ProcessExecutionReport:
+    """A report carrying ``secret`` everywhere text goes: raw and URL-encoded."""
+    encoded = quote(secret, safe="")
+    error = ErrorData(
+        task_name="send",
+        function="do_send",
+        exception=f"login refused for {secret}",
+        traceback_str=f'  File "t.py", line 3\n    token = "{secret}"\nValueError: {secret}\n',
+        traced_vars={"dsn": f"'smtp://bot:{encoded}@mail'"},
+        traced_vars_location="t.py:3",
+    )
+    entries = [
+        build_entry("fetch", "success", result={"url": f"https://x/?key={encoded}"}),
+        build_entry("send", "errored", error=error, error_type="ValueError", output=secret),
+    ]
+    return ProcessExecutionReport({e.name: e for e in entries}, "nightly-etl")
+
+
 @dataclass
 class TLS:
     """A throwaway CA: a server context for 127.0.0.1/localhost and a client that trusts it."""
@@ -87,10 +106,10 @@ def make_tls() -> TLS:
     return TLS(server, client)
 
 
-def free_port() -> int:
+def free_port(host: str = "127.0.0.1") -> int:
     """A port free right now (aiosmtpd cannot bind port 0 itself; the race is accepted)."""
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
+        sock.bind((host, 0))
         return int(sock.getsockname()[1])
 
 
@@ -133,10 +152,10 @@ def authenticator(server: SMTPServer, echo_password: bool) -> Callable[..., Auth
 
 
 def start_smtp(
-    tls: TLS, mode: str, *, auth: bool, echo_password: bool
+    tls: TLS, mode: str, *, auth: bool, echo_password: bool, host: str = "127.0.0.1"
 ) -> tuple[SMTPServer, Controller]:
-    """Start aiosmtpd on a free port: ``mode`` is "plain", "starttls" or "smtps"."""
-    server = SMTPServer("127.0.0.1", free_port())
+    """Start aiosmtpd on a free port of ``host``: ``mode`` is "plain", "starttls" or "smtps"."""
+    server = SMTPServer(host, free_port(host))
     kwargs: dict[str, Any] = {"server_hostname": "localhost"}
     if mode == "starttls":
         kwargs.update(tls_context=tls.server, require_starttls=True)
@@ -180,6 +199,20 @@ class HookServer:
     status: int = 204
     hold: bool = False
     release: threading.Event = field(default_factory=threading.Event)
+
+
+def local_non_loopback_address() -> str | None:
+    """An address of this machine outside 127.0.0.0/8 (the outgoing interface's), if any.
+
+    Connecting a UDP socket sends nothing: it only picks the route.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        try:
+            sock.connect(("192.0.2.1", 9))
+        except OSError:
+            return None
+        address = str(sock.getsockname()[0])
+    return None if address.startswith("127.") or address == "0.0.0.0" else address
 
 
 def start_hook_server() -> tuple[HookServer, http.server.ThreadingHTTPServer, threading.Thread]:

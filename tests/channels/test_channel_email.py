@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import json
 import time
+import warnings
 from collections.abc import Callable
 from datetime import date
 from email.message import EmailMessage
@@ -11,9 +13,19 @@ from email.utils import parsedate_to_datetime
 from html import escape
 from importlib import resources
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
-from loopback_servers import SMTP_PASSWORD, SMTP_USER, TLS, SilentServer, SMTPServer, free_port
+from loopback_servers import (
+    SMTP_PASSWORD,
+    SMTP_USER,
+    TLS,
+    SilentServer,
+    SMTPServer,
+    build_leaky_report,
+    free_port,
+    local_non_loopback_address,
+)
 
 from pytest_processes.comms import (
     EmailChannel,
@@ -22,6 +34,7 @@ from pytest_processes.comms import (
     ReportDeliveryError,
     SMTPConfig,
 )
+from pytest_processes.comms._smtp import PlaintextLoginWarning
 from pytest_processes.comms.email_config import LANGUAGES, PALETTES
 from pytest_processes.execution_report import ProcessExecutionReport, TaskReportEntry
 
@@ -256,8 +269,41 @@ def test_implicit_tls(
 def test_plain_login(smtp_server: SMTPFactory, report: ProcessExecutionReport) -> None:
     """Credentials without ``secure``: login over plain SMTP, as processes does."""
     server = smtp_server("plain", auth=True)
-    send(server, report, credentials=(SMTP_USER, SMTP_PASSWORD))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a loopback host: nothing crosses the network
+        send(server, report, credentials=(SMTP_USER, SMTP_PASSWORD))
     assert server.logins == [(SMTP_USER, SMTP_PASSWORD)]
+
+
+def test_plain_login_to_a_remote_host_warns_and_still_sends(
+    smtp_server: SMTPFactory, report: ProcessExecutionReport
+) -> None:
+    """processes allows a plain login; to a host off this machine it is said out loud."""
+    address = local_non_loopback_address()
+    if address is None:
+        pytest.skip("this machine has no address outside 127.0.0.0/8")
+    server = smtp_server("plain", auth=True, host=address)
+    with pytest.warns(PlaintextLoginWarning, match="set secure=\\(\\) for STARTTLS") as caught:
+        send(server, report, credentials=(SMTP_USER, SMTP_PASSWORD))
+    assert server.logins == [(SMTP_USER, SMTP_PASSWORD)]
+    (warning,) = caught
+    assert f"unencrypted to {address}:{server.port}" in str(warning.message)
+    assert SMTP_PASSWORD not in str(warning.message)
+
+
+def test_the_password_given_to_smtpconfig_is_masked_in_both_parts(
+    smtp_server: SMTPFactory,
+) -> None:
+    """Only the config knows this password (not the environment): the email masks it anyway."""
+    server = smtp_server("plain", auth=True)
+    message = send(
+        server, build_leaky_report(SMTP_PASSWORD), credentials=(SMTP_USER, SMTP_PASSWORD)
+    )
+    assert server.logins == [(SMTP_USER, SMTP_PASSWORD)]
+    for body in parts(message):
+        for form in (SMTP_PASSWORD, quote(SMTP_PASSWORD, safe="")):
+            assert form not in body and escape(form) not in body
+        assert "login refused for <redacted>" in html.unescape(body)
 
 
 def test_no_login_in_clear_when_server_wants_tls_first(

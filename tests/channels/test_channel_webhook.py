@@ -8,9 +8,10 @@ import hmac
 import json
 import time
 from typing import Any
+from urllib.parse import quote
 
 import pytest
-from loopback_servers import HookServer
+from loopback_servers import HookServer, build_leaky_report
 
 from pytest_processes.comms import ReportContent, ReportDeliveryError, WebhookChannel, WebhookConfig
 from pytest_processes.execution_report import ProcessExecutionReport
@@ -189,3 +190,26 @@ def test_interrupted_run_says_why(hook_server: HookServer, report: ProcessExecut
     payload = post(hook_server, stopped)
     assert payload["interrupted"] == "run interrupted (SIGTERM)"
     assert list(payload)[:2] == ["process_name", "entries"]
+
+
+@pytest.mark.parametrize(
+    ("secret", "config"),
+    [
+        (SECRET, {"secret": SECRET}),
+        ("bearer-t0ken-42", {"headers": {"Authorization": "Bearer bearer-t0ken-42"}}),
+    ],
+)
+def test_the_secret_and_credential_headers_are_masked_in_the_body(
+    secret: str, config: dict[str, Any], hook_server: HookServer
+) -> None:
+    payload = post(hook_server, build_leaky_report(secret), **config)
+    body = hook_server.requests[0].body.decode()
+    for form in (secret, quote(secret, safe="")):
+        assert form not in body
+    error = payload["entries"]["send"]["error"]
+    assert error["exception"] == "login refused for <redacted>"
+    assert error["traced_vars"]["dsn"] == "'smtp://bot:<redacted>@mail'"
+    assert payload["entries"]["fetch"]["result"] == "{'url': 'https://x/?key=<redacted>'}"
+    if "secret" in config:  # still signed with the real secret, over the masked body
+        expected = hmac.new(SECRET.encode(), hook_server.requests[0].body, hashlib.sha256)
+        assert hook_server.requests[0].headers["x-signature-sha256"] == expected.hexdigest()

@@ -72,11 +72,13 @@ def private_ca(tmp_path_factory: pytest.TempPathFactory) -> PrivateCA:
 
 @pytest.fixture
 def smtp_server(private_ca: PrivateCA) -> Iterator[Callable[..., SMTPServer]]:
-    """``smtp_server(mode="plain"|"starttls"|"smtps", auth=False)`` on 127.0.0.1."""
+    """``smtp_server(mode="plain"|"starttls"|"smtps", auth=False, host="127.0.0.1")``."""
     controllers: list[Any] = []
 
-    def start(mode: str = "plain", *, auth: bool = False) -> SMTPServer:
-        server, controller = start_smtp(private_ca.tls, mode, auth=auth, echo_password=False)
+    def start(mode: str = "plain", *, auth: bool = False, host: str = "127.0.0.1") -> SMTPServer:
+        server, controller = start_smtp(
+            private_ca.tls, mode, auth=auth, echo_password=False, host=host
+        )
         controllers.append(controller)
         return server
 

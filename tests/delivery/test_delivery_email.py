@@ -58,10 +58,11 @@ def test_failed_run_is_emailed_with_login(
     monkeypatch.setenv(ENV_CA_FILE, str(private_ca.pem))
     result = run_processes(*email_args(server.port, security))
     assert result.ret == pytest.ExitCode.TESTS_FAILED
+    logs_in = "plaintext login to a loopback host" if security == "none" else "login"
     result.stdout.fnmatch_lines(
         [
             f"processes: email to {', '.join(TO)} via 127.0.0.1:{server.port} "
-            f"({security}, login), notify=failures",
+            f"({security}, {logs_in}), notify=failures",
             "*",
             f"processes: report sent: email to {', '.join(TO)}",
         ]
