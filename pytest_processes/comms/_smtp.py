@@ -23,7 +23,14 @@ if TYPE_CHECKING:
     from ._email_render import RenderedEmail
     from .email_config import SMTPConfig
 
-__all__ = ["PlaintextLoginWarning", "build_message", "is_loopback", "parse_mailhost", "send_email"]
+__all__ = [
+    "PlaintextLoginWarning",
+    "build_message",
+    "is_loopback",
+    "parse_mailhost",
+    "send_email",
+    "warn_plaintext_login",
+]
 
 SMTPS_PORT = 465
 
@@ -42,9 +49,17 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _warn_plaintext_login(config: SMTPConfig, host: str, port: int) -> None:
-    """Warn before a password goes to a non-loopback host over plain SMTP (processes allows it)."""
+def warn_plaintext_login(config: SMTPConfig, *, stacklevel: int) -> None:
+    """Warn when ``config`` would send a password unencrypted to a non-loopback host.
+
+    processes allows such a login, so this warns rather than raises; it runs when
+    the channel is made, before anything is sent.
+    """
     if not config.credentials or config.secure is not None or uses_implicit_tls(config):
+        return
+    try:
+        host, port = parse_mailhost(config.mailhost)
+    except ValueError:  # sending says what is wrong with it
         return
     if is_loopback(host):
         return
@@ -52,7 +67,7 @@ def _warn_plaintext_login(config: SMTPConfig, host: str, port: int) -> None:
         f"SMTPConfig sends its login (credentials) unencrypted to {host}:{port}: "
         "set secure=() for STARTTLS or ssl=True for implicit TLS",
         PlaintextLoginWarning,
-        stacklevel=4,
+        stacklevel=stacklevel + 1,
     )
 
 
@@ -178,7 +193,6 @@ def send_email(config: SMTPConfig, email: RenderedEmail) -> None:
             f"SMTPConfig.timeout must be a positive number of seconds, got {config.timeout!r}"
         )
     host, port = parse_mailhost(config.mailhost)
-    _warn_plaintext_login(config, host, port)
     where = _describe(config, host, port)
     message = build_message(config, email)
     secrets = _secrets(config)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from ..engine.masking import current_masker
 from ._email_render import render_email
-from ._smtp import send_email
+from ._smtp import send_email, warn_plaintext_login
 from ._webhook import build_payload, post_json
 from .base import ReportChannel, ReportContent
 from .email_config import HTMLEmailStyle, SMTPConfig
@@ -31,6 +31,7 @@ class EmailChannel(ReportChannel):
         style: HTMLEmailStyle | None = None,
         content: ReportContent | None = None,
     ) -> None:
+        warn_plaintext_login(smtp_config, stacklevel=2)
         self.smtp_config = smtp_config
         self.style = style if style is not None else HTMLEmailStyle()
         self.content = content if content is not None else ReportContent()

@@ -201,20 +201,6 @@ class HookServer:
     release: threading.Event = field(default_factory=threading.Event)
 
 
-def local_non_loopback_address() -> str | None:
-    """An address of this machine outside 127.0.0.0/8 (the outgoing interface's), if any.
-
-    Connecting a UDP socket sends nothing: it only picks the route.
-    """
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        try:
-            sock.connect(("192.0.2.1", 9))
-        except OSError:
-            return None
-        address = str(sock.getsockname()[0])
-    return None if address.startswith("127.") or address == "0.0.0.0" else address
-
-
 def start_hook_server() -> tuple[HookServer, http.server.ThreadingHTTPServer, threading.Thread]:
     requests: list[Received] = []
     hook = HookServer("", requests)

@@ -24,7 +24,6 @@ from loopback_servers import (
     SMTPServer,
     build_leaky_report,
     free_port,
-    local_non_loopback_address,
 )
 
 from pytest_processes.comms import (
@@ -275,20 +274,54 @@ def test_plain_login(smtp_server: SMTPFactory, report: ProcessExecutionReport) -
     assert server.logins == [(SMTP_USER, SMTP_PASSWORD)]
 
 
-def test_plain_login_to_a_remote_host_warns_and_still_sends(
-    smtp_server: SMTPFactory, report: ProcessExecutionReport
+@pytest.mark.parametrize(
+    ("mailhost", "shown"),
+    [
+        ("mail.example.org", "mail.example.org:25"),
+        ("192.0.2.25:587", "192.0.2.25:587"),
+        ("[2001:db8::25]:2525", "2001:db8::25:2525"),
+    ],
+)
+def test_a_plain_login_to_a_remote_host_warns_when_the_channel_is_made(
+    mailhost: str, shown: str
 ) -> None:
-    """processes allows a plain login; to a host off this machine it is said out loud."""
-    address = local_non_loopback_address()
-    if address is None:
-        pytest.skip("this machine has no address outside 127.0.0.0/8")
-    server = smtp_server("plain", auth=True, host=address)
+    """processes allows a plain login; to a host off this machine it is said out loud.
+
+    The warning comes when the channel is made, so nothing is sent here (sending a
+    plain login works as on loopback: test_plain_login).
+    """
+    config = SMTPConfig(
+        mailhost=mailhost,
+        fromaddr="ci@example.org",
+        toaddrs=["ops@example.org"],
+        credentials=(SMTP_USER, SMTP_PASSWORD),
+    )
     with pytest.warns(PlaintextLoginWarning, match="set secure=\\(\\) for STARTTLS") as caught:
-        send(server, report, credentials=(SMTP_USER, SMTP_PASSWORD))
-    assert server.logins == [(SMTP_USER, SMTP_PASSWORD)]
+        EmailChannel(config)
     (warning,) = caught
-    assert f"unencrypted to {address}:{server.port}" in str(warning.message)
+    assert f"unencrypted to {shown}:" in str(warning.message)
     assert SMTP_PASSWORD not in str(warning.message)
+    assert warning.filename == __file__  # points at the caller's line, not the library's
+
+
+@pytest.mark.parametrize("secure", ["starttls", "ssl", "loopback", "no login"])
+def test_no_warning_without_a_plain_login_off_this_machine(secure: str) -> None:
+    options: dict[str, object] = {"credentials": (SMTP_USER, SMTP_PASSWORD)}
+    mailhost = "mail.example.org"
+    if secure == "starttls":
+        options["secure"] = ()
+    elif secure == "ssl":
+        options["ssl"] = True
+    elif secure == "loopback":
+        mailhost = "localhost:2525"
+    else:
+        options = {}
+    config = SMTPConfig(
+        mailhost=mailhost, fromaddr="ci@example.org", toaddrs=["ops@example.org"], **options
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        EmailChannel(config)
 
 
 def test_the_password_given_to_smtpconfig_is_masked_in_both_parts(
