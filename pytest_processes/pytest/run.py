@@ -17,6 +17,7 @@ import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from _pytest.assertion import pytest_runtest_protocol as assertion_protocol
@@ -184,13 +185,27 @@ class ProcessesRun:
 
     # -- running ---------------------------------------------------------------
 
-    def keep_in_lastfailed(self, item: TaskItem, result: TaskResult) -> None:
-        """A task skipped for an upstream failure stays 'failed' for ``--lf``, so it re-runs."""
-        if not result.reason.startswith("upstream failed"):
-            return
+    def _lastfailed(self) -> dict[Any, bool] | None:
+        """The ``--lf`` plugin's table of failed node ids (None without the cache plugin)."""
         lf = self.config.pluginmanager.get_plugin("lfplugin")
-        if lf is not None and isinstance(getattr(lf, "lastfailed", None), dict):
-            lf.lastfailed[getattr(item, "id", item.nodeid)] = True  # pytest>=9.2 keys: NodeId
+        table = getattr(lf, "lastfailed", None)
+        return table if isinstance(table, dict) else None
+
+    def failed_last_time(self, item: TaskItem) -> bool:
+        """Whether ``--lf`` counts ``item`` as failed (asked before its report drops it)."""
+        table = self._lastfailed()
+        return table is not None and getattr(item, "id", item.nodeid) in table
+
+    def keep_in_lastfailed(self, item: TaskItem, result: TaskResult, failed_before: bool) -> None:
+        """A task skipped for an upstream failure stays 'failed' for ``--lf``, so it re-runs.
+
+        So does one that failed before and that a stopped run did not finish.
+        """
+        if not (result.reason.startswith("upstream failed") or failed_before):
+            return
+        table = self._lastfailed()
+        if table is not None:
+            table[getattr(item, "id", item.nodeid)] = True  # pytest>=9.2 keys: NodeId
 
     def _caplog_tasks(
         self, tasks: list[Task], items: list[TaskItem], logs: TaskLogs
@@ -396,6 +411,17 @@ class ProcessesRun:
         for phase in not_run_reports(item, exc):
             self.log(item, phase)
         ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_report_teststatus(
+        self, report: pytest.TestReport | pytest.CollectReport
+    ) -> tuple[str, str, tuple[str, dict[str, bool]]] | None:
+        """Tasks a stopped run left undone count as "not run" or "interrupted", not skipped."""
+        category: str = getattr(report, "processes_stop", "")
+        if not category or not report.skipped:
+            return None
+        letter = "n" if category == "not run" else "i"
+        return category, letter, (category.upper(), {"yellow": True})
 
     # -- after the run -----------------------------------------------------------
 
