@@ -39,6 +39,7 @@ from .bridge import Bridge
 from .caplog import TaskLogs, uses_caplog
 from .collect import TaskItem, TasksModule, collected_tasks, expand_task_items
 from .graph import TaskGraph, build_graph, mermaid, unused_run_params
+from .junit_output import JUnitOutput
 from .reports import Phase, not_run_reports
 from .settings import Settings
 from .setupstate import ConcurrentSetupState
@@ -252,7 +253,7 @@ class ProcessesRun:
             )
         if session.config.option.collectonly:
             return True
-        _junit_gets_task_output(self.config)
+        _junit_gets_task_output(self.config, self.settings)
         if self.settings.graph:
             if self.reporter is not None:
                 self.reporter.write_line(mermaid(self._shown_tasks(session)[0]))
@@ -473,22 +474,28 @@ def _last_line(text: str) -> str:
     return lines[-1].removeprefix("E").strip() if lines else "collection failed"
 
 
-def _junit_gets_task_output(config: pytest.Config) -> None:
-    """``--junitxml`` writes each task's captured output to ``system-out``.
+def _junit_gets_task_output(config: pytest.Config, settings: Settings) -> None:
+    """``--junitxml`` writes each task's captured output to ``system-out``, capped.
 
     Unless ``junit_logging`` is configured, a task's output is what CI readers
     of the XML want next to its result, so ``--processes`` defaults it to
-    ``system-out`` (pytest's own default, ``no``, drops it).
+    ``system-out`` (pytest's own default, ``no``, drops it). Each stream keeps
+    its last ``processes_junit_output_limit`` bytes there (see ``junit_output``).
     """
     from _pytest.junitxml import xml_key
 
     logxml = config.stash.get(xml_key, None)
+    if logxml is None:
+        return
     overrides = getattr(config.option, "override_ini", None) or []  # -o (pytest<9.2)
     configured = "junit_logging" in getattr(config, "_inicfg", {}) or any(
         o.partition("=")[0].strip() == "junit_logging" for o in overrides
     )
-    if logxml is not None and not configured and logxml.logging == "no":
+    if not configured and logxml.logging == "no":
         logxml.logging = "system-out"
+    if logxml.logging != "no" and settings.junit_output_limit:
+        cap = JUnitOutput(settings.junit_output_limit, settings.json_path)
+        config.pluginmanager.register(cap, "processes-junit-output")
 
 
 @contextlib.contextmanager
