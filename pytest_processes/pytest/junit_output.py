@@ -54,10 +54,12 @@ def _tail(text: str, budget: int) -> tuple[str, int, int]:
 
 
 class JUnitOutput:
-    """Caps the output sections of task reports while ``--junitxml`` writes them."""
+    """Caps the output sections of task reports while ``--junitxml`` writes them (0: no cap)."""
 
-    def __init__(self, limit: int, json_path: str | None) -> None:
+    def __init__(self, limit: int, json_path: str | None, *, once: bool) -> None:
         self.limit = limit
+        #: pytest writes a skipped test's output twice (its skip and its teardown): keep one
+        self.once = once
         self.where = (
             f"the JSON report {json_path}"
             if json_path
@@ -90,7 +92,12 @@ class JUnitOutput:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> Generator[None, None, None]:
         """The JUnit writer sees capped sections; every later reader the full ones."""
         full = report.sections
-        capped = self.capped(full) if hasattr(report, "processes_attempts") else None
+        capped: list[tuple[str, str]] | None = None
+        if hasattr(report, "processes_attempts"):  # a task's report
+            if self.once and report.skipped and report.when != "teardown":
+                capped = []  # its teardown report carries the same sections
+            elif self.limit:
+                capped = self.capped(full)
         if capped is not None:
             report.sections = capped
         try:

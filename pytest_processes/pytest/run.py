@@ -493,8 +493,9 @@ def _junit_gets_task_output(config: pytest.Config, settings: Settings) -> None:
     )
     if not configured and logxml.logging == "no":
         logxml.logging = "system-out"
-    if logxml.logging != "no" and settings.junit_output_limit:
-        cap = JUnitOutput(settings.junit_output_limit, settings.json_path)
+    if logxml.logging != "no":
+        once = bool(getattr(logxml, "log_passing_tests", True))  # else only skips write it
+        cap = JUnitOutput(settings.junit_output_limit, settings.json_path, once=once)
         config.pluginmanager.register(cap, "processes-junit-output")
 
 
