@@ -90,12 +90,10 @@ def test_exitfirst_starts_no_new_task_after_the_first_failure(
     assert ran(pytester) == ["fails", "running"]
 
 
-def test_maxfail_stops_after_n_failures(
-    pytester: pytest.Pytester, run_processes: RunProcesses
-) -> None:
-    pytester.makepyfile(
-        tasks_m=RECORD
-        + """
+#: a and c fail, b and d pass, each records that it ran
+TWO_FAIL = (
+    RECORD
+    + """
     def task_a():
         ran("a")
         raise ValueError("a")
@@ -109,8 +107,14 @@ def test_maxfail_stops_after_n_failures(
 
     def task_d():
         ran("d")
-    """
-    )
+"""
+)
+
+
+def test_maxfail_stops_after_n_failures(
+    pytester: pytest.Pytester, run_processes: RunProcesses
+) -> None:
+    pytester.makepyfile(tasks_m=TWO_FAIL)
     result = run_processes("--maxfail=2", "--processes-workers", "1")
     result.stdout.fnmatch_lines(["*stopping after 2 failures*", "*2 failed, 1 passed, 1 not run*"])
     assert result.ret == pytest.ExitCode.TESTS_FAILED
@@ -309,21 +313,10 @@ def test_a_failed_task_a_stop_left_undone_stays_failed_for_lf(
     pytester: pytest.Pytester, run_processes: RunProcesses
 ) -> None:
     """Reported as not run (a skip to pytest), it is not forgotten by ``--lf``."""
-    pytester.makepyfile(
-        tasks_l=RECORD
-        + """
-    def task_a():
-        ran("a")
-        raise ValueError("a")
-
-    def task_b():
-        ran("b")
-        raise ValueError("b")
-    """
-    )
-    run_processes("--processes-workers", "1").assert_outcomes(failed=2)
+    pytester.makepyfile(tasks_l=TWO_FAIL)
+    run_processes("--processes-workers", "1").assert_outcomes(failed=2, passed=2)
     stopped = run_processes("--lf", "-x", "--processes-workers", "1")
-    stopped.stdout.fnmatch_lines(["*1 failed, 1 not run*"])
+    stopped.stdout.fnmatch_lines(["*1 failed, 1 not run*"])  # c: not run
     (pytester.path / "ran.txt").unlink()
     run_processes("--lf", "--processes-workers", "1").assert_outcomes(failed=2)
-    assert ran(pytester) == ["a", "b"]
+    assert ran(pytester) == ["a", "c"]
