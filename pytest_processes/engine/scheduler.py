@@ -740,12 +740,12 @@ class Scheduler:
             pass  # a second Ctrl-C: settle what is left as it stands
         for i, flight in list(self._flights.items()):
             del self._flights[i]
-            if live is None or flight.attempt > 1:  # begun, though the executor cannot say when
-                self._cut_off(i, flight, Outcome(FAILED))
-            elif i in live:
+            if live is not None and i in live:
                 outcome = live[i].interrupted(KeyboardInterrupt())
                 flight.add(outcome)
                 self._cut_off(i, flight, outcome)
+            elif live is None or flight.attempt > 1:  # begun, but the executor cannot say when
+                self._cut_off(i, flight, Outcome(FAILED))
             else:
                 self._stopped(i, f"{NOT_RUN_REASON}: {self.stop_reason}")
 
