@@ -23,6 +23,8 @@ from pytest_processes import (
     TaskDependency,
     TaskStatus,
 )
+from pytest_processes.engine.executors import ThreadExecutor
+from pytest_processes.engine.scheduler import RunListener, Scheduler
 
 hookimpl = pluggy.HookimplMarker("pytest")
 
@@ -323,3 +325,40 @@ def test_an_interrupt_tells_tasks_cut_off_from_tasks_never_started(
     if executor == "thread":  # a worker process's output stays in the child it was killed with
         for name in started:
             assert f"{name} is under way" in entries[name]["output"]
+
+
+def test_a_retry_cut_off_by_an_interrupt_keeps_its_start_worker_and_all_output() -> None:
+    """Ctrl-C while attempt 2 runs on a pool thread: the report has both attempts' output."""
+    second, release = threading.Event(), threading.Event()
+    attempts: list[int] = []
+
+    def flaky() -> None:
+        attempts.append(len(attempts) + 1)
+        print(f"attempt {len(attempts)}")
+        if len(attempts) == 1:
+            raise ConnectionError("blip")
+        second.set()
+        release.wait(10)
+
+    class CtrlC(RunListener):
+        tick_interval = 0.01
+
+        def tick(self, running: dict[int, float]) -> None:
+            if second.is_set():  # raised on the scheduler's thread, as a signal handler would
+                raise KeyboardInterrupt
+
+    scheduler = Scheduler(
+        [Task("flaky", flaky, retries=1)],
+        ThreadExecutor(1),
+        listener=CtrlC(),
+        capture=True,
+        grace=0.05,
+    )
+    try:
+        (entry,) = scheduler.run()
+    finally:
+        release.set()
+    assert entry.reason.startswith("interrupted while running (after ")
+    assert entry.attempts == 2 and entry.worker == "worker-1"
+    assert entry.started_at is not None and entry.finished_at is not None
+    assert "attempt 1" in entry.output and "attempt 2" in entry.output
