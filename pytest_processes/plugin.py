@@ -18,6 +18,8 @@ from .engine.masking import SecretMasker, use_masker
 from .pytest.collect import MARKER, TasksModule
 from .pytest.delivery import Delivery, add_delivery_options
 from .pytest.jobfiles import JobFile
+from .pytest.junit_output import DEFAULT_LIMIT as JUNIT_OUTPUT_DEFAULT
+from .pytest.junit_output import INI as JUNIT_OUTPUT_INI
 from .pytest.masking import add_mask_options, masker_from_config
 from .pytest.run import ProcessesRun
 from .pytest.settings import HELP, Settings
@@ -87,6 +89,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("processes_name", HELP["name"], default="")
     parser.addini("processes_executor", HELP["executor"], default="")
     parser.addini("processes_dask_address", HELP["dask_address"], default="")
+    parser.addini(JUNIT_OUTPUT_INI, HELP["junit_output_limit"], default=JUNIT_OUTPUT_DEFAULT)
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:

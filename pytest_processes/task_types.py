@@ -7,10 +7,21 @@ from typing import Any
 
 from .error_data import ErrorData
 
-__all__ = ["RESTORED_REASON", "TaskDependency", "TaskResult", "TaskStatus"]
+__all__ = [
+    "INTERRUPTED_REASON",
+    "NOT_RUN_REASON",
+    "RESTORED_REASON",
+    "TaskDependency",
+    "TaskResult",
+    "TaskStatus",
+]
 
 #: ``TaskResult.reason`` of a task restored from a checkpoint instead of being called
 RESTORED_REASON = "restored from checkpoint"
+#: how the reason of a task cut off by a stopped run begins (its start and output are kept)
+INTERRUPTED_REASON = "interrupted while running"
+#: how the reason of a task a stopped run never started begins (no start, no worker)
+NOT_RUN_REASON = "not run"
 
 
 def lowered(name: str) -> str:

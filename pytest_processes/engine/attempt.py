@@ -16,7 +16,7 @@ from ..exceptions import TaskSkipped
 from .capture import TaskCapture
 from .tracing import format_exception, qualified_type, traced_frame_vars
 
-__all__ = ["FAILED", "NOT_STARTED", "OK", "SKIPPED", "Call", "Outcome", "run_call"]
+__all__ = ["FAILED", "NOT_STARTED", "OK", "SKIPPED", "Call", "Outcome", "Running", "run_call"]
 
 OK, FAILED, SKIPPED, NOT_STARTED = 0, 1, 2, 3
 # epoch = perf_counter() + offset: one clock read per attempt edge, not two
@@ -146,6 +146,42 @@ class Outcome:
         )
 
 
+class Running:
+    """An attempt a worker has begun: when, where and its capture, readable before it ends.
+
+    An interrupt reports a task cut off while running with its real start,
+    worker and the output it produced so far (see ``Executor.running``).
+    """
+
+    __slots__ = ("capture", "started_at", "worker")
+
+    def __init__(self, worker: str = "") -> None:
+        self.worker = worker
+        self.started_at: float | None = None
+        self.capture: TaskCapture | None = None
+
+    def output(self) -> str:
+        """What the attempt has printed and logged so far ("" without capture)."""
+        try:
+            return self.capture.text() if self.capture is not None else ""
+        except AttributeError:  # interrupted before its capture began
+            return ""
+
+    def interrupted(self, exc: KeyboardInterrupt) -> Outcome:
+        """The FAILED outcome of this attempt, cut off by Ctrl-C or SIGTERM."""
+        started = self.started_at
+        return Outcome(
+            FAILED,
+            None,
+            exc,
+            started_at=started or 0.0,
+            duration=time.time() - started if started is not None else 0.0,
+            worker=self.worker,
+            output=self.output(),
+            error_type=qualified_type(exc),
+        )
+
+
 class _Deadline(Exception):
     """An awaited task overran its timeout and was cancelled (told apart from its own errors)."""
 
@@ -206,11 +242,16 @@ def _is_skip(exc: BaseException) -> bool:
     return isinstance(exc, TaskSkipped) or (cls.__module__, cls.__name__) in _SKIP_TYPES
 
 
-def run_call(call: Call, worker: str = "") -> Outcome:
-    """Run one attempt and describe what happened. Only KeyboardInterrupt escapes."""
+def run_call(call: Call, worker: str = "", running: Running | None = None) -> Outcome:
+    """Run one attempt and describe what happened. Only KeyboardInterrupt escapes.
+
+    ``running``, when given, learns the start and the capture as the attempt begins.
+    """
     capture = TaskCapture() if call.capture else None
     t0 = time.perf_counter()
     started_at = t0 + _EPOCH_OFFSET
+    if running is not None:
+        running.started_at, running.capture = started_at, capture
     try:
         if capture is None:
             value = _invoke(call)

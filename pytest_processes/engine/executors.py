@@ -16,8 +16,8 @@ import time
 import traceback
 from typing import Protocol, runtime_checkable
 
-from .attempt import FAILED, NOT_STARTED, Call, Outcome, run_call
-from .tracing import is_library_path, qualified_type
+from .attempt import NOT_STARTED, Call, Outcome, Running, run_call
+from .tracing import is_library_path
 
 __all__ = ["Executor", "InlineExecutor", "ThreadExecutor", "run_guarded", "timeout_outcome"]
 
@@ -38,7 +38,10 @@ class Executor(Protocol):
     offer ``submit_ahead(key, call, after) -> bool`` (looked up with ``getattr``):
     send a dependant before its upstream keys ``after`` are done (Dask does); then
     ``taken_on_stop() -> [(key, call)]`` names, after :meth:`stop_queued`, those
-    that had started anyway, whose outcomes :meth:`poll` will return.
+    that had started anyway, whose outcomes :meth:`poll` will return. One may
+    also offer ``running() -> {key: Running}``: the calls a worker has begun and
+    not handed back yet (a call begun is always there or in :meth:`poll`'s
+    queue), so that an interrupt tells a task cut off from one never started.
     """
 
     name: str
@@ -72,21 +75,18 @@ def timeout_outcome(call: Call, started_at: float, worker: str, stack: str = "")
     return outcome
 
 
-def run_guarded(call: Call, worker: str) -> Outcome:
+def run_guarded(call: Call, worker: str, running: Running | None = None) -> Outcome:
     """``run_call``, with a KeyboardInterrupt (or SIGTERM) raised in the task returned as FAILED.
 
     The scheduler then accounts for the task and stops the run; on a pool
     thread the interrupt would otherwise kill the worker and hang the run.
+    The FAILED outcome keeps the attempt's start and output so far.
     """
+    running = running or Running(worker)
     try:
-        return run_call(call, worker)
+        return run_call(call, worker, running)
     except KeyboardInterrupt as exc:
-        return _interrupted(exc, worker)
-
-
-def _interrupted(exc: KeyboardInterrupt, worker: str) -> Outcome:
-    """The FAILED outcome of an attempt that Ctrl-C or SIGTERM interrupted."""
-    return Outcome(FAILED, None, exc, worker=worker, error_type=qualified_type(exc))
+        return running.interrupted(exc)
 
 
 class InlineExecutor:
@@ -105,10 +105,11 @@ class InlineExecutor:
 
     def submit(self, key: int, call: Call) -> None:
         if call.timeout is None:
+            running = Running("main")
             try:
-                outcome = run_call(call, "main")
+                outcome = run_call(call, "main", running)
             except KeyboardInterrupt as exc:  # as run_guarded, without its frame per task
-                outcome = _interrupted(exc, "main")
+                outcome = running.interrupted(exc)
             self._done.append((key, outcome))
             return
         box: list[Outcome] = []
@@ -152,13 +153,14 @@ def _thread_stack(thread: threading.Thread) -> str:
 class _Slot:
     """A call in flight on a pool thread."""
 
-    __slots__ = ("abandoned", "call", "finished", "key", "started", "thread")
+    __slots__ = ("abandoned", "call", "finished", "key", "running", "started", "thread")
 
     def __init__(self, key: int, call: Call) -> None:
         self.key = key
         self.call = call
         self.started: float | None = None
         self.thread: threading.Thread | None = None
+        self.running: Running | None = None
         self.finished = False
         self.abandoned = False
 
@@ -191,6 +193,8 @@ class ThreadExecutor:
         self._timed: list[_Slot] = []
         self._lock = threading.Lock()
         self._serial = 0
+        #: attempts begun on a worker -> their key; read by ``running`` on an interrupt
+        self._live: dict[Running, int] = {}
 
     def _spawn(self) -> None:
         self._serial += 1
@@ -201,7 +205,7 @@ class ThreadExecutor:
     def _worker(self) -> None:
         me = threading.current_thread()
         name = me.name
-        work, done, lock = self._work, self._done, self._lock
+        work, done, lock, live = self._work, self._done, self._lock, self._live
         while True:
             item = work.get()
             if item is None:
@@ -211,31 +215,41 @@ class ThreadExecutor:
                 if self._stopping:
                     done.put((key, Outcome(NOT_STARTED)))
                     continue
+                running = Running(name)
+                live[running] = key
                 try:  # as _run, without its two frames per task
-                    outcome = run_call(call, name)
+                    outcome = run_call(call, name, running)
                 except KeyboardInterrupt as exc:
                     self._stopping = True  # nothing queued behind an interrupt may start
-                    outcome = _interrupted(exc, name)
+                    outcome = running.interrupted(exc)
                 done.put((key, outcome))
+                del live[running]  # after the put: a started call is always in one of them
                 continue
             slot: _Slot = item  # type: ignore[assignment]
             if self._stopping:
                 done.put((slot, Outcome(NOT_STARTED)))
                 continue
+            running = slot.running = Running(name)  # before the thread: see _expire_overdue
+            live[running] = slot.key
             slot.thread = me
             slot.started = time.time()
-            outcome = self._run(slot.call, name)
+            outcome = self._run(slot.call, running)
             with lock:
+                live.pop(running, None)  # gone already if abandoned
                 if slot.abandoned:
                     return  # replaced at the deadline; the result is dropped
                 slot.finished = True
                 done.put((slot, outcome))
 
-    def _run(self, call: Call, worker: str) -> Outcome:
-        outcome = run_guarded(call, worker)
+    def _run(self, call: Call, running: Running) -> Outcome:
+        outcome = run_guarded(call, running.worker, running)
         if isinstance(outcome.exception, KeyboardInterrupt):
             self._stopping = True  # nothing queued behind an interrupt may start
         return outcome
+
+    def running(self) -> dict[int, Running]:
+        """Calls a worker has begun and not yet handed back, by key (see ``Executor``)."""
+        return {key: running for running, key in self._live.copy().items()}
 
     def submit(self, key: int, call: Call) -> None:
         if len(self._threads) < self.workers:
@@ -303,6 +317,8 @@ class ThreadExecutor:
                 if slot.finished:
                     continue  # its outcome is already on the way
                 slot.abandoned = True
+                if slot.running is not None:
+                    self._live.pop(slot.running, None)  # the timeout is its outcome
             self._timed.remove(slot)
             self._threads.remove(thread)
             stack = _thread_stack(thread)

@@ -41,7 +41,7 @@ from collections import deque
 from multiprocessing.context import BaseContext
 from typing import Any
 
-from .attempt import NOT_STARTED, Call, Outcome
+from .attempt import NOT_STARTED, Call, Outcome, Running
 from .executors import SIGNAL_CHECK, Completion, timeout_outcome
 from .remote import (
     PROTOCOL,
@@ -342,6 +342,15 @@ class ProcessExecutor:
         self._reap()
 
     # -- stopping ------------------------------------------------------------------------------
+
+    def running(self) -> dict[int, Running]:
+        """Attempts a worker process holds, by key: start and worker (output stays in the child)."""
+        held: dict[int, Running] = {}
+        for worker in self._pool:
+            if worker.key is not None:
+                running = held[worker.key] = Running(worker.name)
+                running.started_at = worker.started
+        return held
 
     def stop_queued(self) -> None:
         self._stopping = True

@@ -23,8 +23,15 @@ from typing import Any, Protocol
 from ..error_data import ErrorData
 from ..execution_report import TaskReportEntry, new_entry
 from ..logfile import base_has_handlers
-from ..task_types import RESTORED_REASON, TaskDependency, TaskResult, TaskStatus
-from .attempt import FAILED, NOT_STARTED, OK, Call, Outcome
+from ..task_types import (
+    INTERRUPTED_REASON,
+    NOT_RUN_REASON,
+    RESTORED_REASON,
+    TaskDependency,
+    TaskResult,
+    TaskStatus,
+)
+from .attempt import FAILED, NOT_STARTED, OK, Call, Outcome, Running
 from .capture import CaptureSession
 from .checkpoint import Checkpoint
 from .executors import Executor, InlineExecutor
@@ -104,6 +111,15 @@ class _Flight:
         self.elapsed = 0.0
         self.output = ""
         self.started_at = started_at
+
+    def add(self, outcome: Outcome) -> None:
+        """Count an attempt's time and output (a first attempt's are kept as they are)."""
+        if self.attempt == 1:
+            self.elapsed = outcome.duration
+            self.output = outcome.output
+        else:
+            self.elapsed += outcome.duration
+            self.output += outcome.output
 
 
 class Scheduler:
@@ -434,13 +450,7 @@ class Scheduler:
 
     def _on_outcome(self, i: int, outcome: Outcome) -> None:
         flight = self._flights.pop(i)  # put back if another attempt follows
-        # a first attempt's figures are kept as they are (no new float, no new string)
-        if flight.attempt == 1:
-            flight.elapsed = outcome.duration
-            flight.output = outcome.output
-        else:
-            flight.elapsed += outcome.duration
-            flight.output += outcome.output
+        flight.add(outcome)
         task = self.tasks[i]
         if outcome.kind == OK:
             value = self.values[i] = outcome.value
@@ -491,8 +501,7 @@ class Scheduler:
                 term = isinstance(outcome.exception, Terminated)
                 # stop now, before the batch's later outcomes are handled
                 self.request_stop(f"run interrupted ({'SIGTERM' if term else 'KeyboardInterrupt'})")
-                after = time.monotonic() - flight.started_at
-                self._stopped(i, f"interrupted while running (after {after:.1f}s)")
+                self._cut_off(i, flight, outcome)
                 return
             if self._should_retry(task, flight.attempt, outcome.exception):
                 self._flights[i] = flight
@@ -500,7 +509,7 @@ class Scheduler:
                 return
             self._settle(i, self._errored(i, flight, outcome), False)
         elif outcome.kind == NOT_STARTED:  # queued when the run was stopped
-            self._stopped(i, f"not run: {self.stop_reason}")
+            self._stopped(i, f"{NOT_RUN_REASON}: {self.stop_reason}")
         else:  # the task skipped itself: counts as success, dependants get None
             result = TaskResult(
                 TaskStatus.SKIPPED,
@@ -712,17 +721,66 @@ class Scheduler:
                     self._on_outcome(key, outcome)
         except KeyboardInterrupt:
             pass  # a second Ctrl-C: stop waiting
+        self._settle_flights()
+
+    def _settle_flights(self) -> None:
+        """The grace period is over: tasks still on the executor are interrupted or not run.
+
+        The executor's ``running`` tells them apart; it is read before a last
+        poll, since a call that finished meanwhile is in one or the other.
+        """
+        if not self._flights:
+            return
+        running = getattr(self.executor, "running", None)
+        live: dict[int, Running] | None = running() if running is not None else None
+        try:
+            for key, outcome in self.executor.poll(0) if live is not None else ():
+                self._on_outcome(key, outcome)
+        except KeyboardInterrupt:
+            pass  # a second Ctrl-C: settle what is left as it stands
         for i, flight in list(self._flights.items()):
             del self._flights[i]
-            after = time.monotonic() - flight.started_at
-            self._stopped(i, f"interrupted while running (after {after:.1f}s)")
+            if live is not None and i in live:
+                outcome = live[i].interrupted(KeyboardInterrupt())
+                flight.add(outcome)
+                self._cut_off(i, flight, outcome)
+            elif live is None or flight.attempt > 1:  # begun, but the executor cannot say when
+                self._cut_off(i, flight, Outcome(FAILED))
+            else:
+                self._stopped(i, f"{NOT_RUN_REASON}: {self.stop_reason}")
+
+    def _cut_off(self, i: int, flight: _Flight, outcome: Outcome) -> None:
+        """Task ``i`` was running when the run stopped: its start, worker and output so far.
+
+        ``outcome`` (already added to ``flight``) is the interrupted attempt; without
+        a start (``started_at`` 0) the task is known to have begun, not when.
+        """
+        known = bool(outcome.started_at)
+        after = outcome.duration if known else time.monotonic() - flight.started_at
+        result = TaskResult(
+            TaskStatus.SKIPPED,
+            None,
+            None,
+            None,
+            flight.elapsed if known else after,
+            flight.attempt,
+            flight_start(flight, outcome) if known else None,
+            outcome.started_at + outcome.duration if known else None,
+            outcome.worker,
+            f"{INTERRUPTED_REASON} (after {after:.1f}s)",
+            flight.output,
+        )
+        self._settle(i, result, False, cascade=False)
 
     def _settle_unrun(self) -> None:
-        """Tasks the run never reached (stopped early) get a result that says why."""
+        """Tasks the run never reached (stopped early) get a result that says why.
+
+        Listeners hear of each (``task_finish``), so every report counts them.
+        """
         reason = self.stop_reason
         for i, entry in enumerate(self.entries):
             if entry is None and reason:
-                self.entries[i] = self._entry(i, TaskResult.skipped(f"not run: {reason}"))
+                self._stopped(i, f"{NOT_RUN_REASON}: {reason}")
 
 
 def flight_start(flight: _Flight, outcome: Outcome) -> float:

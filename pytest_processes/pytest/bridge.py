@@ -13,7 +13,7 @@ from ..engine.scheduler import RunListener, Scheduler
 from ..task_types import TaskResult, TaskStatus
 from .caplog import TaskLogs
 from .collect import TaskItem
-from .reports import call_report, setup_report, teardown_report
+from .reports import call_report, setup_report, stop_category, teardown_report
 from .setupstate import ConcurrentSetupState
 from .status import StatusLine
 
@@ -89,6 +89,8 @@ class Bridge(RunListener):
                 self._count_failure()
             return
         self.status.clear()
+        stopped = bool(stop_category(result))
+        failed_before = stopped and self.run.failed_last_time(item)
         ihook = item.ihook
         ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
         self.run.log(item, setup_report(item, result, self.setup_seconds.pop(index, 0.0)))
@@ -98,8 +100,9 @@ class Bridge(RunListener):
         error = self._teardown(item)
         self.run.log(item, teardown_report(item, result, error, started, time.perf_counter() - t0))
         ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
-        if result.status is not TaskStatus.SUCCESS and result.attempts == 0:
-            self.run.keep_in_lastfailed(item, result)  # after LFPlugin dropped it as skipped
+        if stopped or (result.status is not TaskStatus.SUCCESS and result.attempts == 0):
+            # after LFPlugin dropped it as skipped
+            self.run.keep_in_lastfailed(item, result, failed_before)
         session = self.session
         reason = session.shouldfail or session.shouldstop
         if reason and self.scheduler is not None:

@@ -17,11 +17,18 @@ from _pytest._io import TerminalWriter
 from _pytest.outcomes import Skipped
 
 from ..engine.capture import split_sections
-from ..task_types import TaskResult, TaskStatus
+from ..task_types import INTERRUPTED_REASON, NOT_RUN_REASON, TaskResult, TaskStatus
 from .collect import TaskItem
 from .masking import mask_test_report
 
-__all__ = ["Phase", "call_report", "not_run_reports", "setup_report", "teardown_report"]
+__all__ = [
+    "Phase",
+    "call_report",
+    "not_run_reports",
+    "setup_report",
+    "stop_category",
+    "teardown_report",
+]
 
 When = Literal["setup", "call", "teardown"]
 
@@ -92,6 +99,20 @@ def _make(
     return Phase(report, call, live)
 
 
+def stop_category(result: TaskResult) -> str:
+    """ "not run" or "interrupted" for a task a stopped run left undone, else "".
+
+    The terminal counts these apart from skips (``pytest_report_teststatus``).
+    """
+    if result.status is not TaskStatus.SKIPPED:
+        return ""
+    if result.reason.startswith(f"{NOT_RUN_REASON}:"):
+        return "not run"
+    if result.reason.startswith(INTERRUPTED_REASON):
+        return "interrupted"
+    return ""
+
+
 def _upstream_skip(reason: str) -> Skipped:
     """A skip shown at the task's own line (not at this module's)."""
     return Skipped(reason, _use_item_location=True)
@@ -108,7 +129,10 @@ def setup_report(item: TaskItem, result: TaskResult, duration: float) -> Phase:
         else:
             exc = _upstream_skip(result.reason)
     start = result.started_at or time.time()
-    return _make(item, "setup", exc, start - duration, duration, result.attempts, text)
+    phase = _make(item, "setup", exc, start - duration, duration, result.attempts, text)
+    if exc is not None and phase.report.skipped:
+        phase.report.processes_stop = stop_category(result)  # type: ignore[attr-defined]
+    return phase
 
 
 def call_report(item: TaskItem, result: TaskResult) -> Phase:
@@ -131,7 +155,10 @@ def call_report(item: TaskItem, result: TaskResult) -> Phase:
         own = result.exception
         exc = own if isinstance(own, Skipped) else _upstream_skip(result.reason or "skipped")
     start = result.started_at or time.time()
-    return _make(item, "call", exc, start, result.elapsed_seconds, result.attempts, text)
+    phase = _make(item, "call", exc, start, result.elapsed_seconds, result.attempts, text)
+    if phase.report.skipped:
+        phase.report.processes_stop = stop_category(result)  # type: ignore[attr-defined]
+    return phase
 
 
 def teardown_report(

@@ -17,6 +17,7 @@ import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from _pytest.assertion import pytest_runtest_protocol as assertion_protocol
@@ -39,6 +40,7 @@ from .bridge import Bridge
 from .caplog import TaskLogs, uses_caplog
 from .collect import TaskItem, TasksModule, collected_tasks, expand_task_items
 from .graph import TaskGraph, build_graph, mermaid, unused_run_params
+from .junit_output import JUnitOutput
 from .masking import mask_live_logs, mask_test_report
 from .reports import Phase, not_run_reports
 from .settings import Settings
@@ -211,13 +213,27 @@ class ProcessesRun:
 
     # -- running ---------------------------------------------------------------
 
-    def keep_in_lastfailed(self, item: TaskItem, result: TaskResult) -> None:
-        """A task skipped for an upstream failure stays 'failed' for ``--lf``, so it re-runs."""
-        if not result.reason.startswith("upstream failed"):
-            return
+    def _lastfailed(self) -> dict[Any, bool] | None:
+        """The ``--lf`` plugin's table of failed node ids (None without the cache plugin)."""
         lf = self.config.pluginmanager.get_plugin("lfplugin")
-        if lf is not None and isinstance(getattr(lf, "lastfailed", None), dict):
-            lf.lastfailed[getattr(item, "id", item.nodeid)] = True  # pytest>=9.2 keys: NodeId
+        table = getattr(lf, "lastfailed", None)
+        return table if isinstance(table, dict) else None
+
+    def failed_last_time(self, item: TaskItem) -> bool:
+        """Whether ``--lf`` counts ``item`` as failed (asked before its report drops it)."""
+        table = self._lastfailed()
+        return table is not None and getattr(item, "id", item.nodeid) in table
+
+    def keep_in_lastfailed(self, item: TaskItem, result: TaskResult, failed_before: bool) -> None:
+        """A task skipped for an upstream failure stays 'failed' for ``--lf``, so it re-runs.
+
+        So does one that failed before and that a stopped run did not finish.
+        """
+        if not (result.reason.startswith("upstream failed") or failed_before):
+            return
+        table = self._lastfailed()
+        if table is not None:
+            table[getattr(item, "id", item.nodeid)] = True  # pytest>=9.2 keys: NodeId
 
     def _caplog_tasks(
         self, tasks: list[Task], items: list[TaskItem], logs: TaskLogs
@@ -264,7 +280,7 @@ class ProcessesRun:
             )
         if session.config.option.collectonly:
             return True
-        _junit_gets_task_output(self.config)
+        _junit_gets_task_output(self.config, self.settings)
         if self.settings.graph:
             if self.reporter is not None:
                 self.reporter.write_line(mermaid(self._shown_tasks(session)[0]))
@@ -425,6 +441,17 @@ class ProcessesRun:
             self.log(item, phase)
         ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_report_teststatus(
+        self, report: pytest.TestReport | pytest.CollectReport
+    ) -> tuple[str, str, tuple[str, dict[str, bool]]] | None:
+        """Tasks a stopped run left undone count as "not run" or "interrupted", not skipped."""
+        category: str = getattr(report, "processes_stop", "")
+        if not category or not report.skipped:
+            return None
+        letter = "n" if category == "not run" else "i"
+        return category, letter, (category.upper(), {"yellow": True})
+
     # -- after the run -----------------------------------------------------------
 
     @pytest.hookimpl(trylast=True)
@@ -484,22 +511,29 @@ def _last_line(text: str) -> str:
     return lines[-1].removeprefix("E").strip() if lines else "collection failed"
 
 
-def _junit_gets_task_output(config: pytest.Config) -> None:
-    """``--junitxml`` writes each task's captured output to ``system-out``.
+def _junit_gets_task_output(config: pytest.Config, settings: Settings) -> None:
+    """``--junitxml`` writes each task's captured output to ``system-out``, capped.
 
     Unless ``junit_logging`` is configured, a task's output is what CI readers
     of the XML want next to its result, so ``--processes`` defaults it to
-    ``system-out`` (pytest's own default, ``no``, drops it).
+    ``system-out`` (pytest's own default, ``no``, drops it). Each stream keeps
+    its last ``processes_junit_output_limit`` bytes there (see ``junit_output``).
     """
     from _pytest.junitxml import xml_key
 
     logxml = config.stash.get(xml_key, None)
+    if logxml is None:
+        return
     overrides = getattr(config.option, "override_ini", None) or []  # -o (pytest<9.2)
     configured = "junit_logging" in getattr(config, "_inicfg", {}) or any(
         o.partition("=")[0].strip() == "junit_logging" for o in overrides
     )
-    if logxml is not None and not configured and logxml.logging == "no":
+    if not configured and logxml.logging == "no":
         logxml.logging = "system-out"
+    if logxml.logging != "no":
+        once = bool(getattr(logxml, "log_passing_tests", True))  # else only skips write it
+        cap = JUnitOutput(settings.junit_output_limit, settings.json_path, once=once)
+        config.pluginmanager.register(cap, "processes-junit-output")
 
 
 @contextlib.contextmanager

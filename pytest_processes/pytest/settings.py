@@ -15,6 +15,8 @@ import pytest
 from ..engine.routing import missing_dask_message
 from ..runparams import parse_assignments
 from ..wiring import TaskOptions
+from .junit_output import INI as JUNIT_OUTPUT_INI
+from .junit_output import parse_size
 
 __all__ = ["HELP", "Settings"]
 
@@ -37,6 +39,8 @@ HELP = {
     "a timeout kills the worker) or dask (a Dask cluster; needs pytest-processes[dask])",
     "dask_address": "scheduler of an existing Dask cluster, tcp://HOST:PORT (implies "
     "--processes-executor dask; without it, dask starts a local cluster for the run)",
+    "junit_output_limit": "under --junitxml, keep the last SIZE of each task's captured "
+    "stdout, stderr and log (bytes, or with KB/MB/GB; default 1MB; 0 keeps all)",
 }
 
 EXECUTORS = ("thread", "process", "dask")
@@ -135,6 +139,8 @@ class Settings:
     dask_address: str | None = None
     limits: dict[str, int] = field(default_factory=dict)
     resume: bool = False
+    #: bytes of each captured stream a task keeps in JUnit (0: all)
+    junit_output_limit: int = 0
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> Settings:
@@ -183,4 +189,5 @@ class Settings:
             dask_address=dask_address,
             limits=limits,
             resume=resume,
+            junit_output_limit=parse_size(str(config.getini(JUNIT_OUTPUT_INI))),
         )

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ from pytest_processes import (
     TaskDependency,
     TaskStatus,
 )
+from pytest_processes.engine.executors import ThreadExecutor
+from pytest_processes.engine.scheduler import RunListener, Scheduler
 
 hookimpl = pluggy.HookimplMarker("pytest")
 
@@ -81,6 +84,25 @@ def test_fail_fast_lets_running_tasks_finish(release: threading.Event) -> None:
     assert report.entries["later"].reason.startswith("not run: fail-fast")
 
 
+def test_every_task_a_stop_leaves_undone_is_announced_to_hooks() -> None:
+    """Listeners (and so every report) hear of tasks the run never reached, once each."""
+    finished: list[tuple[str, str]] = []
+
+    class Record:
+        @hookimpl
+        def pytest_processes_task_finish(self, task: Task, result: Any) -> None:
+            finished.append((task.name, result.reason))
+
+    tasks = [
+        Task("bad", boom),
+        Task("b", noop),
+        Task("c", noop, dependencies=[TaskDependency("b")]),
+    ]
+    Process(tasks, plugins=[Record()]).run(max_workers=1, fail_fast=True)
+    reason = "not run: fail-fast: task 'bad' failed"
+    assert sorted(finished) == [("b", reason), ("bad", ""), ("c", reason)]
+
+
 def test_without_fail_fast_independent_tasks_still_run() -> None:
     report = Process([Task("bad", boom), Task("b", noop)]).run(max_workers=1)
     assert statuses(report) == {"bad": "errored", "b": "success"}
@@ -130,6 +152,9 @@ def test_keyboard_interrupt_in_a_task_stops_the_run(
     assert TaskStatus.PENDING not in {e.status for e in report.entries.values()}
     assert report.entries["first"].status is TaskStatus.SUCCESS
     assert report.entries["ctrl_c"].reason.startswith("interrupted while running")
+    cut_off = report.entries["ctrl_c"]  # keeps when and where it ran
+    assert cut_off.started_at is not None and cut_off.worker and cut_off.attempts == 1
+    assert report.entries["other"].started_at is None and report.entries["other"].worker == ""
     assert report.entries["after"].status is TaskStatus.SKIPPED
     assert report.entries["other"].reason == "not run: run interrupted (KeyboardInterrupt)"
     assert read_log(log_path)[:3] == [
@@ -228,3 +253,112 @@ def test_dependants_of_an_interrupted_task_say_the_run_was_interrupted(log_path:
     report = info.value.report
     assert isinstance(report, ProcessExecutionReport)
     assert report.entries["after"].reason == "not run: run interrupted (KeyboardInterrupt)"
+
+
+# -- which tasks ran: cut off while running vs never started ---------------------------
+
+HALF_STARTED = textwrap.dedent(
+    """
+    import sys, threading
+    from pathlib import Path
+    from pytest_processes import Process, RunInterrupted, Task
+
+    here, executor = Path(sys.argv[1]), sys.argv[2]
+    never = threading.Event()
+
+    def block(name):
+        print(f"{name} is under way")
+        (here / f"started-{name}").write_text("started")
+        never.wait(60)  # bounded: a broken stop must not hang the suite
+
+    if __name__ == "__main__":  # worker processes import this file too
+        tasks = [Task(n, block, args=(n,)) for n in ("a", "b", "c", "d")]
+        try:
+            Process(tasks).run(executor=executor, max_workers=2, grace=0.2, capture=True)
+        except RunInterrupted as exc:
+            (here / "report.json").write_text(exc.report.to_json())
+            sys.exit(3)
+    """
+)
+
+
+@pytest.mark.parametrize("executor", ["thread", "process"])
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_an_interrupt_tells_tasks_cut_off_from_tasks_never_started(
+    executor: str, sig: signal.Signals, tmp_path: Path
+) -> None:
+    """2 workers, 4 blocking tasks: the 2 that started keep their start, worker and output."""
+    script = tmp_path / "half_started.py"
+    script.write_text(HALF_STARTED)
+    with subprocess.Popen(
+        [sys.executable, str(script), str(tmp_path), executor],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as child:
+        try:
+            deadline = time.monotonic() + 30
+            while len(list(tmp_path.glob("started-*"))) < 2:  # marker files, no sleep as a wait
+                assert time.monotonic() < deadline and child.poll() is None, "tasks did not start"
+                time.sleep(0.02)
+            child.send_signal(sig)
+            _, err = child.communicate(timeout=30)
+        finally:
+            if child.poll() is None:
+                child.kill()
+    assert child.returncode == 3, err
+    started = sorted(p.name.removeprefix("started-") for p in tmp_path.glob("started-*"))
+    assert len(started) == 2
+    entries = json.loads((tmp_path / "report.json").read_text())["entries"]
+    for name, entry in entries.items():
+        assert entry["status"] == "skipped"
+        if name in started:
+            assert entry["reason"].startswith("interrupted while running (after ")
+            assert entry["started_at"] is not None and entry["finished_at"] is not None
+            assert entry["worker"].startswith(executor if executor == "process" else "worker-")
+            assert entry["elapsed_seconds"] > 0
+            assert entry["attempts"] == 1
+        else:
+            assert entry["reason"].startswith("not run: run interrupted (")
+            assert entry["started_at"] is None and entry["worker"] == ""
+            assert entry["attempts"] == 0 and entry["output"] == ""
+    if executor == "thread":  # a worker process's output stays in the child it was killed with
+        for name in started:
+            assert f"{name} is under way" in entries[name]["output"]
+
+
+def test_a_retry_cut_off_by_an_interrupt_keeps_its_start_worker_and_all_output() -> None:
+    """Ctrl-C while attempt 2 runs on a pool thread: the report has both attempts' output."""
+    second, release = threading.Event(), threading.Event()
+    attempts: list[int] = []
+
+    def flaky() -> None:
+        attempts.append(len(attempts) + 1)
+        print(f"attempt {len(attempts)}")
+        if len(attempts) == 1:
+            raise ConnectionError("blip")
+        second.set()
+        release.wait(10)
+
+    class CtrlC(RunListener):
+        tick_interval = 0.01
+
+        def tick(self, running: dict[int, float]) -> None:
+            if second.is_set():  # raised on the scheduler's thread, as a signal handler would
+                raise KeyboardInterrupt
+
+    scheduler = Scheduler(
+        [Task("flaky", flaky, retries=1)],
+        ThreadExecutor(1),
+        listener=CtrlC(),
+        capture=True,
+        grace=0.05,
+    )
+    try:
+        (entry,) = scheduler.run()
+    finally:
+        release.set()
+    assert entry.reason.startswith("interrupted while running (after ")
+    assert entry.attempts == 2 and entry.worker == "worker-1"
+    assert entry.started_at is not None and entry.finished_at is not None
+    assert "attempt 1" in entry.output and "attempt 2" in entry.output

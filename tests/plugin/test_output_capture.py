@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -136,3 +137,83 @@ def test_junit_logging_all_has_stderr_and_log(
     assert out is not None and out.text is not None and err is not None and err.text
     assert "left-log 29" in out.text and "right" not in out.text
     assert "left-err 29" in err.text and "right" not in err.text
+
+
+#: prints ``lines`` numbered lines (17 bytes each), and to stderr a few, then fails
+LOUD = """
+    import sys
+
+    def task_loud():
+        for i in range({lines}):
+            print(f"line {{i:011d}}")
+        print("err tail", file=sys.stderr)
+        raise ValueError("loud failure")
+
+    def task_quiet():
+        print("short and whole")
+"""
+
+
+def _system_out(pytester: pytest.Pytester, name: str) -> str:
+    root = ET.parse(pytester.path / "out.xml").getroot()
+    case = next(c for c in root.iter("testcase") if c.get("name") == name)
+    return "".join(out.text or "" for out in case.iter("system-out"))
+
+
+def test_junit_output_is_capped_per_task_and_says_where_the_rest_is(
+    pytester: pytest.Pytester, run_processes: RunProcesses, junit_schema: object
+) -> None:
+    pytester.makepyfile(tasks_loud=LOUD.format(lines=1000))  # 17,000 bytes of stdout
+    pytester.makeini("[pytest]\nprocesses_junit_output_limit = 2 KB\n")
+    result = run_processes(
+        "--junitxml=out.xml", "--processes-json=out.json", "-o", "junit_logging=all"
+    )
+    result.assert_outcomes(failed=1, passed=1)
+    junit_schema.validate(str(pytester.path / "out.xml"))  # type: ignore[attr-defined]
+    text = _system_out(pytester, "loud")
+    assert "line 00000000999" in text and "line 00000000000" not in text  # the end is kept
+    cut = 17000 - 2048
+    assert (
+        f"[pytest-processes: the first 14.6 KB ({cut} bytes) of this output were cut to keep "
+        "the last 2.0 KB (processes_junit_output_limit); the full output is in the JSON "
+        "report out.json]"
+    ) in text
+    assert len(text.encode()) < 2048 + 400  # the kept tail, the note and pytest's headers
+    assert "short and whole" in _system_out(pytester, "quiet")
+    data = json.loads((pytester.path / "out.json").read_text())  # the JSON keeps everything
+    assert data["entries"]["loud"]["output"].count("line ") == 1000
+    result.stdout.fnmatch_lines(["line 00000000000", "*line 00000000999"])  # so does the terminal
+
+
+def test_junit_output_cap_defaults_to_one_megabyte(
+    pytester: pytest.Pytester, run_processes: RunProcesses
+) -> None:
+    pytester.makepyfile(tasks_loud=LOUD.format(lines=70_000))  # 1.19 MB of stdout
+    run_processes("--junitxml=out.xml")
+    text = _system_out(pytester, "loud")
+    assert "line 00000069999" in text and "line 00000000000" not in text
+    assert f"({70_000 * 17 - 1024**2} bytes) of this output were cut" in text
+    assert "(pass --processes-json PATH to write it)" in text
+    assert len(text.encode()) < 1024**2 + 400
+
+
+def test_junit_output_limit_zero_keeps_all(
+    pytester: pytest.Pytester, run_processes: RunProcesses
+) -> None:
+    pytester.makepyfile(tasks_loud=LOUD.format(lines=70_000))
+    pytester.makeini("[pytest]\nprocesses_junit_output_limit = 0\n")
+    run_processes("--junitxml=out.xml")
+    text = _system_out(pytester, "loud")
+    assert text.count("line ") == 70_000 and "were cut" not in text
+
+
+def test_a_bad_junit_output_limit_is_a_usage_error(
+    pytester: pytest.Pytester, run_processes: RunProcesses
+) -> None:
+    pytester.makepyfile(tasks_loud=LOUD.format(lines=1))
+    pytester.makeini("[pytest]\nprocesses_junit_output_limit = lots\n")
+    result = run_processes("--junitxml=out.xml")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["*Invalid processes_junit_output_limit 'lots' in the config file: expected a size*"]
+    )
