@@ -15,7 +15,7 @@ import pluggy
 from . import hookspecs
 from .engine.checkpoint import Checkpoint
 from .engine.executors import Executor
-from .engine.graph import Topology, compile_order
+from .engine.graph import Topology, collector_paused, compile_graph
 from .engine.routing import make_executor
 from .engine.scheduler import RunListener, Scheduler
 from .engine.signals import sigterm_as_interrupt
@@ -126,11 +126,11 @@ class Process:
         for task in tasks:
             if not isinstance(task, Task):
                 raise TypeError(f"task must be Task. Got {type(task)}")
-        order = compile_order(tasks)
-        self.tasks = [tasks[i] for i in order]
-        self._index = {t.name: t for t in self.tasks}
-        # indexed once here, reused by every run of this task list
-        self._topology = Topology(self.tasks)
+        # validated and indexed once here, reused by every run of this task list
+        with collector_paused():
+            order, self._topology = compile_graph(tasks)
+            self.tasks = [tasks[i] for i in order]
+            self._index = {t.name: t for t in self.tasks}
         self.runner = ProcessRunner()
 
     def _reinstall(self, tasks: list[Task], undo: Callable[[], None] = lambda: None) -> None:
