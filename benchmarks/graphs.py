@@ -118,3 +118,51 @@ def to_library_tasks(lib: ModuleType, spec: Spec, func: Callable[[], None]) -> l
     task_cls = lib.Task
     dep_cls = lib.TaskDependency
     return [task_cls(name, func, dependencies=[dep_cls(d) for d in deps]) for name, deps in spec]
+
+
+# --------------------------------------------------------------------------- user-style graphs
+
+Parents = list[list[int]]
+"""A DAG as each task's parent indices (parents come earlier); task ``i`` is named ``n{i}``."""
+
+MAX_PARENTS = 6
+
+
+def random_parents(n: int, seed: int = 1) -> Parents:
+    """Task ``i`` has 0 to 6 parents (uniformly), drawn uniformly among the earlier tasks."""
+    rng = random.Random(seed)
+    return [rng.sample(range(i), min(i, rng.randint(0, MAX_PARENTS))) for i in range(n)]
+
+
+def parents_of(kind: str, n: int, seed: int = 1) -> Parents:
+    """The graph ``kind`` as parent indices: ``random`` (0-6 parents) or any of ``make_graph``."""
+    if kind == "random":
+        return random_parents(n, seed)
+    spec = make_graph(kind, n, seed)
+    index = {name: i for i, (name, _) in enumerate(spec)}
+    return [[index[d] for d in deps] for _, deps in spec]
+
+
+def echo(i: int, *parents: object) -> int:
+    """No-op body that takes its upstream results and returns its own index (checked)."""
+    return i
+
+
+def sleep_echo(i: int, *parents: object) -> int:
+    """:func:`echo` after a 20 ms sleep (releases the GIL), for the makespan scenario."""
+    time.sleep(SLEEP_SECONDS)
+    return i
+
+
+def user_tasks(lib: ModuleType, parents: Parents, func: Callable[..., int]) -> list[Any]:
+    """``lib.Task`` objects built the way processes' users write them (args, upstream results)."""
+    task, dep = lib.Task, lib.TaskDependency
+    return [
+        task(
+            f"n{i}",
+            func,
+            args=(i,),
+            dependencies=[dep(f"n{p}", use_result_as_additional_args=True) for p in ps],
+        )
+        for i, ps in enumerate(parents)
+    ]
