@@ -113,7 +113,7 @@ class Task:
         if not isinstance(self.dependencies, list):
             raise TypeError(f"dependencies must be list. Got {type(self.dependencies)}")
         for dep in self.dependencies:
-            if not isinstance(dep, TaskDependency):
+            if dep.__class__ is not TaskDependency and not isinstance(dep, TaskDependency):
                 raise TypeError(f"dependency must be of type TaskDependency. Got {type(dep)}")
         f = self.traced_vars_frame_filter
         if f is not None and not isinstance(f, str):
@@ -134,7 +134,8 @@ class Task:
                 f"Task '{self.name}': trigger must be one of {', '.join(TRIGGERS)}, "
                 f"got {self.trigger!r}"
             )
-        if not isinstance(self.locks, tuple) or not all(isinstance(x, str) for x in self.locks):
+        locks = self.locks  # most tasks hold none: no generator for them
+        if not isinstance(locks, tuple) or (locks and not all(isinstance(x, str) for x in locks)):
             raise TypeError(f"Task '{self.name}': locks must be a list of str, got {self.locks!r}")
         if self.executor is not None and self.executor not in EXECUTORS:
             raise ValueError(
