@@ -108,7 +108,8 @@ class Process:
         self.runner = ProcessRunner()
         self._pm: pluggy.PluginManager | None = None
         try:
-            self._install(tasks)
+            with collector_paused():
+                self._install(tasks)
         except BaseException:
             if isinstance(tasks, list):
                 for task in tasks:
@@ -127,17 +128,17 @@ class Process:
             if not isinstance(task, Task):
                 raise TypeError(f"task must be Task. Got {type(task)}")
         # validated and indexed once here, reused by every run of this task list
-        with collector_paused():
-            order, self._topology = compile_graph(tasks)
-            self.tasks = [tasks[i] for i in order]
-            self._index = {t.name: t for t in self.tasks}
+        order, self._topology = compile_graph(tasks)
+        self.tasks = [tasks[i] for i in order]
+        self._index = {t.name: t for t in self.tasks}
         self.runner = ProcessRunner()
 
     def _reinstall(self, tasks: list[Task], undo: Callable[[], None] = lambda: None) -> None:
         """Install a changed task list, or restore the previous state and re-raise."""
         previous = (self.tasks, self._index, self._topology, self.runner)
         try:
-            self._install(tasks)
+            with collector_paused():
+                self._install(tasks)
         except BaseException:
             self.tasks, self._index, self._topology, self.runner = previous
             undo()
