@@ -433,7 +433,9 @@ def scenario_c(plan: Plan, rep: Report) -> None:
     rows = []
     for n in plan.scaling:
         for impl in per:
-            m = rep.take("C", Job(impl, "random", n, reps=plan.reps), plan)
+            # small graphs run in milliseconds: more repetitions keep their median steady
+            reps = min(50, max(plan.reps, plan.reps * 10_000 // n))
+            m = rep.take("C", Job(impl, "random", n, reps=reps), plan)
             per[impl].append(m)
             rows.append(_timing_row(f"{impl} {n:,}", m))
     growth = {
