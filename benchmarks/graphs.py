@@ -29,11 +29,6 @@ def noop() -> None:
     """Task body that does nothing, so timings measure pure scheduling overhead."""
 
 
-def sleep_20ms() -> None:
-    """Task body that sleeps 20 ms (releases the GIL), used to measure makespan."""
-    time.sleep(SLEEP_SECONDS)
-
-
 def _namer(n: int) -> Callable[[int], str]:
     """Return a function giving zero-padded names (``t00001``) wide enough for ``n`` tasks."""
     width = max(5, len(str(max(n - 1, 0))))
@@ -70,7 +65,7 @@ def random_dag(n: int, seed: int = 1) -> Spec:
 def layered(seed: int = 1) -> Spec:
     """160 tasks in 10 layers of 16; each task past layer 0 depends on 2 tasks of the layer above.
 
-    Used with :func:`sleep_20ms`: the critical path is 10 x 20 ms.
+    Used with :func:`sleep_echo`: the critical path is 10 x 20 ms.
     """
     rng = random.Random(seed)
     spec: Spec = []
@@ -95,11 +90,6 @@ def make_graph(kind: str, n: int, seed: int = 1) -> Spec:
     if kind == "layered":
         return layered(seed)
     raise ValueError(f"unknown graph kind {kind!r}; expected one of {GRAPH_KINDS}")
-
-
-def task_body(kind: str) -> Callable[[], None]:
-    """The task function used for graph ``kind``: sleeps for the layered DAG, no-op otherwise."""
-    return sleep_20ms if kind == "layered" else noop
 
 
 def critical_path_length(spec: Spec) -> int:
