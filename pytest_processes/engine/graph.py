@@ -261,8 +261,8 @@ def collector_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while a graph is indexed.
 
     Indexing creates no reference cycle, yet its allocations trigger full
-    collections that scan every object of the heap (the tasks included): the
-    main reason a per-task cost grew with the graph's size.
+    collections that scan every object of the heap (the tasks included): one
+    reason the per-task cost grew with the graph's size.
     """
     if not gc.isenabled():
         yield
