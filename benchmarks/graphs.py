@@ -29,11 +29,6 @@ def noop() -> None:
     """Task body that does nothing, so timings measure pure scheduling overhead."""
 
 
-def sleep_20ms() -> None:
-    """Task body that sleeps 20 ms (releases the GIL), used to measure makespan."""
-    time.sleep(SLEEP_SECONDS)
-
-
 def _namer(n: int) -> Callable[[int], str]:
     """Return a function giving zero-padded names (``t00001``) wide enough for ``n`` tasks."""
     width = max(5, len(str(max(n - 1, 0))))
@@ -70,7 +65,7 @@ def random_dag(n: int, seed: int = 1) -> Spec:
 def layered(seed: int = 1) -> Spec:
     """160 tasks in 10 layers of 16; each task past layer 0 depends on 2 tasks of the layer above.
 
-    Used with :func:`sleep_20ms`: the critical path is 10 x 20 ms.
+    Used with :func:`sleep_echo`: the critical path is 10 x 20 ms.
     """
     rng = random.Random(seed)
     spec: Spec = []
@@ -97,11 +92,6 @@ def make_graph(kind: str, n: int, seed: int = 1) -> Spec:
     raise ValueError(f"unknown graph kind {kind!r}; expected one of {GRAPH_KINDS}")
 
 
-def task_body(kind: str) -> Callable[[], None]:
-    """The task function used for graph ``kind``: sleeps for the layered DAG, no-op otherwise."""
-    return sleep_20ms if kind == "layered" else noop
-
-
 def critical_path_length(spec: Spec) -> int:
     """Number of tasks on the longest dependency path (the spec lists deps before dependants)."""
     depth: dict[str, int] = {}
@@ -118,3 +108,51 @@ def to_library_tasks(lib: ModuleType, spec: Spec, func: Callable[[], None]) -> l
     task_cls = lib.Task
     dep_cls = lib.TaskDependency
     return [task_cls(name, func, dependencies=[dep_cls(d) for d in deps]) for name, deps in spec]
+
+
+# --------------------------------------------------------------------------- user-style graphs
+
+Parents = list[list[int]]
+"""A DAG as each task's parent indices (parents come earlier); task ``i`` is named ``n{i}``."""
+
+MAX_PARENTS = 6
+
+
+def random_parents(n: int, seed: int = 1) -> Parents:
+    """Task ``i`` has 0 to 6 parents (uniformly), drawn uniformly among the earlier tasks."""
+    rng = random.Random(seed)
+    return [rng.sample(range(i), min(i, rng.randint(0, MAX_PARENTS))) for i in range(n)]
+
+
+def parents_of(kind: str, n: int, seed: int = 1) -> Parents:
+    """The graph ``kind`` as parent indices: ``random`` (0-6 parents) or any of ``make_graph``."""
+    if kind == "random":
+        return random_parents(n, seed)
+    spec = make_graph(kind, n, seed)
+    index = {name: i for i, (name, _) in enumerate(spec)}
+    return [[index[d] for d in deps] for _, deps in spec]
+
+
+def echo(i: int, *parents: object) -> int:
+    """No-op body that takes its upstream results and returns its own index (checked)."""
+    return i
+
+
+def sleep_echo(i: int, *parents: object) -> int:
+    """:func:`echo` after a 20 ms sleep (releases the GIL), for the makespan scenario."""
+    time.sleep(SLEEP_SECONDS)
+    return i
+
+
+def user_tasks(lib: ModuleType, parents: Parents, func: Callable[..., int]) -> list[Any]:
+    """``lib.Task`` objects built the way processes' users write them (args, upstream results)."""
+    task, dep = lib.Task, lib.TaskDependency
+    return [
+        task(
+            f"n{i}",
+            func,
+            args=(i,),
+            dependencies=[dep(f"n{p}", use_result_as_additional_args=True) for p in ps],
+        )
+        for i, ps in enumerate(parents)
+    ]

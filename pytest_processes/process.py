@@ -15,7 +15,7 @@ import pluggy
 from . import hookspecs
 from .engine.checkpoint import Checkpoint
 from .engine.executors import Executor
-from .engine.graph import Topology, compile_order
+from .engine.graph import Topology, collector_paused, compile_graph
 from .engine.routing import make_executor
 from .engine.scheduler import RunListener, Scheduler
 from .engine.signals import sigterm_as_interrupt
@@ -103,12 +103,13 @@ class Process:
     ) -> None:
         self.name = name
         self.tasks: list[Task] = []
-        self._index: dict[str, Task] = {}
+        self._index: dict[str, Task] | None = None  # built on first lookup
         self._topology: Topology | None = None
         self.runner = ProcessRunner()
         self._pm: pluggy.PluginManager | None = None
         try:
-            self._install(tasks)
+            with collector_paused():
+                self._install(tasks)
         except BaseException:
             if isinstance(tasks, list):
                 for task in tasks:
@@ -126,18 +127,18 @@ class Process:
         for task in tasks:
             if not isinstance(task, Task):
                 raise TypeError(f"task must be Task. Got {type(task)}")
-        order = compile_order(tasks)
+        # validated and indexed once here, reused by every run of this task list
+        order, self._topology = compile_graph(tasks)
         self.tasks = [tasks[i] for i in order]
-        self._index = {t.name: t for t in self.tasks}
-        # indexed once here, reused by every run of this task list
-        self._topology = Topology(self.tasks)
+        self._index = None
         self.runner = ProcessRunner()
 
     def _reinstall(self, tasks: list[Task], undo: Callable[[], None] = lambda: None) -> None:
         """Install a changed task list, or restore the previous state and re-raise."""
         previous = (self.tasks, self._index, self._topology, self.runner)
         try:
-            self._install(tasks)
+            with collector_paused():
+                self._install(tasks)
         except BaseException:
             self.tasks, self._index, self._topology, self.runner = previous
             undo()
@@ -170,10 +171,16 @@ class Process:
 
     # -- lookups -------------------------------------------------------------
 
+    def _by_name(self) -> dict[str, Task]:
+        """Tasks by name, indexed on first use (a run never needs it)."""
+        if self._index is None:
+            self._index = {t.name: t for t in self.tasks}
+        return self._index
+
     def get_task(self, task_name: str) -> Task:
         """The task with this name (case-insensitive); ``TaskNotFoundError`` if none."""
         try:
-            return self._index[task_name.lower()]
+            return self._by_name()[task_name.lower()]
         except KeyError:
             raise TaskNotFoundError(task_name) from None
 
@@ -200,7 +207,7 @@ class Process:
         """Add ``task`` and re-validate; on any error nothing changes."""
         if not isinstance(task, Task):
             raise TypeError(f"task must be Task. Got {type(task)}")
-        if task.name in self._index:
+        if task.name in self._by_name():
             raise ValueError(f"Duplicate task name: {task.name}")
         self._reinstall([*self.tasks, task])
 

@@ -12,7 +12,7 @@ from .engine.scheduler import TRIGGERS, Scheduler
 from .engine.tracing import callable_name
 from .exceptions import CircularDependencyError
 from .logfile import TaskLogfileFormatter, base_has_handlers, task_logger
-from .task_types import TaskDependency, TaskResult, TaskStatus, lowered
+from .task_types import TaskDependency, TaskResult, TaskStatus
 
 if TYPE_CHECKING:
     from .process import Process
@@ -68,7 +68,8 @@ class Task:
     ) -> None:
         if not isinstance(name, str):
             raise TypeError(f"name must be str. Got {type(name)}")
-        self.name = lowered(name)
+        low = name.lower()  # the caller's string itself when already lower case
+        self.name = name if low == name else low
         self.func = func
         self.log_path = log_path
         self.args = args
@@ -85,6 +86,15 @@ class Task:
         self._check_types()
         if " " in self.name:
             raise ValueError(f"Task name cannot contain spaces. Got {self.name}")
+        if self.dependencies:
+            self._check_dependency_names()
+        if log_path is not None:
+            handler = logging.FileHandler(log_path)
+            handler.setLevel(logging.INFO)
+            handler.setFormatter(TaskLogfileFormatter())
+            self.logger.addHandler(handler)
+
+    def _check_dependency_names(self) -> None:
         seen: set[str] = set()
         for dep in self.dependencies:
             if dep.task_name in seen:
@@ -92,11 +102,6 @@ class Task:
             seen.add(dep.task_name)
             if dep.task_name == self.name:
                 raise CircularDependencyError(f"Task '{self.name}' lists itself as a dependency.")
-        if log_path is not None:
-            handler = logging.FileHandler(log_path)
-            handler.setLevel(logging.INFO)
-            handler.setFormatter(TaskLogfileFormatter())
-            self.logger.addHandler(handler)
 
     def _check_types(self) -> None:
         if not callable(self.func):
@@ -108,7 +113,7 @@ class Task:
         if not isinstance(self.dependencies, list):
             raise TypeError(f"dependencies must be list. Got {type(self.dependencies)}")
         for dep in self.dependencies:
-            if not isinstance(dep, TaskDependency):
+            if dep.__class__ is not TaskDependency and not isinstance(dep, TaskDependency):
                 raise TypeError(f"dependency must be of type TaskDependency. Got {type(dep)}")
         f = self.traced_vars_frame_filter
         if f is not None and not isinstance(f, str):
@@ -129,7 +134,8 @@ class Task:
                 f"Task '{self.name}': trigger must be one of {', '.join(TRIGGERS)}, "
                 f"got {self.trigger!r}"
             )
-        if not isinstance(self.locks, tuple) or not all(isinstance(x, str) for x in self.locks):
+        locks = self.locks  # most tasks hold none: no generator for them
+        if not isinstance(locks, tuple) or (locks and not all(isinstance(x, str) for x in locks)):
             raise TypeError(f"Task '{self.name}': locks must be a list of str, got {self.locks!r}")
         if self.executor is not None and self.executor not in EXECUTORS:
             raise ValueError(

@@ -24,12 +24,6 @@ INTERRUPTED_REASON = "interrupted while running"
 NOT_RUN_REASON = "not run"
 
 
-def lowered(name: str) -> str:
-    """``name.lower()``, reusing ``name`` itself when it is already lower case (saves memory)."""
-    low = name.lower()
-    return name if low == name else low
-
-
 class TaskStatus(Enum):
     """Outcome of a task within a run."""
 
@@ -159,7 +153,8 @@ class TaskDependency:
     ) -> None:
         if not isinstance(task_name, str):
             raise TypeError(f"task_name must be of type str. Got {type(task_name)}")
-        self.task_name = lowered(task_name)
+        low = task_name.lower()  # the caller's string itself when already lower case
+        self.task_name = task_name if low == task_name else low
         self.use_result_as_additional_args = use_result_as_additional_args
         self.use_result_as_additional_kwargs = use_result_as_additional_kwargs
         self.additional_kwarg_name = additional_kwarg_name

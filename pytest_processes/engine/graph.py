@@ -9,9 +9,11 @@ its last dependency is placed.
 from __future__ import annotations
 
 import difflib
+import gc
 from array import array
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from itertools import accumulate
 from typing import Protocol, overload
 
@@ -24,6 +26,8 @@ __all__ = [
     "GraphNode",
     "Topology",
     "closest",
+    "collector_paused",
+    "compile_graph",
     "compile_order",
     "find_cycle",
     "group_by_parent",
@@ -193,7 +197,8 @@ class Topology:
     ``gather[i]`` holds the keyword dependencies that need more than the bare
     value (see ``wiring.Wire``): ``(dependency index, keyword, fan-in key or "",
     pass the whole TaskResult)``; a fan-in key collects several results into
-    one dict under ``keyword``.
+    one dict under ``keyword``. ``parents``, when the caller has it (see
+    :func:`compile_graph`), is the index of each edge's dependency, edges in task order.
     """
 
     __slots__ = (
@@ -206,41 +211,109 @@ class Topology:
         "inject",
     )
 
-    def __init__(self, tasks: Sequence[DependencyNode]) -> None:
-        index = {t.name: i for i, t in enumerate(tasks)}
+    def __init__(self, tasks: Sequence[DependencyNode], parents: list[int] | None = None) -> None:
+        if parents is None:
+            index = {t.name: i for i, t in enumerate(tasks)}
+            parents = [index[d.task_name] for t in tasks for d in t.dependencies]
         n = len(tasks)
-        self.indegree = [0] * n
-        self.inject: list[list[tuple[int, bool, str]] | None] = [None] * n
+        self.indegree = indegree = [len(t.dependencies) for t in tasks]
+        self.inject: list[tuple[tuple[int, bool, str], ...] | None] = [None] * n
         self.gather: list[list[tuple[int, str, str, bool]] | None] = [None] * n
-        #: each task's dependency names, shared by the report entries of every run
+        #: each task's dependency names (the tasks' own strings), shared by every run's report
         self.dependency_names: list[tuple[str, ...]] = [()] * n
-        indegree, inject, names = self.indegree, self.inject, self.dependency_names
-        parents: list[int] = []  # parent of each edge, edges in dependant order
         fan_out = [0] * n
-        for i, task in enumerate(tasks):
-            deps = task.dependencies
-            if not deps:
+        for j in parents:
+            fan_out[j] += 1
+        # the plain "append the result" edge: one tuple per task with dependants, not per edge
+        appended = [(j, True, "") if fan_out[j] else None for j in range(n)]
+        names = [t.name for t in tasks].__getitem__
+        edge = 0
+        for i, count in enumerate(indegree):
+            if not count:
                 continue
-            indegree[i] = len(deps)
-            names[i] = tuple([dep.task_name for dep in deps])
-            plan = None
-            for dep in deps:
-                j = index[dep.task_name]
-                parents.append(j)
-                fan_out[j] += 1
-                if dep.use_result_as_additional_args or dep.use_result_as_additional_kwargs:
-                    kw = dep.additional_kwarg_name if dep.use_result_as_additional_kwargs else ""
-                    if type(dep) is not TaskDependency and _gathered(dep, j, kw, self.gather, i):
-                        continue
-                    if plan is None:
-                        plan = []
-                    plan.append((j, dep.use_result_as_additional_args, kw))
-            if plan is not None:
-                inject[i] = plan
+            ps = parents[edge : edge + count]
+            edge += count
+            self.dependency_names[i] = tuple(map(names, ps))
+            plan: list[tuple[int, bool, str]] = []
+            for dep, j in zip(tasks[i].dependencies, ps, strict=True):
+                if dep.use_result_as_additional_kwargs:
+                    self._keyword(dep, j, i, plan)
+                elif dep.use_result_as_additional_args:
+                    plan.append(appended[j])  # type: ignore[arg-type]  # j has a dependant: i
+            if plan:
+                self.inject[i] = tuple(plan)
         dependants, start = group_by_parent(parents, indegree, fan_out)
         self.child_index = array("i", dependants)
         self.child_start = array("i", start)
         self.children = Children(self.child_index, self.child_start)
+
+    def _keyword(
+        self, dep: TaskDependency, j: int, i: int, plan: list[tuple[int, bool, str]]
+    ) -> None:
+        """Route a keyword dependency ``j`` of task ``i``: to ``gather[i]`` or to its ``plan``."""
+        kw = dep.additional_kwarg_name
+        if type(dep) is TaskDependency or not _gathered(dep, j, kw, self.gather, i):
+            plan.append((j, dep.use_result_as_additional_args, kw))
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a graph is indexed.
+
+    Indexing creates no reference cycle, yet its allocations trigger full
+    collections that scan every object of the heap (the tasks included): one
+    reason the per-task cost grew with the graph's size.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def compile_graph(tasks: Sequence[DependencyNode]) -> tuple[list[int], Topology]:
+    """``compile_order`` and the :class:`Topology` of the ordered tasks, in one pass over the edges.
+
+    Any invalid graph is handed to :func:`compile_order`, which raises the error
+    processes raises, so both keep the same checks in the same order. Edges stay
+    in flat int lists: no object per task lives beyond this call.
+    """
+    n = len(tasks)
+    index = {t.name: i for i, t in enumerate(tasks)}
+    try:
+        if len(index) != n:
+            raise KeyError
+        parents = [index[d.task_name] for t in tasks for d in t.dependencies]
+    except KeyError:
+        compile_order(tasks)  # type: ignore[arg-type]  # raises the precise error
+        raise
+    del index
+    indegree = [len(t.dependencies) for t in tasks]
+    offsets = list(accumulate(indegree, initial=0))
+    fan_out = [0] * n
+    for j in parents:
+        fan_out[j] += 1
+    children, start = group_by_parent(parents, indegree, fan_out)
+    del fan_out
+    order = [i for i in range(n) if not indegree[i]]
+    for i in order:  # FIFO Kahn: the list is the queue, read as it grows
+        for c in children[start[i] : start[i + 1]]:
+            indegree[c] -= 1
+            if not indegree[c]:
+                order.append(c)
+    del children, start, indegree
+    if len(order) != n:
+        compile_order(tasks)  # type: ignore[arg-type]  # raises the cycle error
+        raise AssertionError("compile_graph found a cycle compile_order did not")
+    pos = [0] * n
+    for k, i in enumerate(order):
+        pos[i] = k
+    moved = [pos[j] for i in order for j in parents[offsets[i] : offsets[i + 1]]]
+    del parents, offsets, pos
+    return order, Topology([tasks[i] for i in order], moved)
 
 
 def _gathered(

@@ -384,7 +384,7 @@ class Scheduler:
         self,
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
-        plan: list[tuple[int, bool, str]] | None,
+        plan: Sequence[tuple[int, bool, str]] | None,
     ) -> tuple[tuple[Any, ...], dict[str, Any]]:
         """Copies of ``args``/``kwargs`` with the upstream values ``plan`` passes."""
         positional, kwargs = list(args), dict(kwargs)
@@ -400,7 +400,7 @@ class Scheduler:
         task: SchedTask,
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
-        plan: list[tuple[int, bool, str]] | None,
+        plan: Sequence[tuple[int, bool, str]] | None,
     ) -> Call:
         """The call for one attempt of ``task``."""
         return Call(

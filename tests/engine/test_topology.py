@@ -43,7 +43,7 @@ def test_children_are_the_dependants_in_task_order(topology: Topology) -> None:
 def test_indegree_names_and_result_injection(topology: Topology) -> None:
     assert topology.indegree == [0, 0, 2, 1, 3]
     assert topology.dependency_names == [(), (), ("b", "a"), ("a",), ("c", "a", "b")]
-    assert topology.inject == [None, None, None, [(0, True, "")], None]
+    assert topology.inject == [None, None, None, ((0, True, ""),), None]
 
 
 def test_empty_graph() -> None:

@@ -1,0 +1,106 @@
+"""Building a Process: one pass gives the order and index of the separate checks, without GC."""
+
+from __future__ import annotations
+
+import gc
+import random
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from pytest_processes import DependencyNotFoundError, Process, Task, TaskDependency
+from pytest_processes.engine.graph import Topology, compile_graph, compile_order
+from pytest_processes.wiring import Wire
+
+
+def echo(*args: Any, **kwargs: Any) -> tuple[Any, ...]:
+    return args
+
+
+def random_tasks(n: int, seed: int) -> list[Task]:
+    """Tasks listed in a shuffled order, each kind of dependency mixed in."""
+    rng = random.Random(seed)
+    tasks = []
+    for i in range(n):
+        deps: list[TaskDependency] = []
+        for p in rng.sample(range(i), min(i, rng.randint(0, 4))):
+            kind = rng.randrange(4)
+            if kind == 0:
+                deps.append(TaskDependency(f"T{p}"))  # order only; upper case on purpose
+            elif kind == 1:
+                deps.append(TaskDependency(f"t{p}", use_result_as_additional_args=True))
+            elif kind == 2:
+                deps.append(TaskDependency(f"t{p}", True, True, f"k{p}"))
+            else:
+                deps.append(Wire(f"t{p}", "fan", fan_in_key=f"key{p}"))
+        tasks.append(Task(f"t{i}", echo, args=(i,), dependencies=deps))
+    rng.shuffle(tasks)
+    return tasks
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_one_pass_gives_the_order_and_index_of_the_separate_steps(seed: int) -> None:
+    tasks = random_tasks(60, seed)
+    order, topology = compile_graph(tasks)
+    assert order == compile_order(tasks)
+    expected = Topology([tasks[i] for i in order])
+    for slot in Topology.__slots__:
+        if slot != "children":
+            assert getattr(topology, slot) == getattr(expected, slot), slot
+    assert [list(c) for c in topology.children] == [list(c) for c in expected.children]
+
+
+def test_results_reach_their_dependants_after_the_one_pass_build() -> None:
+    tasks = random_tasks(40, 7)
+    report = Process(tasks).run(parallel=False)
+    for task in tasks:
+        entry = report.entries[task.name]
+        assert entry.status.value == "success"
+        appended = [
+            report.entries[d.task_name].result
+            for d in task.dependencies
+            if d.use_result_as_additional_args
+        ]
+        assert entry.result == (*task.args, *appended)
+
+
+@pytest.fixture
+def collections() -> Iterator[list[int]]:
+    """Generations of the collections that run meanwhile, with a threshold that runs many."""
+    seen: list[int] = []
+
+    def record(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            seen.append(info["generation"])
+
+    threshold = gc.get_threshold()
+    gc.set_threshold(10, 1, 1)
+    gc.callbacks.append(record)
+    try:
+        yield seen
+    finally:
+        gc.callbacks.remove(record)
+        gc.set_threshold(*threshold)
+
+
+def test_building_a_process_runs_no_garbage_collection(collections: list[int]) -> None:
+    tasks = random_tasks(300, 3)
+    gc.collect()  # counts start from zero
+    collections.clear()
+    Process(tasks)
+    # at most the young objects once the collector is back (before: one pass per 10 objects)
+    assert len(collections) <= 2, collections
+    assert gc.isenabled()
+
+
+def test_the_collector_is_enabled_again_when_the_graph_is_invalid(
+    collections: list[int],
+) -> None:
+    tasks = [*random_tasks(30, 4), Task("orphan", echo, dependencies=[TaskDependency("nope")])]
+    with pytest.raises(DependencyNotFoundError, match="nope"):
+        Process(tasks)
+    assert gc.isenabled()
+    Task("after", echo)
+    gc.collect()
+    assert collections  # it runs again
