@@ -8,6 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
+# processes' module paths (``pytest_processes.task``, ...) are imported first, so the
+# ``task`` decorator bound below is what ``pytest_processes.task`` names afterwards,
+# whoever imports the ``task`` module later.
+from . import error_data, execution_report, process, task_types  # noqa: F401
+from . import task as _task_module  # noqa: F401
+from .api.families import param
+from .api.functions import task
+from .api.process import Process
+from .api.task import Task
 from .comms import (
     EmailChannel,
     HTMLEmailStyle,
@@ -18,7 +27,6 @@ from .comms import (
     WebhookConfig,
 )
 from .engine.checkpoint import Checkpoint, CheckpointWarning
-from .error_data import ErrorData
 from .exceptions import (
     CircularDependencyError,
     DependencyNotFoundError,
@@ -28,12 +36,9 @@ from .exceptions import (
     TaskSkipped,
     WorkerDiedError,
 )
-from .execution_report import ProcessExecutionReport, TaskReportEntry
-from .families import param
-from .process import Process
-from .task import Task
-from .task_types import TaskDependency, TaskResult, TaskStatus
-from .wiring import task
+from .model.error_data import ErrorData
+from .model.execution_report import ProcessExecutionReport, TaskReportEntry
+from .model.task_types import TaskDependency, TaskResult, TaskStatus
 
 __all__ = [
     "Checkpoint",

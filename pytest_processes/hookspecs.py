@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
-    from .execution_report import ProcessExecutionReport
-    from .task import Task
-    from .task_types import TaskResult
+    from .api.task import Task
+    from .model.execution_report import ProcessExecutionReport
+    from .model.task_types import TaskResult
 
 hookspec = pluggy.HookspecMarker("pytest")
 

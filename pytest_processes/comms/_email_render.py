@@ -17,13 +17,13 @@ from html import escape
 from importlib import resources
 from typing import TYPE_CHECKING, cast
 
+from ..model.task_types import TaskStatus
 from ..reports._text import format_duration, strip_ansi
-from ..task_types import TaskStatus
 
 if TYPE_CHECKING:
     from importlib.abc import Traversable
 
-    from ..execution_report import ProcessExecutionReport, TaskReportEntry
+    from ..model.execution_report import ProcessExecutionReport, TaskReportEntry
     from .base import ReportContent
     from .email_config import HTMLEmailStyle
 

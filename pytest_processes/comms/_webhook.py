@@ -17,11 +17,11 @@ import urllib.request
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from ..task_types import TaskStatus
+from ..model.task_types import TaskStatus
 from .base import ReportDeliveryError
 
 if TYPE_CHECKING:
-    from ..execution_report import ProcessExecutionReport, TaskReportEntry
+    from ..model.execution_report import ProcessExecutionReport, TaskReportEntry
     from .base import ReportContent
     from .webhook_config import WebhookConfig
 

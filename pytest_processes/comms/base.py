@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..execution_report import ProcessExecutionReport
+    from ..model.execution_report import ProcessExecutionReport
 
 __all__ = ["ReportChannel", "ReportContent", "ReportDeliveryError"]
 

@@ -13,7 +13,7 @@ from .email_config import HTMLEmailStyle, SMTPConfig
 from .webhook_config import WebhookConfig, sensitive_header_values
 
 if TYPE_CHECKING:
-    from ..execution_report import ProcessExecutionReport
+    from ..model.execution_report import ProcessExecutionReport
 
 __all__ = ["EmailChannel", "WebhookChannel"]
 

@@ -39,7 +39,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..task_types import RESTORED_REASON, TaskDependency
+from ..model.task_types import RESTORED_REASON, TaskDependency
 
 __all__ = ["RESTORED_REASON", "Checkpoint", "CheckpointWarning", "fingerprint"]
 

@@ -54,7 +54,7 @@ from ..exceptions import WorkerDiedError
 from .attempt import NOT_STARTED, OK, Call, Outcome
 from .dask_worker import Slot, executing, run_on_dask
 from .executors import SIGNAL_CHECK, Completion, timeout_outcome
-from .remote import failed_outcome, module_paths, pickling_problem
+from .portable import failed_outcome, module_paths, pickling_problem
 from .routing import missing_dask_message
 from .tracing import callable_name
 

@@ -13,7 +13,7 @@ from typing import Any
 from .attempt import NOT_STARTED, OK, Outcome
 from .capture import CaptureSession
 from .executors import InlineExecutor
-from .remote import load_call, portable_exception, run_remote, unsendable
+from .portable import load_call, portable_exception, run_remote, unsendable
 
 __all__ = ["Slot", "executing", "run_on_dask"]
 

@@ -43,7 +43,7 @@ from typing import Any
 
 from .attempt import NOT_STARTED, Call, Outcome, Running
 from .executors import SIGNAL_CHECK, Completion, timeout_outcome
-from .remote import (
+from .portable import (
     PROTOCOL,
     died_outcome,
     failed_outcome,

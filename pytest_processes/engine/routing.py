@@ -80,7 +80,7 @@ def make_executor(
     if isinstance(spec, str):
         default = _named(spec, workers, dask_address, dask_default_client, thread_prefetch)
     elif isinstance(spec, cf.Executor):
-        from .futures import FuturesExecutor
+        from .pool_executor import FuturesExecutor
 
         default = FuturesExecutor(spec, workers)
     else:

@@ -20,10 +20,9 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
-from ..error_data import ErrorData
-from ..execution_report import TaskReportEntry, new_entry
-from ..logfile import base_has_handlers
-from ..task_types import (
+from ..model.error_data import ErrorData
+from ..model.execution_report import TaskReportEntry, new_entry
+from ..model.task_types import (
     INTERRUPTED_REASON,
     NOT_RUN_REASON,
     RESTORED_REASON,
@@ -35,8 +34,9 @@ from .attempt import FAILED, NOT_STARTED, OK, Call, Outcome, Running
 from .capture import CaptureSession
 from .checkpoint import Checkpoint
 from .executors import Executor, InlineExecutor
-from .graph import Topology
 from .priority import ReadyHeap, expected_durations, remaining_paths
+from .tasklog import base_has_handlers
+from .topology import Topology
 
 __all__ = ["RunListener", "SchedTask", "Scheduler", "Terminated"]
 

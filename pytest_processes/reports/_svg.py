@@ -10,11 +10,11 @@ import math
 from html import escape
 from typing import TYPE_CHECKING
 
-from ..task_types import TaskStatus
+from ..model.task_types import TaskStatus
 from ._text import format_duration
 
 if TYPE_CHECKING:
-    from ..execution_report import ProcessExecutionReport, TaskReportEntry
+    from ..model.execution_report import ProcessExecutionReport, TaskReportEntry
 
 __all__ = ["STATUS_COLOURS", "dependency_graph_svg", "timeline_svg"]
 

@@ -17,12 +17,12 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..task_types import TaskStatus
+from ..model.task_types import TaskStatus
 from ._svg import STATUS_COLOURS, dependency_graph_svg, timeline_svg
 from ._text import format_duration, format_epoch, seconds, strip_ansi
 
 if TYPE_CHECKING:
-    from ..execution_report import ProcessExecutionReport, TaskReportEntry
+    from ..model.execution_report import ProcessExecutionReport, TaskReportEntry
 
 __all__ = ["report_to_html"]
 

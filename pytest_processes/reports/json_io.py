@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from ..error_data import ErrorData
-from ..task_types import TaskStatus
+from ..model.error_data import ErrorData
+from ..model.task_types import TaskStatus
 
 if TYPE_CHECKING:
-    from ..execution_report import ProcessExecutionReport, TaskReportEntry
+    from ..model.execution_report import ProcessExecutionReport, TaskReportEntry
 
 __all__ = ["ReportJSONError", "report_from_json"]
 
@@ -82,7 +82,7 @@ def _error(data: Any, where: str) -> ErrorData | None:
 
 
 def _entry(name: str, data: Any) -> TaskReportEntry:
-    from ..execution_report import TaskReportEntry
+    from ..model.execution_report import TaskReportEntry
 
     where = f"entries[{name!r}]"
     data = _expect(data, dict, where)
@@ -111,7 +111,7 @@ def _entry(name: str, data: Any) -> TaskReportEntry:
 
 def report_from_json(text: str | bytes) -> ProcessExecutionReport:
     """The report that ``to_json`` wrote as ``text``; raises ReportJSONError naming the bad key."""
-    from ..execution_report import ProcessExecutionReport
+    from ..model.execution_report import ProcessExecutionReport
 
     try:
         data = json.loads(text)

@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING, Any
 
 import junit_xml  # type: ignore[import-untyped]
 
-from ..task_types import TaskStatus
+from ..model.task_types import TaskStatus
 from ._text import format_epoch, seconds, xml_visible_escape
 
 if TYPE_CHECKING:
-    from ..execution_report import ProcessExecutionReport, TaskReportEntry
+    from ..model.execution_report import ProcessExecutionReport, TaskReportEntry
 
 __all__ = ["DEFAULT_CLASSNAME", "report_to_junit_xml"]
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from pytest_processes import DependencyNotFoundError, Process, Task, TaskDependency
-from pytest_processes.engine.graph import Topology, compile_graph, compile_order
-from pytest_processes.wiring import Wire
+from pytest_processes.api.functions import Wire
+from pytest_processes.engine.topology import Topology, compile_graph, compile_order
 
 
 def echo(*args: Any, **kwargs: Any) -> tuple[Any, ...]:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from pytest_processes import Process, TaskDefinitionError, TaskStatus, param, task
-from pytest_processes.families import (
+from pytest_processes.api.families import (
     FamilyNode,
     Link,
     TaskSpec,

@@ -14,7 +14,7 @@ from pytest_processes import (
     TaskStatus,
     task,
 )
-from pytest_processes.wiring import task_options
+from pytest_processes.api.functions import task_options
 
 
 def where(func: Any) -> str:

@@ -19,7 +19,7 @@ from pytest_processes import (
     TaskResult,
     TaskStatus,
 )
-from pytest_processes.execution_report import new_entry
+from pytest_processes.model.execution_report import new_entry
 
 PROCESSES_FIELDS = [
     "name",

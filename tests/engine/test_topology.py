@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pytest_processes import Task, TaskDependency
-from pytest_processes.engine.graph import Topology
+from pytest_processes.engine.topology import Topology
 
 
 def noop() -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from pytest_processes import Process, Task, TaskDependency, TaskResult, TaskStatus, task
-from pytest_processes.wiring import wants_task_result
+from pytest_processes.api.functions import wants_task_result
 
 MODES = [pytest.param(False, id="sequential"), pytest.param(True, id="parallel")]
 

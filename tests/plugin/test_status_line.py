@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from plugin_helpers import RunProcesses
 
-from pytest_processes.pytest import status
-from pytest_processes.pytest.status import StatusLine, format_running
+from pytest_processes.plugin import status_line as status
+from pytest_processes.plugin.status_line import StatusLine, format_running
 
 
 def test_format_running_longest_first_with_ages() -> None:

@@ -18,7 +18,7 @@ from itertools import accumulate
 from typing import Protocol, overload
 
 from ..exceptions import CircularDependencyError, DependencyNotFoundError
-from ..task_types import TaskDependency
+from ..model.task_types import TaskDependency
 
 __all__ = [
     "Children",

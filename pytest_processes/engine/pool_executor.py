@@ -26,7 +26,7 @@ from concurrent.futures import BrokenExecutor
 from ..exceptions import WorkerDiedError
 from .attempt import NOT_STARTED, Call, Outcome
 from .executors import SIGNAL_CHECK, Completion, timeout_outcome
-from .remote import failed_outcome, pickling_problem, run_portable
+from .portable import failed_outcome, pickling_problem, run_portable
 
 __all__ = ["FuturesExecutor"]
 

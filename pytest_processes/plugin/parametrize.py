@@ -5,7 +5,7 @@ identified exactly as pytest names test instances (``build[dev]``): the marks
 are fed to pytest's own ``Metafunc.parametrize``, so ids, ``ids=``,
 ``pytest.param(..., id=..., marks=...)`` and the ``pytest_make_parametrize_id``
 hook behave as for tests. Pairing and fan-in downstream follow
-:mod:`pytest_processes.families`; a task that only inherits a family's
+:mod:`pytest_processes.api.families`; a task that only inherits a family's
 parameter (``deploy(build, env)``) is expanded here, after collection.
 """
 
@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from _pytest.python import FunctionDefinition
 
-from ..families import Variant, value_id
+from ..api.families import Variant, value_id
 
 __all__ = ["Declared", "declared_variants"]
 

@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
+from ..api.functions import TaskOptions
 from ..engine.routing import missing_dask_message
-from ..runparams import parse_assignments
-from ..wiring import TaskOptions
 from .junit_output import INI as JUNIT_OUTPUT_INI
 from .junit_output import parse_size
+from .runparams import parse_assignments
 
 __all__ = ["HELP", "Settings"]
 

@@ -26,6 +26,7 @@ from _pytest.runner import check_interactive_exception
 from _pytest.runner import pytest_make_collect_report as collect_report
 from _pytest.skipping import evaluate_skip_marks, evaluate_xfail_marks, xfailed_key
 
+from ..api.task import Task
 from ..engine.capture import CaptureSession
 from ..engine.checkpoint import Checkpoint, CheckpointWarning
 from ..engine.executors import Executor
@@ -33,19 +34,18 @@ from ..engine.masking import current_masker
 from ..engine.routing import make_executor
 from ..engine.scheduler import Scheduler
 from ..engine.signals import sigterm_as_interrupt
-from ..execution_report import ProcessExecutionReport
-from ..task import Task
-from ..task_types import TaskResult
+from ..model.execution_report import ProcessExecutionReport
+from ..model.task_types import TaskResult
 from .bridge import Bridge
 from .caplog import TaskLogs, uses_caplog
 from .collect import TaskItem, TasksModule, collected_tasks, expand_task_items
-from .graph import TaskGraph, build_graph, mermaid, unused_run_params
+from .injection import TaskGraph, build_graph, mermaid, unused_run_params
 from .junit_output import JUnitOutput
-from .masking import mask_live_logs, mask_test_report
-from .reports import Phase, not_run_reports
+from .mask_options import mask_live_logs, mask_test_report
 from .settings import Settings
 from .setupstate import ConcurrentSetupState
-from .support import SupportFile, collect_support_files
+from .testreports import Phase, not_run_reports
+from .upstream_files import SupportFile, collect_support_files
 
 __all__ = ["ProcessesRun"]
 

@@ -10,12 +10,12 @@ import pytest
 
 from ..engine.masking import current_masker
 from ..engine.scheduler import RunListener, Scheduler
-from ..task_types import TaskResult, TaskStatus
+from ..model.task_types import TaskResult, TaskStatus
 from .caplog import TaskLogs
 from .collect import TaskItem
-from .reports import call_report, setup_report, stop_category, teardown_report
 from .setupstate import ConcurrentSetupState
-from .status import StatusLine
+from .status_line import StatusLine
+from .testreports import call_report, setup_report, stop_category, teardown_report
 
 if TYPE_CHECKING:
     from .run import ProcessesRun

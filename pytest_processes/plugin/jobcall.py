@@ -18,7 +18,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from ..engine.graph import closest
+from ..engine.topology import closest
 
 __all__ = ["CallError", "JobCall", "import_target", "resolve_exception"]
 

@@ -17,7 +17,7 @@ import pytest
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from ..engine.graph import closest
+from ..engine.topology import closest
 from ..engine.tracing import safe_repr
 from .collect import MARKER
 from .jobcall import CallError, JobCall, import_target, resolve_exception

@@ -36,9 +36,9 @@ from _pytest._code.code import Traceback
 from _pytest.fixtures import FuncFixtureInfo
 from _pytest.pathlib import bestrelpath
 
-from ..engine.graph import closest
-from ..task_types import TaskDependency
-from ..wiring import result_dependency
+from ..api.functions import result_dependency
+from ..engine.topology import closest
+from ..model.task_types import TaskDependency
 from .collect import TaskItem, record_tasks
 from .jobschema import Job, JobReader, Ref
 

@@ -11,11 +11,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast, overload
 
-from .engine.graph import closest
-from .exceptions import TaskDefinitionError
+from ..engine.topology import closest
+from ..exceptions import TaskDefinitionError
+from ..model.task_types import TaskDependency, TaskResult
 from .families import FamilyNode, Variant, expand_families, variants_from_params
 from .task import Task
-from .task_types import TaskDependency, TaskResult
 
 __all__ = [
     "TaskOptions",
@@ -75,7 +75,7 @@ def task(func: Any = None, /, **options: Any) -> Any:
     The function is returned unchanged, so it can still be called and unit-tested directly.
     ``params={"env": ["dev", "prod"]}`` makes a family: one task per value
     (``build[dev]``, ``build[prod]``), each given its value as parameter ``env``
-    (see :mod:`pytest_processes.families`).
+    (see :mod:`pytest_processes.api.families`).
     """
     if "locks" in options and isinstance(options["locks"], list):
         options["locks"] = tuple(options["locks"])

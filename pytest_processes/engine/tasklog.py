@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from .engine.masking import current_masker
+from .masking import current_masker
 
 __all__ = ["LOG_FORMAT", "TaskLogfileFormatter", "task_logger"]
 

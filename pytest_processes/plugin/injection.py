@@ -9,11 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from ..engine.graph import closest, compile_order
-from ..exceptions import CircularDependencyError
-from ..runparams import cast_value
-from ..task import Task
-from ..wiring import (
+from ..api.functions import (
     TaskOptions,
     Wire,
     build_task,
@@ -21,8 +17,12 @@ from ..wiring import (
     unknown_parameter,
     wants_task_result,
 )
+from ..api.task import Task
+from ..engine.topology import closest, compile_order
+from ..exceptions import CircularDependencyError
 from .collect import MARKER, TaskItem
 from .jobfiles import job_dependencies
+from .runparams import cast_value
 
 __all__ = ["TaskGraph", "build_graph", "mermaid"]
 

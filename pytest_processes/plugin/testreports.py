@@ -17,9 +17,9 @@ from _pytest._io import TerminalWriter
 from _pytest.outcomes import Skipped
 
 from ..engine.capture import split_sections
-from ..task_types import INTERRUPTED_REASON, NOT_RUN_REASON, TaskResult, TaskStatus
+from ..model.task_types import INTERRUPTED_REASON, NOT_RUN_REASON, TaskResult, TaskStatus
 from .collect import TaskItem
-from .masking import mask_test_report
+from .mask_options import mask_test_report
 
 __all__ = [
     "Phase",

@@ -28,7 +28,7 @@ from ..comms._smtp import PlaintextLoginWarning, is_loopback
 from ..comms._webhook import safe_url
 from ..comms.email_config import LANGUAGES, PALETTES
 from ..engine.masking import current_masker
-from ..execution_report import ProcessExecutionReport
+from ..model.execution_report import ProcessExecutionReport
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -435,7 +435,7 @@ class Delivery:
 
     def _final_report(self, exitstatus: int | pytest.ExitCode) -> ProcessExecutionReport | None:
         """The run's report; a run stopped before any task ran gets an empty, interrupted one."""
-        from ..plugin import run_key
+        from . import run_key
 
         run = self.config.stash.get(run_key, None)
         if run is not None and run.report is not None:

@@ -10,8 +10,8 @@ import pytest
 from _pytest._code import ExceptionInfo
 from _pytest.fixtures import FuncFixtureInfo
 
-from ..families import FamilyNode, Link, TaskSpec, Variant, expand_families
-from ..wiring import TaskOptions, task_name, task_options
+from ..api.families import FamilyNode, Link, TaskSpec, Variant, expand_families
+from ..api.functions import TaskOptions, task_name, task_options
 from .parametrize import Declared, declared_variants
 
 __all__ = [

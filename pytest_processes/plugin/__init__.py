@@ -13,16 +13,16 @@ from pathlib import Path
 import pytest
 from _pytest.runner import pytest_make_collect_report as collect_report
 
-from . import hookspecs
-from .engine.masking import SecretMasker, use_masker
-from .pytest.collect import MARKER, TasksModule
-from .pytest.delivery import Delivery, add_delivery_options
-from .pytest.jobfiles import JobFile
-from .pytest.junit_output import DEFAULT_LIMIT as JUNIT_OUTPUT_DEFAULT
-from .pytest.junit_output import INI as JUNIT_OUTPUT_INI
-from .pytest.masking import add_mask_options, masker_from_config
-from .pytest.run import ProcessesRun
-from .pytest.settings import HELP, Settings
+from .. import hookspecs
+from ..engine.masking import SecretMasker, use_masker
+from .collect import MARKER, TasksModule
+from .delivery import Delivery, add_delivery_options
+from .jobfiles import JobFile
+from .junit_output import DEFAULT_LIMIT as JUNIT_OUTPUT_DEFAULT
+from .junit_output import INI as JUNIT_OUTPUT_INI
+from .mask_options import add_mask_options, masker_from_config
+from .run import ProcessesRun
+from .settings import HELP, Settings
 
 run_key = pytest.StashKey[ProcessesRun]()
 #: the masker in use before this session set its own, put back at unconfigure

@@ -1,0 +1,1 @@
+"""The library API for graphs built in code: ``Task``, ``Process``, ``@task``, families."""

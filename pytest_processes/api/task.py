@@ -1,0 +1,237 @@
+"""``Task``: one unit of work, compatible with processes 7.0.4, plus engine options."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ..engine.executors import InlineExecutor
+from ..engine.scheduler import TRIGGERS, Scheduler
+from ..engine.tasklog import TaskLogfileFormatter, base_has_handlers, task_logger
+from ..engine.tracing import callable_name
+from ..exceptions import CircularDependencyError
+from ..model.task_types import TaskDependency, TaskResult, TaskStatus
+
+if TYPE_CHECKING:
+    from .process import Process
+
+# processes' ``task`` module exports these too: ``from processes.task import TaskStatus`` works
+__all__ = ["Task", "TaskDependency", "TaskResult", "TaskStatus"]
+
+EXECUTORS = ("inline", "thread", "process", "dask")
+
+
+class Task:
+    """A named function call with its arguments, dependencies, retries and timeout.
+
+    Beyond processes: ``trigger`` (``all_success``, ``all_done``, ``no_failures``)
+    decides when it runs relative to its dependencies' outcomes, ``locks``
+    names resources it must hold exclusively (see ``Process.run(limits=...)``),
+    and ``executor`` asks for a kind of worker.
+    """
+
+    __slots__ = (
+        "_logger",
+        "args",
+        "dependencies",
+        "executor",
+        "func",
+        "kwargs",
+        "locks",
+        "log_path",
+        "name",
+        "retries",
+        "retry_on",
+        "timeout",
+        "traced_vars_frame_filter",
+        "trigger",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        func: Callable[..., Any],
+        log_path: str | os.PathLike[str] | None = None,
+        args: tuple[Any, ...] = (),
+        kwargs: dict[str, Any] | None = None,
+        dependencies: list[TaskDependency] | None = None,
+        traced_vars_frame_filter: str | None = None,
+        timeout: float | None = None,
+        retries: int | None = 0,
+        retry_on: tuple[type[Exception], ...] | None = None,
+        *,
+        trigger: str = "all_success",
+        locks: tuple[str, ...] | list[str] = (),
+        executor: str | None = None,
+    ) -> None:
+        if not isinstance(name, str):
+            raise TypeError(f"name must be str. Got {type(name)}")
+        low = name.lower()  # the caller's string itself when already lower case
+        self.name = name if low == name else low
+        self.func = func
+        self.log_path = log_path
+        self.args = args
+        self.kwargs = {} if kwargs is None else kwargs
+        self.dependencies = [] if dependencies is None else dependencies
+        self.traced_vars_frame_filter = traced_vars_frame_filter
+        self.timeout = timeout
+        self.retries = 0 if retries is None else retries
+        self.retry_on = retry_on
+        self.trigger = trigger
+        self.locks = tuple(locks) if isinstance(locks, (list, tuple)) else locks
+        self.executor = executor
+        self._logger: logging.Logger | None = None
+        self._check_types()
+        if " " in self.name:
+            raise ValueError(f"Task name cannot contain spaces. Got {self.name}")
+        if self.dependencies:
+            self._check_dependency_names()
+        if log_path is not None:
+            handler = logging.FileHandler(log_path)
+            handler.setLevel(logging.INFO)
+            handler.setFormatter(TaskLogfileFormatter())
+            self.logger.addHandler(handler)
+
+    def _check_dependency_names(self) -> None:
+        seen: set[str] = set()
+        for dep in self.dependencies:
+            if dep.task_name in seen:
+                raise ValueError(f"Duplicate dependency name: {dep.task_name}")
+            seen.add(dep.task_name)
+            if dep.task_name == self.name:
+                raise CircularDependencyError(f"Task '{self.name}' lists itself as a dependency.")
+
+    def _check_types(self) -> None:
+        if not callable(self.func):
+            raise TypeError(f"func must be callable. Got {type(self.func)}")
+        if not isinstance(self.args, tuple):
+            raise TypeError(f"args must be tuple. Got {type(self.args)}")
+        if not isinstance(self.kwargs, dict):
+            raise TypeError(f"kwargs must be dict. Got {type(self.kwargs)}")
+        if not isinstance(self.dependencies, list):
+            raise TypeError(f"dependencies must be list. Got {type(self.dependencies)}")
+        for dep in self.dependencies:
+            if dep.__class__ is not TaskDependency and not isinstance(dep, TaskDependency):
+                raise TypeError(f"dependency must be of type TaskDependency. Got {type(dep)}")
+        f = self.traced_vars_frame_filter
+        if f is not None and not isinstance(f, str):
+            raise TypeError(f"traced_vars_frame_filter must be a str or None. Got {type(f)}")
+        t = self.timeout
+        if t is not None and (not isinstance(t, (int, float)) or t <= 0):
+            raise TypeError(f"timeout must be a positive number or None, got {t!r}")
+        if not isinstance(self.retries, int) or self.retries < 0:
+            raise TypeError(f"retries must be a non-negative int, got {self.retries!r}")
+        r = self.retry_on
+        if r is not None and (
+            not isinstance(r, tuple)
+            or not all(isinstance(e, type) and issubclass(e, Exception) for e in r)
+        ):
+            raise TypeError("retry_on must be None or a tuple of Exception subclasses")
+        if self.trigger not in TRIGGERS:
+            raise ValueError(
+                f"Task '{self.name}': trigger must be one of {', '.join(TRIGGERS)}, "
+                f"got {self.trigger!r}"
+            )
+        locks = self.locks  # most tasks hold none: no generator for them
+        if not isinstance(locks, tuple) or (locks and not all(isinstance(x, str) for x in locks)):
+            raise TypeError(f"Task '{self.name}': locks must be a list of str, got {self.locks!r}")
+        if self.executor is not None and self.executor not in EXECUTORS:
+            raise ValueError(
+                f"Task '{self.name}': executor must be one of {', '.join(EXECUTORS)}, "
+                f"got {self.executor!r}"
+            )
+
+    @property
+    def logger(self) -> logging.Logger:
+        """This task's logger (created on first use; propagates to ``pytest_processes.tasks``)."""
+        if self._logger is None:
+            self._logger = task_logger(self.name)
+        return self._logger
+
+    def active_logger(self, base: bool | None = None) -> logging.Logger | None:
+        """The logger if any handler would receive its records, else None (saves the work).
+
+        ``base``: whether the shared parent logger has handlers, if the caller knows.
+        """
+        if self._logger is not None and self._logger.handlers:
+            return self._logger
+        if base is None:
+            base = base_has_handlers()
+        return self.logger if base else None
+
+    @property
+    def function_name(self) -> str:
+        """Name of the function this task calls (partials and callable objects included)."""
+        return callable_name(self.func)
+
+    @property
+    def dependency_names(self) -> tuple[str, ...]:
+        """Names of the tasks this task depends on, in declaration order."""
+        return tuple(d.task_name for d in self.dependencies)
+
+    def get_dependencies_names(self) -> set[str]:
+        """Names of the tasks this task depends on."""
+        return {d.task_name for d in self.dependencies}
+
+    def close_handlers(self) -> None:
+        """Close and detach every handler of this task's logger (idempotent)."""
+        if self._logger is None:
+            return
+        for handler in list(self._logger.handlers):
+            handler.close()
+            self._logger.removeHandler(handler)
+
+    def run(self, executing_process: Process | None = None) -> TaskResult:
+        """Run this task alone, with its retries and timeout; never raises for a task failure.
+
+        With ``executing_process``, dependency results are taken from that
+        process's last run; without it, dependencies are ignored.
+        """
+        args, kwargs = self.args, self.kwargs
+        if executing_process is not None:
+            results = executing_process.runner.results
+            positional, kwargs = list(args), dict(kwargs)
+            groups: dict[str, dict[str, Any]] = {}
+            for dep in self.dependencies:
+                found = results.get(dep.task_name)
+                value = found.result if found is not None else None
+                if getattr(dep, "pass_result", False):  # wiring.Wire: the whole TaskResult
+                    value = found or TaskResult.pending()
+                if dep.use_result_as_additional_args:
+                    positional.append(value)
+                if dep.use_result_as_additional_kwargs:
+                    key = getattr(dep, "fan_in_key", "")
+                    if key:
+                        groups.setdefault(dep.additional_kwarg_name, {})[key] = value
+                    else:
+                        kwargs[dep.additional_kwarg_name] = value
+            kwargs.update(groups)
+            args = tuple(positional)
+        alone = _Alone(self, args, kwargs)
+        scheduler = Scheduler([alone], InlineExecutor())
+        scheduler.run()
+        result = scheduler.result(0)
+        if result.error_data is not None and executing_process is not None:
+            impact = [t.name for t in executing_process.get_dependant_tasks(self.name)]
+            object.__setattr__(result.error_data, "downstream_impact", impact)
+        return result
+
+    def __repr__(self) -> str:
+        return f"Task({self.name!r}, {self.function_name})"
+
+
+class _Alone:
+    """A task seen without its dependencies, its arguments already resolved."""
+
+    def __init__(self, task: Task, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        self._task = task
+        self.args = args
+        self.kwargs = kwargs
+        self.dependencies: list[TaskDependency] = []
+        self.locks: tuple[str, ...] = ()
+        self.trigger = "all_success"
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._task, name)

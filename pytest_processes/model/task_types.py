@@ -1,0 +1,181 @@
+"""Task outcomes and dependency declarations."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+from .error_data import ErrorData
+
+__all__ = [
+    "INTERRUPTED_REASON",
+    "NOT_RUN_REASON",
+    "RESTORED_REASON",
+    "TaskDependency",
+    "TaskResult",
+    "TaskStatus",
+]
+
+#: ``TaskResult.reason`` of a task restored from a checkpoint instead of being called
+RESTORED_REASON = "restored from checkpoint"
+#: how the reason of a task cut off by a stopped run begins (its start and output are kept)
+INTERRUPTED_REASON = "interrupted while running"
+#: how the reason of a task a stopped run never started begins (no start, no worker)
+NOT_RUN_REASON = "not run"
+
+
+class TaskStatus(Enum):
+    """Outcome of a task within a run."""
+
+    PENDING = "pending"
+    SUCCESS = "success"
+    ERRORED = "errored"
+    SKIPPED = "skipped"
+
+
+class TaskResult:
+    """The outcome of one task: status, value or exception, timing and attempts.
+
+    Beyond the processes fields it records when and where the task ran
+    (``started_at``/``finished_at`` as epoch seconds, ``worker``), why it was
+    skipped (``reason``), its captured output and the exception's qualified type.
+    """
+
+    __slots__ = (
+        "attempts",
+        "elapsed_seconds",
+        "error_data",
+        "error_type",
+        "exception",
+        "finished_at",
+        "output",
+        "reason",
+        "result",
+        "started_at",
+        "status",
+        "worker",
+    )
+
+    def __init__(
+        self,
+        status: TaskStatus,
+        result: Any,
+        exception: BaseException | None,
+        error_data: ErrorData | None = None,
+        elapsed_seconds: float = 0.0,
+        attempts: int = 0,
+        started_at: float | None = None,
+        finished_at: float | None = None,
+        worker: str = "",
+        reason: str = "",
+        output: str = "",
+        error_type: str = "",
+    ) -> None:
+        self.status = status
+        self.result = result
+        self.exception = exception
+        self.error_data = error_data
+        self.elapsed_seconds = elapsed_seconds
+        self.attempts = attempts
+        self.started_at = started_at
+        self.finished_at = finished_at
+        self.worker = worker
+        self.reason = reason
+        self.output = output
+        self.error_type = error_type
+
+    @property
+    def worked(self) -> bool:
+        """True if the task succeeded."""
+        return self.status is TaskStatus.SUCCESS
+
+    @property
+    def restored(self) -> bool:
+        """True if the task was not called: its result came from a checkpoint."""
+        return self.attempts == 0 and self.reason == RESTORED_REASON and self.worked
+
+    @classmethod
+    def pending(cls) -> TaskResult:
+        """The placeholder for a task that has not run yet."""
+        return cls(TaskStatus.PENDING, None, None)
+
+    @classmethod
+    def skipped(cls, reason: str = "") -> TaskResult:
+        """A task that never ran (an upstream failed, the run stopped, or it skipped itself)."""
+        return cls(TaskStatus.SKIPPED, None, None, reason=reason)
+
+    @classmethod
+    def success(cls, result: Any, *, elapsed_seconds: float = 0.0, attempts: int = 0) -> TaskResult:
+        """A task whose function returned."""
+        return cls(TaskStatus.SUCCESS, result, None, None, elapsed_seconds, attempts)
+
+    @classmethod
+    def errored(
+        cls,
+        exception: BaseException,
+        *,
+        error_data: ErrorData | None = None,
+        elapsed_seconds: float = 0.0,
+        attempts: int = 0,
+    ) -> TaskResult:
+        """A task whose function raised on its last attempt."""
+        return cls(TaskStatus.ERRORED, None, exception, error_data, elapsed_seconds, attempts)
+
+    def __repr__(self) -> str:
+        return (
+            f"TaskResult(status={self.status.value}, attempts={self.attempts}, "
+            f"elapsed_seconds={self.elapsed_seconds:.3f})"
+        )
+
+
+class TaskDependency:
+    """A dependency on another task, and how its result is passed along.
+
+    With neither flag it only orders the two tasks; with
+    ``use_result_as_additional_args`` the result is appended to the positional
+    arguments, with ``use_result_as_additional_kwargs`` it is passed as
+    ``additional_kwarg_name``.
+    """
+
+    __slots__ = (
+        "additional_kwarg_name",
+        "task_name",
+        "use_result_as_additional_args",
+        "use_result_as_additional_kwargs",
+    )
+
+    def __init__(
+        self,
+        task_name: str,
+        use_result_as_additional_args: bool = False,
+        use_result_as_additional_kwargs: bool = False,
+        additional_kwarg_name: str = "",
+    ) -> None:
+        if not isinstance(task_name, str):
+            raise TypeError(f"task_name must be of type str. Got {type(task_name)}")
+        low = task_name.lower()  # the caller's string itself when already lower case
+        self.task_name = task_name if low == task_name else low
+        self.use_result_as_additional_args = use_result_as_additional_args
+        self.use_result_as_additional_kwargs = use_result_as_additional_kwargs
+        self.additional_kwarg_name = additional_kwarg_name
+        if not isinstance(use_result_as_additional_args, bool):
+            raise TypeError(
+                "use_result_as_additional_args must be of type bool. "
+                f"Got {type(use_result_as_additional_args)}"
+            )
+        if not isinstance(use_result_as_additional_kwargs, bool):
+            raise TypeError(
+                "use_result_as_additional_kwargs must be of type bool. "
+                f"Got {type(use_result_as_additional_kwargs)}"
+            )
+        if use_result_as_additional_kwargs and additional_kwarg_name == "":
+            raise TypeError(
+                "If use_result_as_additional_kwargs is True, additional_kwarg_name"
+                " must be a non-empty string."
+            )
+
+    def __hash__(self) -> int:
+        return hash(self.task_name)
+
+    def __repr__(self) -> str:
+        return f"TaskDependency({self.task_name!r})"
