@@ -150,7 +150,7 @@ class Running:
     """An attempt a worker has begun: when, where and its capture, readable before it ends.
 
     An interrupt reports a task cut off while running with its real start,
-    worker and the output it produced so far (see ``Executor.running``).
+    worker and the output it produced so far (see ``ReportsStarted``).
     """
 
     __slots__ = ("capture", "started_at", "worker")

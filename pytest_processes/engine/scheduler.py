@@ -30,10 +30,10 @@ from ..model.task_types import (
     TaskResult,
     TaskStatus,
 )
-from .attempt import FAILED, NOT_STARTED, OK, Call, Outcome, Running
+from .attempt import FAILED, NOT_STARTED, OK, Call, Outcome
 from .capture import CaptureSession
 from .checkpoint import Checkpoint
-from .executors import Executor, InlineExecutor
+from .executors import Executor, HandsBackOnStop, InlineExecutor, ReportsStarted, SendsAhead
 from .priority import ReadyHeap, expected_durations, remaining_paths
 from .tasklog import base_has_handlers
 from .topology import Topology
@@ -197,7 +197,7 @@ class Scheduler:
         self._finishes = kind.task_finish is not RunListener.task_finish
         # an executor that can hold a call until its upstream attempts finish (Dask) gets
         # dependants early, unless something must happen here first (see ``_send_ahead``)
-        ahead = getattr(executor, "submit_ahead", None)
+        ahead = executor.submit_ahead if isinstance(executor, SendsAhead) else None
         eager = prefetch and not fail_fast and durations is None and not self._prepares
         self._ahead: Callable[[int, Call, Sequence[int]], bool] | None = ahead if eager else None
         self._sent: list[bool] = [False] * n if self._ahead is not None else []
@@ -209,9 +209,10 @@ class Scheduler:
         """Start no new task; running ones finish. Safe to call from listener callbacks."""
         if not self.stop_reason:
             self.stop_reason = reason
-            self.executor.stop_queued()
-            taken = getattr(self.executor, "taken_on_stop", None)  # see Executor
-            for i, call in taken() if taken is not None else ():
+            executor = self.executor
+            executor.stop_queued()
+            taken = executor.taken_on_stop() if isinstance(executor, HandsBackOnStop) else []
+            for i, call in taken:
                 if self.entries[i] is None and i not in self._flights:
                     self._flights[i] = _Flight(call, time.monotonic())
                     if self._starts:
@@ -731,8 +732,8 @@ class Scheduler:
         """
         if not self._flights:
             return
-        running = getattr(self.executor, "running", None)
-        live: dict[int, Running] | None = running() if running is not None else None
+        executor = self.executor
+        live = executor.running() if isinstance(executor, ReportsStarted) else None
         try:
             for key, outcome in self.executor.poll(0) if live is not None else ():
                 self._on_outcome(key, outcome)
