@@ -1,29 +1,24 @@
 """The Dask executor: attempts run on a ``distributed`` cluster, results stay there.
 
-Dask is an optional extra (``pip install "pytest-processes[dask]"``); this module
-imports it only when an executor is built, so ``import pytest_processes`` never does.
+Dask is an optional extra; :mod:`.dask_client` picks the client (and imports
+``distributed`` only then), :mod:`.dask_gather` watches the futures and gathers
+outcomes, :mod:`.dask_worker` is what runs on the workers.
 
 How results move: every attempt is ``client.submit(run_on_dask, ...)``, and its
 future is kept for the rest of the run. When a task's upstream results come from
 Dask attempts, the call is sent with those *futures* in place of the values
-(``Call.inputs`` says where they go), so Dask moves each result from the worker
-that made it to the worker that needs it, never through this process. The
-scheduler still receives every outcome (kind, value, error, output): the report
-holds every result, as with threads.
+(``Call.inputs`` says where they go, :func:`link_inputs` puts them there), so
+Dask moves each result from the worker that made it to the worker that needs
+it, never through this process. The scheduler still receives every outcome
+(kind, value, error, output): the report holds every result, as with threads.
 
-Ahead of time: the scheduler hands over a dependant as soon as its upstream
-attempts are on the cluster (``submit_ahead``), as Dask's own futures API would,
-so workers go from one task to the next without waiting for this process. On the
+Ahead of time (``SendsAhead``): the scheduler hands over a dependant as soon as
+its upstream attempts are on the cluster, as Dask's own futures API would, so
+workers go from one task to the next without waiting for this process. On the
 worker, an attempt whose upstream outcome is not a success returns NOT_STARTED
 without calling the task. The scheduler still submits each task when it becomes
 ready; the attempt held ahead stands for it if every upstream attempt it waited
 for is the one that succeeded (else it never ran, and a fresh attempt is sent).
-
-Per-task cost: futures are watched, and finished outcomes gathered in batches,
-on the client's event loop, so no attempt costs a thread hop of its own. Keys
-are ``<function>-<serial>-<task>``: Dask groups tasks by the key's first word and
-its scheduler does work per group on every submission, so one group per task
-name would make a large graph quadratic.
 
 Timeouts: the worker runs a timed attempt on a helper thread and returns
 ``TimeoutError`` at the deadline, counted from when the attempt really starts (a
@@ -32,88 +27,100 @@ call runs on until it returns (Dask cannot kill a thread). As a backstop for a
 worker that cannot answer (a call holding the GIL), this side reports the
 timeout shortly after the deadline and cancels the future; the start time comes
 from a worker event (``log_event``), sent for timed calls only.
+
+Threads: everything here runs on the scheduler's thread; the client's event
+loop's share of the work (watching, gathering, start events) is in :mod:`.dask_gather`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import importlib
-import logging
 import pickle
 import queue
-import threading
 import time
 import uuid
 from collections.abc import Sequence
 from concurrent.futures import CancelledError
-from types import ModuleType
 from typing import Any
 
 from ..exceptions import WorkerDiedError
 from .attempt import NOT_STARTED, OK, Call, Outcome
+from .dask_client import ClientLease, require_distributed
+from .dask_gather import PENDING, Flight, Gatherer
 from .dask_worker import Slot, executing, run_on_dask
 from .executors import SIGNAL_CHECK, Completion, timeout_outcome
 from .portable import failed_outcome, module_paths, pickling_problem
-from .routing import missing_dask_message
 from .tracing import callable_name
 
-__all__ = ["DaskExecutor", "require_distributed"]
+__all__ = ["DaskExecutor", "link_inputs", "require_distributed"]
 
 #: how long after a deadline this side reports a timeout the worker did not
 BACKSTOP = 0.5
-#: how long a finished outcome waits for others to be gathered with it (seconds) ...
-GATHER_DELAY = 0.005
-#: ... or while the scheduler is busy, not waiting for them ...
-GATHER_IDLE = 0.05
-#: ... unless this many are waiting
-GATHER_BATCH = 256
 
 
-def require_distributed() -> ModuleType:
-    """``distributed``, or an ImportError that says which extra to install."""
-    try:
-        return importlib.import_module("distributed")
-    except ImportError as exc:
-        raise ImportError(missing_dask_message()) from exc
+def link_inputs(
+    call: Call,
+    inputs: Sequence[tuple[int, bool, str]] | None,
+    futures: dict[int, Any],
+    values: dict[int, Any],
+) -> tuple[Call, list[Slot], list[Any], list[int]]:
+    """``call`` with the inputs found in ``futures`` cut out: where they go, futures, keys.
 
-
-# -- on this side ------------------------------------------------------------------------------
-
-_PENDING: Any = object()  # no outcome received yet
-
-
-class _Flight:
-    """An attempt on the cluster: its call, future and start-event token.
-
-    One sent ahead also records the upstream attempts it waits for, and the
-    outcome received before the scheduler asked for it.
+    An input stands in the call as ``values[key]`` (the value received, or None
+    for an attempt not finished yet); another object there replaced it on the way
+    (a fixture of the same name), and stays. This is the Dask side of upstream
+    injection: it undoes what the scheduler injected, so Dask can inject futures.
     """
-
-    __slots__ = ("call", "deps", "future", "key", "result", "token", "upstream", "watcher")
-
-    def __init__(self, key: int, call: Call, future: Any, token: str) -> None:
-        self.key = key
-        self.call = call
-        self.future = future
-        self.token = token
-        self.deps: list[int] = []  # ahead: upstream keys, in the order of ``upstream``
-        self.upstream: list[Any] = []
-        self.result: Any = _PENDING
-        self.watcher: asyncio.Future[None] | None = None  # the loop's task awaiting it
+    if not inputs or not futures:
+        return call, [], [], []
+    args, kwargs = list(call.args), dict(call.kwargs)
+    base = len(args) - sum(1 for _, as_arg, _ in inputs if as_arg)
+    slots: list[Slot] = []
+    linked: list[Any] = []
+    keys: list[int] = []
+    k = 0
+    for j, as_arg, kw in inputs:
+        pos = -1
+        if as_arg:
+            pos, k = base + k, k + 1
+        future = futures.get(j)
+        if future is None:
+            continue
+        value = values[j]
+        by_pos = 0 <= pos < len(args) and args[pos] is value
+        by_kw = bool(kw) and kw in kwargs and kwargs[kw] is value
+        if not (by_pos or by_kw):
+            continue
+        if by_pos:
+            args[pos] = None
+        if by_kw:
+            kwargs[kw] = None
+        slots.append((pos if by_pos else -1, kw if by_kw else ""))
+        linked.append(future)
+        keys.append(j)
+    if not slots:
+        return call, [], [], []
+    out = Call(
+        call.name,
+        call.func,
+        tuple(args),
+        kwargs,
+        call.timeout,
+        call.trace_filter,
+        call.capture,
+        call.executor,
+        call.inputs,
+    )
+    return out, slots, linked, keys
 
 
 class DaskExecutor:
     """Runs attempts on a Dask cluster through a ``distributed.Client``.
 
-    ``client``: use it (never closed here). ``address``: connect to that
-    scheduler for the run. Neither: the default client when there is one and
-    ``use_default_client``, else a ``LocalCluster`` of ``workers`` single-threaded
-    worker processes, started for the run and closed after it.
-
-    Every successful attempt's future is held until ``shutdown``, so results
-    stay in the cluster's memory for the length of the run (as they stay in
-    this process's with threads).
+    ``client``, ``address``, ``workers`` and ``use_default_client`` choose the
+    client (see :class:`~.dask_client.ClientLease`). Every successful attempt's
+    future is held until ``shutdown``, so results stay in the cluster's memory
+    for the length of the run (as they stay in this process's with threads).
     """
 
     name = "dask"
@@ -129,57 +136,21 @@ class DaskExecutor:
         workers: int = 4,
         use_default_client: bool = True,
     ) -> None:
-        self._distributed = distributed = require_distributed()
+        self._lease = lease = ClientLease(
+            client, address=address, workers=workers, use_default_client=use_default_client
+        )
         self._cloudpickle = importlib.import_module("cloudpickle")
-        self._owned: list[Any] = []
-        if client is None and address is None and use_default_client:
-            try:
-                client = distributed.default_client()
-            except ValueError:
-                client = None
-        if client is None:
-            if address is not None:
-                try:
-                    client = distributed.Client(address, timeout="10s")
-                except OSError as exc:
-                    raise OSError(
-                        f"cannot connect to the Dask scheduler at {address}: {exc}"
-                    ) from exc
-            else:
-                cluster = distributed.LocalCluster(
-                    n_workers=max(1, workers),
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=":0",  # a free port: never collide with another cluster
-                    silence_logs=logging.ERROR,
-                )
-                self._owned.append(cluster)
-                client = distributed.Client(cluster)
-            self._owned.insert(0, client)
-        self.client = client
+        self.client = client = lease.client
         threads = sum(client.nthreads().values())
         self.workers = max(1, threads or workers)
         # attempts queued on the cluster hide the round trip to this process; a stop
         # cancels those not yet executing, and a deadline counts from the real start
         self.window = self.workers * self.QUEUED
-        self._topic = f"pytest-processes-{uuid.uuid4().hex}"
-        self._started: dict[str, float] = {}
-        client.subscribe_topic(self._topic, self._on_start)
-        self._done: queue.SimpleQueue[list[tuple[_Flight, Any]]] = queue.SimpleQueue()
-        self._lock = threading.Lock()  # guards _to_watch against the loop
-        self._to_watch: list[_Flight] = []
-        # the loop's own:
-        self._to_fetch: list[tuple[_Flight, Any]] = []
-        self._fetching = False
-        self._fetcher: asyncio.Future[None] | None = None
-        self._timer: asyncio.TimerHandle | None = None
-        self._running = 0  # futures watched and not done yet
-        self._waiting = False  # the scheduler is blocked in ``poll`` (set by its thread)
-        self._await_done = importlib.import_module(f"{distributed.__name__}.client").done_callback
-        # the scheduler thread's:
+        self._gatherer = Gatherer(client, lease.distributed, self.window)
+        self._started = self._gatherer.started  # token -> start of a timed attempt
         self._ready: list[Completion] = []
-        self._flights: dict[int, _Flight] = {}
-        self._aheads: dict[int, _Flight] = {}  # sent ahead, not submitted yet
+        self._flights: dict[int, Flight] = {}
+        self._aheads: dict[int, Flight] = {}  # sent ahead, not submitted yet
         self._kept: list[tuple[int, Call]] = []  # sent ahead and started when the run stopped
         self._results: dict[int, Any] = {}  # key -> future of an OK outcome
         self._values: dict[int, Any] = {}  # key -> that outcome's value, as received
@@ -189,72 +160,7 @@ class DaskExecutor:
         self._serial = 0
         self._run = uuid.uuid4().hex  # always holds a digit: Dask's key_split stops there
 
-    def _on_start(self, event: tuple[float, str]) -> None:
-        """A timed attempt started on a worker (runs on the client's event loop)."""
-        self._started[event[1]] = time.time()
-
     # -- submitting ----------------------------------------------------------------------------
-
-    def _link(self, call: Call) -> tuple[Call, list[Slot], list[Any]]:
-        """Replace upstream values that Dask holds by their futures (Dask moves the data)."""
-        inputs = call.inputs
-        if not inputs or not self._results:
-            return call, [], []
-        linked, slots, futures, _ = self._linked(call, inputs, self._results, {})
-        return linked, slots, futures
-
-    def _linked(
-        self,
-        call: Call,
-        inputs: Sequence[tuple[int, bool, str]],
-        futures: dict[int, Any],
-        placeholders: dict[int, None],
-    ) -> tuple[Call, list[Slot], list[Any], list[int]]:
-        """``call`` with the inputs found in ``futures`` cut out: where they go, futures, keys.
-
-        An input stands in the call as the value received (or as None, for those in
-        ``placeholders``: not finished yet); another object there replaced it on the
-        way (a fixture of the same name), and stays.
-        """
-        args, kwargs = list(call.args), dict(call.kwargs)
-        base = len(args) - sum(1 for _, as_arg, _ in inputs if as_arg)
-        slots: list[Slot] = []
-        linked: list[Any] = []
-        keys: list[int] = []
-        k = 0
-        for j, as_arg, kw in inputs:
-            pos = -1
-            if as_arg:
-                pos, k = base + k, k + 1
-            future = futures.get(j)
-            if future is None:
-                continue
-            value = None if j in placeholders else self._values[j]
-            by_pos = 0 <= pos < len(args) and args[pos] is value
-            by_kw = bool(kw) and kw in kwargs and kwargs[kw] is value
-            if not (by_pos or by_kw):
-                continue
-            if by_pos:
-                args[pos] = None
-            if by_kw:
-                kwargs[kw] = None
-            slots.append((pos if by_pos else -1, kw if by_kw else ""))
-            linked.append(future)
-            keys.append(j)
-        if not slots:
-            return call, [], [], []
-        out = Call(
-            call.name,
-            call.func,
-            tuple(args),
-            kwargs,
-            call.timeout,
-            call.trace_filter,
-            call.capture,
-            call.executor,
-            call.inputs,
-        )
-        return out, slots, linked, keys
 
     def submit(self, key: int, call: Call) -> None:
         if self._stopping:
@@ -263,7 +169,7 @@ class DaskExecutor:
         ahead = self._aheads.pop(key, None)
         if ahead is not None and self._adopt(ahead):
             return
-        linked, slots, futures = self._link(call)
+        linked, slots, futures, _ = link_inputs(call, call.inputs, self._results, self._values)
         sent = self._send(key, call, linked, slots, futures)
         if isinstance(sent, Outcome):
             self._ready.append((key, sent))
@@ -280,18 +186,18 @@ class DaskExecutor:
         if self._stopping:
             return False
         futures: dict[int, Any] = {}
-        placeholders: dict[int, None] = {}
+        values: dict[int, Any] = {}
         for j in after:
             future = self._results.get(j)
             if future is None:
                 there = self._flights.get(j) or self._aheads.get(j)
                 if there is None:
                     return False
-                future = there.future
-                placeholders[j] = None
+                future, values[j] = there.future, None
+            else:
+                values[j] = self._values[j]
             futures[j] = future
-        inputs = call.inputs or ()
-        linked, slots, upstream, deps = self._linked(call, inputs, futures, placeholders)
+        linked, slots, upstream, deps = link_inputs(call, call.inputs, futures, values)
         for j in after:  # the others are waited for, not passed
             if j not in deps:
                 slots.append((-1, ""))
@@ -304,7 +210,7 @@ class DaskExecutor:
         self._aheads[key] = flight
         return True
 
-    def _adopt(self, ahead: _Flight) -> bool:
+    def _adopt(self, ahead: Flight) -> bool:
         """Let an attempt sent ahead stand for the submitted one, if its inputs held.
 
         Its upstream attempts must be those that succeeded: otherwise it returned
@@ -314,7 +220,7 @@ class DaskExecutor:
         if not all(results.get(j) is f for j, f in zip(ahead.deps, ahead.upstream, strict=True)):
             return False
         key = ahead.key
-        if ahead.result is _PENDING:
+        if ahead.result is PENDING:
             self._flights[key] = ahead
         else:
             self._started.pop(ahead.token, None)
@@ -323,7 +229,7 @@ class DaskExecutor:
 
     def _send(
         self, key: int, call: Call, linked: Call, slots: list[Slot], futures: list[Any]
-    ) -> _Flight | Outcome:
+    ) -> Flight | Outcome:
         """Submit one attempt to Dask and have the loop watch it (or why it cannot be sent)."""
         dumps = self._cloudpickle.dumps
         try:
@@ -336,7 +242,7 @@ class DaskExecutor:
             paths = self._paths[id(call.func)] = module_paths(call.func)
         self._serial += 1
         token = f"{key}.{self._serial}"
-        topic = self._topic if call.timeout is not None else None
+        topic = self._gatherer.topic if call.timeout is not None else None
         future = self.client.submit(
             run_on_dask,
             payload,
@@ -348,99 +254,25 @@ class DaskExecutor:
             key=f"{self._group(call.func)}-{self._run}{self._serial:x}-{call.name}",
             pure=False,
         )
-        flight = _Flight(key, call, future, token)
-        with self._lock:
-            self._to_watch.append(flight)
-            first = len(self._to_watch) == 1
-        if first:  # the loop watches this one and whatever is submitted until it runs
-            self.client.loop.add_callback(self._watch)
+        flight = Flight(key, call, future, token)
+        self._gatherer.watch(flight)
         return flight
 
     def _group(self, func: Any) -> str:
-        """The task's Dask group: its function's name, so that same-function tasks share one."""
+        """The task's Dask group: its function's name, so that same-function tasks share one.
+
+        Keys are ``<group>-<serial>-<task>``: Dask groups tasks by the key's first
+        word and does work per group on every submission, so one group per task
+        name would make a large graph quadratic.
+        """
         group = self._groups.get(id(func))
         if group is None:
             group = self._groups[id(func)] = callable_name(func).replace("-", "_")
         return group
 
-    # -- on the client's event loop -------------------------------------------------------------
-
-    def _watch(self) -> None:
-        """Await every future submitted since the last call."""
-        with self._lock:
-            batch, self._to_watch = self._to_watch, []
-        self._running += len(batch)
-        for flight in batch:
-            done = functools.partial(self._finished, flight)
-            flight.watcher = asyncio.ensure_future(self._await_done(flight.future, done))
-
-    def _finished(self, flight: _Flight, future: Any) -> None:
-        """An attempt's future is done: its outcome goes with the next gather."""
-        self._to_fetch.append((flight, future))
-        self._running -= 1
-        if not self._fetching:
-            self._plan_fetch()
-
-    def _plan_fetch(self) -> None:
-        """Gather now, or let more outcomes join first.
-
-        A gather costs a round trip to the scheduler and the workers whatever its
-        size, so outcomes wait for others: up to ``GATHER_DELAY`` while the
-        scheduler waits for them (none when nothing else runs), up to
-        ``GATHER_IDLE`` while it is busy or more than a window of attempts keep
-        the workers busy anyway (sent ahead), and never once ``GATHER_BATCH`` wait.
-        """
-        if not self._to_fetch:
-            return
-        waiting, running = self._waiting, self._running
-        if len(self._to_fetch) >= GATHER_BATCH or (waiting and running <= 0):
-            self._start_fetch()
-        elif self._timer is None:
-            delay = GATHER_DELAY if waiting and running <= self.window else GATHER_IDLE
-            self._timer = asyncio.get_running_loop().call_later(delay, self._start_fetch)
-
-    def _start_fetch(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        if not self._fetching and self._to_fetch:
-            self._fetching = True
-            self._fetcher = asyncio.ensure_future(self._fetch())
-
-    async def _fetch(self) -> None:
-        """Gather the outcomes waiting, and hand them to ``poll`` in one message."""
-        try:
-            batch, self._to_fetch = self._to_fetch, []
-            finished = [(fl, f) for fl, f in batch if f.status == "finished"]
-            results: dict[int, Any] = {}
-            try:
-                values = await self.client.gather([f for _, f in finished], asynchronous=True)
-                results = {id(f): v for (_, f), v in zip(finished, values, strict=True)}
-            except Exception:  # one lost with its worker, say: fetch them one by one
-                pass
-            out = []
-            for flight, future in batch:
-                result = results.get(id(future), results)
-                if result is results:
-                    result = await self._one(future)
-                out.append((flight, result))
-            self._done.put(out)
-        finally:
-            self._fetching = False
-        self._plan_fetch()  # those that finished meanwhile
-
-    async def _one(self, future: Any) -> Any:
-        """One attempt's outcome, or the exception that stands for it."""
-        if future.cancelled():
-            return CancelledError()
-        try:
-            return await self.client.gather(future, asynchronous=True)
-        except BaseException as exc:
-            return exc
-
     # -- receiving -----------------------------------------------------------------------------
 
-    def _outcome(self, key: int, flight: _Flight, result: Any) -> Outcome:
+    def _outcome(self, key: int, flight: Flight, result: Any) -> Outcome:
         if isinstance(result, Outcome):
             if result.kind == OK:
                 self._results[key] = flight.future
@@ -462,18 +294,12 @@ class DaskExecutor:
     def poll(self, timeout: float | None) -> list[Completion]:
         out, self._ready = self._ready, []
         end = time.monotonic() if out else None if timeout is None else time.monotonic() + timeout
-        flights, aheads = self._flights, self._aheads
+        flights, aheads, gatherer = self._flights, self._aheads, self._gatherer
         while True:
             wait = SIGNAL_CHECK if end is None else max(0.0, end - time.monotonic())
             try:
-                if not out and self._done.empty():
-                    self._waiting = True
-                    if self._to_fetch and not self._fetching and self._running <= self.window:
-                        self.client.loop.add_callback(self._start_fetch)  # see _plan_fetch
-                try:
-                    batch = self._done.get(timeout=min(wait, SIGNAL_CHECK, self._next_deadline()))
-                finally:
-                    self._waiting = False
+                wait = min(wait, SIGNAL_CHECK, self._next_deadline())
+                batch = gatherer.get(wait, idle=not out)
                 while True:
                     for flight, result in batch:
                         key = flight.key
@@ -483,7 +309,7 @@ class DaskExecutor:
                             out.append((key, self._outcome(key, flight, result)))
                         elif aheads.get(key) is flight:
                             flight.result = result  # for when the scheduler submits it
-                    batch = self._done.get_nowait()
+                    batch = gatherer.get_nowait()
             except queue.Empty:
                 pass
             self._expire(out)
@@ -532,7 +358,7 @@ class DaskExecutor:
         running = {key for keys in (by_worker or {}).values() for key in keys}
         waiting = []
         for key, ahead in aheads.items():
-            if ahead.result is not _PENDING:
+            if ahead.result is not PENDING:
                 outcome = self._outcome(key, ahead, ahead.result)
                 if outcome.kind != NOT_STARTED:  # it ran to its end: say how it went
                     self._kept.append((key, ahead.call))
@@ -562,23 +388,14 @@ class DaskExecutor:
         A client or cluster started for the run is closed; one given is left open.
         """
         self._stopping = True
-        client = self.client
         try:
             futures = [f.future for f in self._flights.values()]
             aheads = [f.future for f in self._aheads.values()]
-            if futures and cancel:
-                client.cancel(futures + aheads)
-            else:
-                if aheads:
-                    client.cancel(aheads)
-                if futures:
-                    self._distributed.wait(futures)
-            client.unsubscribe_topic(self._topic)
+            self._lease.release(futures, aheads, cancel=cancel)
+            self._gatherer.close()
         finally:
             self._flights.clear()
             self._aheads.clear()
             self._results.clear()
             self._values.clear()
-            for owned in self._owned:
-                owned.close()
-            self._owned.clear()
+            self._lease.close()

@@ -1,7 +1,7 @@
 """What runs on a Dask worker: one attempt, its upstream results filled in by Dask.
 
 Kept apart from :mod:`.dask_executor` so that workers import only this and
-:mod:`.remote` (plus ``distributed``, which they have).
+:mod:`.portable` (plus ``distributed``, which they have).
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterable
 
 from .attempt import Call
+from .dask_client import missing_dask_message  # with the Dask code; kept here for callers
 from .executors import Completion, Executor, InlineExecutor, ThreadExecutor
 
 __all__ = ["KINDS", "RoutingExecutor", "make_executor", "missing_dask_message"]
@@ -23,14 +24,6 @@ KINDS = ("inline", "thread", "process", "dask")
 
 #: longest wait on one executor while another may have finished (mixed runs only)
 SLICE = 0.005
-
-
-def missing_dask_message(where: str = "executor='dask'") -> str:
-    """What to do when the Dask extra is not installed."""
-    return (
-        f"{where} needs Dask's distributed scheduler, which is not installed: "
-        'pip install "pytest-processes[dask]"'
-    )
 
 
 def _named(
