@@ -5,18 +5,28 @@
 ``concurrent.futures.Executor``) into one engine executor. When tasks ask for
 their own kind (``@task(executor="process")``), a :class:`RoutingExecutor`
 owns one executor per kind and sends each call where its task wants it, so
-I/O-bound tasks stay on threads while CPU-bound ones get processes.
+I/O-bound tasks stay on threads while CPU-bound ones get processes; the optional
+features of the executors it owns (``SendsAhead``, ``HandsBackOnStop``,
+``ReportsStarted``) stay available through it.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 
-from .attempt import Call
+from .attempt import Call, Running
 from .dask_client import missing_dask_message  # with the Dask code; kept here for callers
-from .executors import Completion, Executor, InlineExecutor, ThreadExecutor
+from .executors import (
+    Completion,
+    Executor,
+    HandsBackOnStop,
+    InlineExecutor,
+    ReportsStarted,
+    SendsAhead,
+    ThreadExecutor,
+)
 
 __all__ = ["KINDS", "RoutingExecutor", "make_executor", "missing_dask_message"]
 
@@ -97,19 +107,32 @@ class RoutingExecutor:
 
     While calls are in flight on several executors, ``poll`` looks at each in
     turn for at most ``SLICE`` seconds; with one busy executor it simply waits on it.
+    Each optional feature is passed on to the executors that have it: stop-time
+    questions go to all, and when one of them sends ahead the router is a
+    :class:`_SendingAhead` (``SendsAhead``); otherwise it does not offer it, so
+    the scheduler does no send-ahead work that every executor would decline.
     """
+
+    def __new__(cls, default: Executor, routes: dict[str, Executor]) -> RoutingExecutor:
+        members = [default, *routes.values()]
+        if cls is RoutingExecutor and any(isinstance(e, SendsAhead) for e in members):
+            cls = _SendingAhead
+        return super().__new__(cls)
 
     def __init__(self, default: Executor, routes: dict[str, Executor]) -> None:
         self.default = default
         self.routes = routes
-        members = [default, *routes.values()]
+        self._members = members = [default, *routes.values()]
         self.name = "+".join(e.name for e in members)
         self.workers = sum(e.workers for e in members)
         self.window = sum(e.window for e in members)
         self._where: dict[int, Executor] = {}
 
+    def _route(self, call: Call) -> Executor:
+        return self.routes.get(call.executor or "", self.default)
+
     def submit(self, key: int, call: Call) -> None:
-        executor = self.routes.get(call.executor or "", self.default)
+        executor = self._route(call)
         self._where[key] = executor
         executor.submit(key, call)
 
@@ -144,15 +167,59 @@ class RoutingExecutor:
         return out
 
     def stop_queued(self) -> None:
-        for executor in [self.default, *self.routes.values()]:
+        for executor in self._members:
             executor.stop_queued()
+
+    def taken_on_stop(self) -> list[tuple[int, Call]]:
+        """Calls sent ahead that had started when the run stopped, from every executor."""
+        taken: list[tuple[int, Call]] = []
+        for executor in self._members:
+            if isinstance(executor, HandsBackOnStop):
+                for key, call in executor.taken_on_stop():
+                    self._where[key] = executor  # its outcome comes from that executor's poll
+                    taken.append((key, call))
+        return taken
+
+    def running(self) -> dict[int, Running]:
+        """Calls begun, by key, asked of every executor (see ``ReportsStarted``).
+
+        The calls of an executor that cannot tell count as begun at a time not
+        known, which is what the scheduler assumes of such an executor on its own.
+        """
+        live: dict[int, Running] = {}
+        for executor in self._members:
+            if isinstance(executor, ReportsStarted):
+                live.update(executor.running())
+        for key, executor in self._where.items():
+            if key not in live and not isinstance(executor, ReportsStarted):
+                live[key] = Running()
+        return live
 
     def shutdown(self, *, cancel: bool) -> None:
         errors: list[BaseException] = []
-        for executor in [self.default, *self.routes.values()]:
+        for executor in self._members:
             try:
                 executor.shutdown(cancel=cancel)
             except Exception as exc:  # shut the others down all the same
                 errors.append(exc)
         if errors:
             raise errors[0]
+
+
+class _SendingAhead(RoutingExecutor):
+    """A router with an executor that sends ahead: each call is sent ahead on its own."""
+
+    def __init__(self, default: Executor, routes: dict[str, Executor]) -> None:
+        super().__init__(default, routes)
+        #: ``submit_ahead`` of the executors that have one, by ``id``: asked per call
+        self._senders: dict[int, Callable[[int, Call, Sequence[int]], bool]] = {
+            id(e): e.submit_ahead for e in self._members if isinstance(e, SendsAhead)
+        }
+
+    def submit_ahead(self, key: int, call: Call, after: Sequence[int]) -> bool:
+        """Send ``call`` ahead on its own executor if that one can (see ``SendsAhead``).
+
+        That executor declines (False) when an upstream attempt is not its own.
+        """
+        send = self._senders.get(id(self._route(call)))
+        return send is not None and send(key, call, after)
