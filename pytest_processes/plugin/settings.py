@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from ..api.functions import TaskOptions
 from ..engine.routing import missing_dask_message
 from .junit_output import INI as JUNIT_OUTPUT_INI
 from .junit_output import parse_size
+from .report_files import checked_report_path
 from .runparams import parse_assignments
 
 __all__ = ["HELP", "Settings"]
@@ -132,6 +134,8 @@ class Settings:
     run_params: dict[str, str] = field(default_factory=dict)
     defaults: TaskOptions = field(default_factory=TaskOptions)
     json_path: str | None = None
+    #: ``json_path`` made absolute and checked writable at configure time
+    json_target: Path | None = None
     graph: bool = False
     capture: bool = True
     name: str = ""
@@ -177,11 +181,17 @@ class Settings:
             raise pytest.UsageError(
                 "--processes-resume needs pytest's cache, which -p no:cacheprovider disabled"
             )
+        json_path = config.getoption("processes_json")
+        json_target = None
+        if json_path:
+            base = config.invocation_params.dir
+            json_target = checked_report_path("--processes-json", json_path, base)
         return cls(
             workers=workers,
             run_params=params,
             defaults=TaskOptions(retries=retries, timeout=timeout),
-            json_path=config.getoption("processes_json"),
+            json_path=json_path,
+            json_target=json_target,
             graph=bool(config.getoption("processes_graph")),
             capture=config.getoption("capture", "fd") != "no",
             name=name,
