@@ -17,6 +17,12 @@ from ..api.functions import TaskOptions
 from ..engine.routing import missing_dask_message
 from .junit_output import INI as JUNIT_OUTPUT_INI
 from .junit_output import parse_size
+from .other_plugins import (
+    default_timeout_source_key,
+    global_reruns,
+    global_retry_on,
+    global_timeout,
+)
 from .report_files import checked_report_path
 from .runparams import parse_assignments
 
@@ -161,6 +167,14 @@ class Settings:
                 raise pytest.UsageError(
                     f"Invalid timeout {raw!r} from {where}: expected seconds greater than 0"
                 ) from None
+        source = where if timeout is not None else ""
+        if timeout is None:  # pytest-timeout's global setting, when that plugin is installed
+            timeout, source = global_timeout(config)
+        config.stash[default_timeout_source_key] = source
+        retry_on = None
+        if retries == 0:  # pytest-rerunfailures' --reruns: any failure, or its regexes
+            retries, _ = global_reruns(config)
+            retry_on = global_retry_on(config) if retries else None
         params: dict[str, str] = {}
         try:
             params.update(
@@ -189,7 +203,7 @@ class Settings:
         return cls(
             workers=workers,
             run_params=params,
-            defaults=TaskOptions(retries=retries, timeout=timeout),
+            defaults=TaskOptions(retries=retries, timeout=timeout, retry_on=retry_on),
             json_path=json_path,
             json_target=json_target,
             graph=bool(config.getoption("processes_graph")),
