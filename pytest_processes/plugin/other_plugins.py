@@ -9,6 +9,7 @@ then ``@pytest.mark.timeout``/``@pytest.mark.flaky``, then ``--processes-timeout
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import platform
 import re
@@ -22,7 +23,9 @@ import pytest
 from ..api.functions import TaskOptions
 
 __all__ = [
+    "KNOWN_PLUGINS",
     "RerunReports",
+    "bypassing_plugins",
     "default_timeout_source_key",
     "global_reruns",
     "global_retry_on",
@@ -33,6 +36,19 @@ __all__ = [
     "timeout_source_key",
     "with_limit_source",
 ]
+
+#: the one list of other plugins that wrap the test protocol and what they mean for tasks:
+#: "mapped" ones have their settings turned into task options (this module), the others
+#: need nothing for tasks; any other plugin wrapping the protocol is named in the header
+KNOWN_PLUGINS = {
+    "pytest-timeout": "mapped: its limits become the task's timeout",
+    "pytest-rerunfailures": "mapped: its reruns become the task's retries",
+    "pytest-xdist": "harmless: -n is refused with --processes, tasks already run in parallel",
+    "pytest-asyncio": "harmless: async def tasks run on the engine's own event loop",
+    "pytest-cov": "harmless: coverage is recorded around the whole run",
+}
+#: the hooks through which a plugin acts on each test, which tasks never go through
+PROTOCOL_HOOKS = ("pytest_runtest_protocol", "pytest_runtest_call", "pytest_pyfunc_call")
 
 #: where each task's time limit came from, for the failure message
 timeout_source_key = pytest.StashKey[str]()
@@ -219,4 +235,42 @@ def header_lines(config: pytest.Config) -> list[str]:
                 f"processes: timeout_method={method} (pytest-timeout) does not apply to tasks: "
                 "a task over its limit is stopped by pytest-processes' own timeout"
             )
+    lines += [
+        f"processes: plugin {name} does not act on tasks: it wraps each test's run "
+        f"({', '.join(hooks)}), which tasks do not go through"
+        for name, hooks in bypassing_plugins(config).items()
+    ]
     return lines
+
+
+def _plugin_name(plugin: object, dists: dict[int, str]) -> str:
+    """The distribution that installed ``plugin``, else its top-level module's name."""
+    module = getattr(plugin, "__name__", None) or type(plugin).__module__
+    if id(plugin) in dists:
+        return dists[id(plugin)]
+    top = module.split(".")[0]
+    for name in importlib.metadata.packages_distributions().get(top, []):
+        return name
+    return top
+
+
+def bypassing_plugins(config: pytest.Config) -> dict[str, list[str]]:
+    """Installed plugins that act through the test protocol and are not in ``KNOWN_PLUGINS``.
+
+    pytest's own plugins, this one, and ``conftest.py`` files are left out.
+    """
+    manager = config.pluginmanager
+    dists = {id(plugin): dist.project_name for plugin, dist in manager.list_plugin_distinfo()}
+    found: dict[str, list[str]] = {}
+    for hook in PROTOCOL_HOOKS:
+        for impl in getattr(manager.hook, hook).get_hookimpls():
+            plugin = impl.plugin
+            module = getattr(plugin, "__name__", None) or type(plugin).__module__
+            if module.split(".")[0] in ("_pytest", "pytest_processes", "pytest", "conftest"):
+                continue
+            if str(getattr(plugin, "__file__", "")).endswith("conftest.py"):
+                continue
+            name = _plugin_name(plugin, dists)
+            if name not in KNOWN_PLUGINS:
+                found.setdefault(name, []).append(hook)
+    return found

@@ -196,3 +196,32 @@ def test_reruns_that_do_not_apply(
     result.assert_outcomes(failed=1)
     assert "rerun in" not in result.stdout.str()
     result.stdout.fnmatch_lines(["tasks_r.py F *"])
+
+
+def test_plugins_that_wrap_the_test_protocol_are_named_in_the_header(
+    pytester: pytest.Pytester, run_processes: RunProcesses
+) -> None:
+    pytester.makepyfile(
+        wrapper_plugin="""
+        import pytest
+
+        @pytest.hookimpl(wrapper=True)
+        def pytest_runtest_call(item):
+            return (yield)
+
+        def pytest_pyfunc_call(pyfuncitem):
+            return None
+        """,
+        tasks_t="def task_ok():\n    pass\n",
+    )
+    pytester.syspathinsert()
+    result = run_processes("-p", "wrapper_plugin")
+    result.stdout.fnmatch_lines(
+        [
+            "processes: plugin wrapper_plugin does not act on tasks: it wraps each test's run "
+            "(pytest_runtest_call, pytest_pyfunc_call), which tasks do not go through"
+        ]
+    )
+    for mapped in ("pytest-timeout", "pytest-rerunfailures", "pytest-xdist"):
+        result.stdout.no_fnmatch_line(f"processes: plugin {mapped} *")
+    assert result.ret == 0
