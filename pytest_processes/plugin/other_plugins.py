@@ -235,6 +235,13 @@ def header_lines(config: pytest.Config) -> list[str]:
                 f"processes: timeout_method={method} (pytest-timeout) does not apply to tasks: "
                 "a task over its limit is stopped by pytest-processes' own timeout"
             )
+    if config.pluginmanager.hasplugin("rerunfailures"):
+        delay = config.getoption("reruns_delay", None) or config.getini("reruns_delay")
+        if delay and float(delay) > 0:
+            lines.append(
+                f"processes: reruns_delay={delay} (pytest-rerunfailures) does not apply to "
+                "tasks: a task's re-run starts at once"
+            )
     lines += [
         f"processes: plugin {name} does not act on tasks: it wraps each test's run "
         f"({', '.join(hooks)}), which tasks do not go through"

@@ -123,13 +123,16 @@ def test_marker_timeout_stops_a_process_executor_task(
     result.stdout.fnmatch_lines(["*timed out after 0.5s (limit from @pytest.mark.timeout(0.5))*"])
 
 
-def test_timeout_method_is_said_not_to_apply(
+def test_settings_that_do_not_apply_are_said_once(
     pytester: pytest.Pytester, run_processes: RunProcesses
 ) -> None:
     pytester.makepyfile(tasks_t="def task_ok():\n    pass\n")
-    result = run_processes("--timeout=5", "--timeout-method=thread")
+    result = run_processes("--timeout=5", "--timeout-method=thread", "--reruns-delay", "2")
     result.stdout.fnmatch_lines(
-        ["processes: timeout_method=thread (pytest-timeout) does not apply to tasks*"]
+        [
+            "processes: timeout_method=thread (pytest-timeout) does not apply to tasks*",
+            "processes: reruns_delay=2.0 (pytest-rerunfailures) does not apply to tasks*",
+        ]
     )
     assert result.ret == 0
 
