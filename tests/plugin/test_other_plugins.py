@@ -9,24 +9,10 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from plugin_helpers import RunProcesses
+from plugin_helpers import RELEASE_CONFTEST, RunProcesses
 
 pytest.importorskip("pytest_timeout")
 pytest.importorskip("pytest_rerunfailures")
-
-#: hanging tasks wait on this event, set by a session fixture at the end (no long sleeps)
-RELEASE_CONFTEST = """
-    import threading
-
-    import pytest
-
-    RELEASE = threading.Event()
-
-    @pytest.fixture(scope="session", autouse=True)
-    def _release_hanging_tasks():
-        yield
-        RELEASE.set()
-"""
 
 
 def _lines(decoration: str) -> str:

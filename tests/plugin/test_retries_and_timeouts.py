@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from plugin_helpers import RunProcesses
+from plugin_helpers import RELEASE_CONFTEST, RunProcesses
 
 
 def flaky(decoration: str = "") -> str:
@@ -28,21 +28,6 @@ def flaky(decoration: str = "") -> str:
             assert flaky == 3
         """
     )
-
-
-#: a session fixture releases hanging tasks at the end of the run (no long sleeps)
-RELEASE_CONFTEST = """
-    import threading
-
-    import pytest
-
-    RELEASE = threading.Event()
-
-    @pytest.fixture(scope="session", autouse=True)
-    def _release_hanging_tasks():
-        yield
-        RELEASE.set()
-"""
 
 
 @pytest.mark.parametrize(
