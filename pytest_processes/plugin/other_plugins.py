@@ -10,6 +10,7 @@ then ``@pytest.mark.timeout``/``@pytest.mark.flaky``, then ``--processes-timeout
 from __future__ import annotations
 
 import importlib.metadata
+import inspect
 import os
 import platform
 import re
@@ -94,7 +95,7 @@ def timeout_marker(item: pytest.Item) -> tuple[float | None, str] | None:
         return None
     raw = mark.kwargs.get("timeout", mark.args[0] if mark.args else None)
     shown = f"@pytest.mark.timeout({raw!r})"
-    return _seconds(raw, shown), shown
+    return _seconds(raw, f"{shown} on {item.nodeid}"), shown
 
 
 def global_reruns(config: pytest.Config) -> tuple[int, str]:
@@ -110,36 +111,48 @@ def global_reruns(config: pytest.Config) -> tuple[int, str]:
     return 0, ""
 
 
-class _ErrorPattern(type):
-    """Makes ``isinstance(exc, cls)`` match ``"Type: message"`` against regexes, as reruns do."""
+def _matches(pattern: Any, exc: BaseException) -> bool:
+    """A regex searched in ``"Type: message"``, or an exception class, as reruns match them."""
+    if isinstance(pattern, type):
+        return isinstance(exc, pattern)
+    return re.search(str(pattern), f"{type(exc).__name__}: {exc}") is not None
 
-    only: tuple[str, ...]
-    never: tuple[str, ...]
+
+class _ErrorPattern(type):
+    """Makes ``isinstance(exc, cls)`` apply pytest-rerunfailures' filters to a task's error."""
+
+    only: tuple[Any, ...]
+    never: tuple[Any, ...]
+    condition: Callable[[BaseException], object] | None
 
     def __instancecheck__(cls, exc: Any) -> bool:
         if not isinstance(exc, Exception):
             return False
-        text = f"{type(exc).__name__}: {exc}"
-        if cls.only and not any(re.search(p, text) for p in cls.only):
+        if cls.only and not any(_matches(p, exc) for p in cls.only):
             return False
-        return not any(re.search(p, text) for p in cls.never)
+        if any(_matches(p, exc) for p in cls.never):
+            return False
+        return cls.condition is None or bool(cls.condition(exc))
 
 
-def rerun_on(only: list[str], never: list[str]) -> tuple[type[Exception], ...]:
-    """``retry_on`` for ``--only-rerun``/``--rerun-except`` regexes (any exception without)."""
-    if not only and not never:
+def rerun_on(
+    only: list[Any],
+    never: list[Any],
+    condition: Callable[[BaseException], object] | None = None,
+) -> tuple[type[Exception], ...]:
+    """``retry_on`` for ``only_rerun``/``rerun_except`` and a ``condition(error)`` (any without)."""
+    if not only and not never and condition is None:
         return (Exception,)
-    matcher = _ErrorPattern(
-        "RerunFailuresPattern", (Exception,), {"only": tuple(only), "never": tuple(never)}
-    )
+    namespace = {"only": tuple(only), "never": tuple(never), "condition": condition}
+    matcher = _ErrorPattern("RerunFailuresFilter", (Exception,), namespace)
     return (cast("type[Exception]", matcher),)
 
 
-def _patterns(config: pytest.Config, mark: Any, name: str) -> list[str]:
-    """The marker's ``only_rerun``/``rerun_except`` if it has one, else the option or ini key."""
+def _patterns(config: pytest.Config, mark: Any, name: str) -> list[Any]:
+    """The marker's ``only_rerun``/``rerun_except`` (regexes or classes), else the option."""
     if mark is not None and name in mark.kwargs:
         value = mark.kwargs[name]
-        return [value] if isinstance(value, str) else list(value)
+        return [value] if isinstance(value, (str, type)) else list(value)
     cli = getattr(config.option, name, None)
     return list(cli) if cli else list(config.getini(name) or [])
 
@@ -152,17 +165,34 @@ def global_retry_on(config: pytest.Config) -> tuple[type[Exception], ...] | None
     return rerun_on(only, never)
 
 
-def _condition(item: pytest.Item, mark: Any) -> bool:
-    """The flaky marker's ``condition``: a bool, or a string evaluated as ``skipif`` does."""
-    if "condition" not in mark.kwargs:
-        return True
-    condition = mark.kwargs["condition"]
-    if isinstance(condition, str):
-        namespace: dict[str, Any] = {"os": os, "sys": sys, "platform": platform}
-        namespace.update(getattr(getattr(item, "obj", None), "__globals__", {}))
-        namespace["config"] = item.config
-        return bool(eval(condition, namespace))  # the marker's own expression, as skipif
-    return bool(condition)
+def _takes_error(condition: Callable[..., object]) -> bool:
+    try:
+        return bool(inspect.signature(condition).parameters)
+    except (TypeError, ValueError):
+        return False
+
+
+def _condition(item: pytest.Item, mark: Any) -> tuple[bool, Callable[..., object] | None]:
+    """The flaky marker's ``condition``: whether reruns apply, and a check of each error.
+
+    A bool or a string (evaluated as ``skipif`` strings are) decides before the run;
+    a callable taking the error decides at each failure, one taking nothing now.
+    """
+    condition = mark.kwargs.get("condition", True)
+    try:
+        if callable(condition):
+            return (True, condition) if _takes_error(condition) else (bool(condition()), None)
+        if isinstance(condition, str):
+            namespace: dict[str, Any] = {"os": os, "sys": sys, "platform": platform}
+            namespace.update(getattr(getattr(item, "obj", None), "__globals__", {}))
+            namespace["config"] = item.config
+            return bool(eval(condition, namespace)), None  # as skipif evaluates its strings
+        return bool(condition), None
+    except Exception as exc:
+        raise pytest.UsageError(
+            f"{item.nodeid}: the condition of @pytest.mark.flaky ({condition!r}) raised "
+            f"{type(exc).__name__}: {exc}"
+        ) from None
 
 
 def flaky_options(item: pytest.Item, opts: TaskOptions) -> TaskOptions:
@@ -171,11 +201,12 @@ def flaky_options(item: pytest.Item, opts: TaskOptions) -> TaskOptions:
     if mark is None or not item.config.pluginmanager.hasplugin("rerunfailures"):
         return opts
     reruns = mark.kwargs.get("reruns", mark.args[0] if mark.args else 1)
-    if not _condition(item, mark):
+    applies, check = _condition(item, mark)
+    if not applies:
         return replace(opts, retries=0)
     only = _patterns(item.config, mark, "only_rerun")
     never = _patterns(item.config, mark, "rerun_except")
-    return replace(opts, retries=int(reruns), retry_on=rerun_on(only, never))
+    return replace(opts, retries=int(reruns), retry_on=rerun_on(only, never, check))
 
 
 def marker_options(item: pytest.Item, opts: TaskOptions) -> TaskOptions:

@@ -109,6 +109,17 @@ def test_marker_timeout_stops_a_process_executor_task(
     result.stdout.fnmatch_lines(["*timed out after 0.5s (limit from @pytest.mark.timeout(0.5))*"])
 
 
+def test_a_flaky_condition_that_raises_is_a_usage_error(
+    pytester: pytest.Pytester, run_processes: RunProcesses
+) -> None:
+    pytester.makepyfile(tasks_r=fails_once("@pytest.mark.flaky(reruns=1, condition='1/0')"))
+    result = run_processes()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["*tasks_r.py::flaky: the condition of @pytest.mark.flaky ('1/0') raised ZeroDivision*"]
+    )
+
+
 def test_settings_that_do_not_apply_are_said_once(
     pytester: pytest.Pytester, run_processes: RunProcesses
 ) -> None:
@@ -149,8 +160,18 @@ def fails_once(decoration: str = "", error: str = "ConnectionError") -> str:
         ("@pytest.mark.flaky(reruns=2)", [], "ConnectionError"),
         ("@pytest.mark.flaky(reruns=1)", ["--processes-retries", "0"], "KeyError"),
         ("", ["--reruns", "1", "--only-rerun", "ValueError"], "ValueError"),
+        ("@pytest.mark.flaky(reruns=1, only_rerun=[ValueError])", [], "ValueError"),
+        ("@pytest.mark.flaky(reruns=1, condition=lambda err: 'first' in str(err))", [], "OSError"),
     ],
-    ids=["option", "option-any-error", "marker", "marker", "only-rerun-matches"],
+    ids=[
+        "option",
+        "option-any-error",
+        "marker",
+        "marker-over-processes-retries",
+        "only-rerun-matches",
+        "only-rerun-class",
+        "condition-on-error",
+    ],
 )
 def test_reruns_rerun_tasks_shown_as_reruns(
     pytester: pytest.Pytester,
@@ -173,9 +194,18 @@ def test_reruns_rerun_tasks_shown_as_reruns(
         ("@pytest.mark.flaky(reruns=2, only_rerun=['ValueError'])", []),
         ("@pytest.mark.flaky(reruns=2, condition=False)", []),
         ("@pytest.mark.flaky(reruns=2, condition='sys.platform == \"nowhere\"')", []),
+        ("@pytest.mark.flaky(reruns=2, condition=lambda err: 'never' in str(err))", []),
         ("@pytest.mark.processes(retries=0)\n@pytest.mark.flaky(reruns=2)", []),
     ],
-    ids=["only-rerun", "rerun-except", "marker-only-rerun", "condition", "condition-str", "own"],
+    ids=[
+        "only-rerun",
+        "rerun-except",
+        "marker-only-rerun",
+        "condition",
+        "condition-str",
+        "condition-on-error",
+        "own",
+    ],
 )
 def test_reruns_that_do_not_apply(
     pytester: pytest.Pytester, run_processes: RunProcesses, decoration: str, args: list[str]
