@@ -13,12 +13,11 @@ import string
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from html import escape
 from importlib import resources
 from typing import TYPE_CHECKING, cast
 
 from ..model.task_types import TaskStatus
-from ..reports._text import format_duration, strip_ansi
+from ..reports._text import format_duration, html_text, visible_text
 
 if TYPE_CHECKING:
     from importlib.abc import Traversable
@@ -70,7 +69,7 @@ class RenderedEmail:
 
 
 def _e(value: object) -> str:
-    return escape(strip_ansi(str(value)), quote=True)
+    return html_text(value)
 
 
 def _status_label(status: TaskStatus, lang: dict[str, str]) -> str:
@@ -193,7 +192,7 @@ def subject_line(report: ProcessExecutionReport, lang: dict[str, str], *, errors
     """Localized title, `` <process name>`` when named, then `` | YYYYMMDD`` (local date)."""
     title = lang["title_errors" if errors_only else "title_report"]
     head = f"{title} {report.process_name}".rstrip() if report.process_name else title
-    return f"{head} | {date.today():%Y%m%d}"
+    return visible_text(f"{head} | {date.today():%Y%m%d}")
 
 
 def _text_body(
@@ -235,7 +234,7 @@ def _text_body(
             out += [f"    {k} = {v}" for k, v in error.traced_vars.items()]
         out.append("")
     out += ["-- ", lang["footer"], ""]
-    return strip_ansi("\n".join(out))
+    return visible_text("\n".join(out))
 
 
 def render_email(

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ..model.task_types import TaskStatus
+from ..reports._text import encodable_data
 from .base import ReportDeliveryError
 
 if TYPE_CHECKING:
@@ -107,7 +108,7 @@ def post_json(config: WebhookConfig, payload: dict[str, Any]) -> None:
     if urlsplit(config.url).scheme not in ("http", "https"):
         shown = safe_url(config.url)
         raise ValueError(f"WebhookConfig.url must be an http or https URL, got {shown!r}")
-    body = json.dumps(payload).encode("utf-8")
+    body = json.dumps(encodable_data(payload)).encode("utf-8")  # no lone surrogate in it
     headers = {"Content-Type": "application/json", **config.headers}
     if config.secret is not None:
         headers[SIGNATURE_HEADER] = sign(config.secret, body)

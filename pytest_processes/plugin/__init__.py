@@ -21,6 +21,7 @@ from .jobfiles import JobFile
 from .junit_output import DEFAULT_LIMIT as JUNIT_OUTPUT_DEFAULT
 from .junit_output import INI as JUNIT_OUTPUT_INI
 from .mask_options import add_mask_options, masker_from_config
+from .other_plugins import RerunReports, default_timeout_source_key, header_lines
 from .run import ProcessesRun
 from .settings import HELP, Settings
 
@@ -117,6 +118,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[previous_masker_key] = use_masker(masker)
     config.stash[run_key] = run
     config.pluginmanager.register(run, "processes-run")
+    if config.pluginmanager.hasplugin("rerunfailures"):
+        lookup = lambda name: None if name in run.support else run.graph.items.get(name)  # noqa: E731
+        config.pluginmanager.register(RerunReports(lookup), "processes-reruns")
     if not hasattr(config, "workerinput"):
         config.pluginmanager.register(delivery, "processes-delivery")
     hook = config.pluginmanager.rewrite_hook
@@ -130,9 +134,10 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if run is not None:
         config.pluginmanager.unregister(run)
         del config.stash[run_key]
-    delivery = config.pluginmanager.get_plugin("processes-delivery")
-    if delivery is not None:
-        config.pluginmanager.unregister(delivery)
+    for name in ("processes-delivery", "processes-reruns"):
+        plugin = config.pluginmanager.get_plugin(name)
+        if plugin is not None:
+            config.pluginmanager.unregister(plugin)
     if previous_masker_key in config.stash:
         use_masker(config.stash[previous_masker_key])
         del config.stash[previous_masker_key]
@@ -165,18 +170,21 @@ def pytest_make_collect_report(collector: pytest.Collector) -> pytest.CollectRep
     return collect_report(collector) if isinstance(collector, JobFile) else None
 
 
-def pytest_report_header(config: pytest.Config) -> str | None:
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
     run = config.stash.get(run_key, None)
     if run is None:
         return None
     s = run.settings
     timeout = f"{s.defaults.timeout}s" if s.defaults.timeout else "none"
+    source = config.stash.get(default_timeout_source_key, "")
+    if s.defaults.timeout and not source.startswith(("--processes", "processes_")):
+        timeout += f" from {source}"
     pdb = " (one task at a time for --pdb)" if config.getoption("usepdb", False) else ""
     line = f"processes: workers={s.workers}{pdb}, retries={s.defaults.retries}, timeout={timeout}"
     if s.executor != "thread":
         line += f", executor={s.executor}"
         line += f" at {s.dask_address}" if s.dask_address else ""
-    return line
+    return [line, *header_lines(config)]
 
 
 def pytest_report_teststatus(

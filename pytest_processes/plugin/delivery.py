@@ -5,7 +5,8 @@ the webhook secret come only from environment variables, and are never printed.
 Files are written first (after ``--processes-json`` and ``--junitxml``), then the
 report is sent. A delivery failure is one warning line in the terminal summary:
 it never changes the exit code and is not a Python warning (``filterwarnings =
-error`` suites would turn it into an error).
+error`` suites would turn it into an error). An HTML file that cannot be written
+is one line too, and a passing run then exits with ``REPORT_NOT_WRITTEN``.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from ..comms._webhook import safe_url
 from ..comms.email_config import LANGUAGES, PALETTES
 from ..engine.masking import current_masker
 from ..model.execution_report import ProcessExecutionReport
+from .report_files import checked_report_path, not_written, write_report_file
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -350,8 +352,9 @@ class DeliverySettings:
     def from_config(cls, config: pytest.Config) -> DeliverySettings:
         reader = _Reader(config)
         html = config.getoption("processes_html")
+        base = config.invocation_params.dir
         return cls(
-            html_path=config.invocation_params.dir / Path(html).expanduser() if html else None,
+            html_path=checked_report_path("--processes-html", html, base) if html else None,
             email=_email_settings(reader),
             webhooks=_webhooks(reader),
             webhook_secret=os.environ.get(ENV_WEBHOOK_SECRET) or None,
@@ -417,7 +420,7 @@ class Delivery:
         result = yield
         report = self._final_report(exitstatus)
         if report is not None:
-            self._write_html(report)
+            self._write_html(report, session)
             self._send(report, exitstatus)
         return result
 
@@ -447,17 +450,15 @@ class Delivery:
         name = run.settings.name if run is not None else self.config.rootpath.name
         return ProcessExecutionReport(process_name=name, interrupted=reason)
 
-    def _write_html(self, report: ProcessExecutionReport) -> None:
+    def _write_html(self, report: ProcessExecutionReport, session: pytest.Session) -> None:
+        """Write ``--processes-html``; whatever goes wrong is one line, and the rest still runs."""
         path = self.settings.html_path
         if path is None:
             return
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(path.name + ".tmp")
-            tmp.write_text(report.to_html(), encoding="utf-8")
-            tmp.replace(path)
-        except OSError as exc:
-            self.problems.append(f"processes: could not write html file {path}: {exc}")
+            write_report_file(path, report.to_html())
+        except Exception as exc:
+            self.problems.append(not_written(session, "HTML", path, exc))
         else:
             self.html_written = path
 

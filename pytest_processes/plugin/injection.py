@@ -22,6 +22,7 @@ from ..engine.topology import closest, compile_order
 from ..exceptions import CircularDependencyError
 from .collect import MARKER, TaskItem
 from .jobfiles import job_dependencies
+from .other_plugins import marker_options, timeout_source, timeout_source_key
 from .runparams import cast_value
 
 __all__ = ["TaskGraph", "build_graph", "mermaid"]
@@ -96,9 +97,10 @@ def _marker_options(item: TaskItem, base: TaskOptions, graph: TaskGraph) -> Task
 
 
 def _options(item: TaskItem, defaults: TaskOptions, graph: TaskGraph) -> TaskOptions:
-    """Marker over ``@task`` over command line/ini defaults."""
-    opts = defaults
+    """Marker over ``@task`` over ``timeout``/``flaky`` markers over command line/ini defaults."""
+    opts = marker_options(item, defaults)  # pytest-timeout's and pytest-rerunfailures' markers
     own = item.options
+    item.stash[timeout_source_key] = timeout_source(item, own, MARKER)
     if own is not None:
         explicit = {
             f.name: getattr(own, f.name)

@@ -16,7 +16,6 @@ import sys
 import time
 import warnings
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -42,6 +41,7 @@ from .collect import TaskItem, TasksModule, collected_tasks, expand_task_items
 from .injection import TaskGraph, build_graph, mermaid, unused_run_params
 from .junit_output import JUnitOutput
 from .mask_options import mask_live_logs, mask_test_report
+from .report_files import not_written, write_report_file
 from .settings import Settings
 from .setupstate import ConcurrentSetupState
 from .testreports import Phase, not_run_reports
@@ -72,6 +72,8 @@ class ProcessesRun:
         self.support_failures: list[tuple[TaskItem, TaskResult]] = []
         self.checkpoint: Checkpoint | None = None
         self.restored: list[str] = []
+        #: the summary line saying why ``--processes-json`` was not written
+        self.json_problem = ""
         #: module nodeid -> why a task file outside the selection was left out
         self.set_aside: dict[str, str] = {}
 
@@ -456,17 +458,17 @@ class ProcessesRun:
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        path = self.settings.json_path
-        if path is None or self.report is None:
+        """Write ``--processes-json``; a failure is one summary line, never a crash."""
+        target = self.settings.json_target
+        if target is None or self.report is None:
             return
-        data = json.loads(self.report.to_json())
-        data = {"schema_version": JSON_SCHEMA_VERSION, **data}
-        data["nodeids"] = {name: item.nodeid for name, item in self.graph.items.items()}
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(target.suffix + ".tmp")
-        tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
-        tmp.replace(target)
+        try:
+            data = json.loads(self.report.to_json())
+            data = {"schema_version": JSON_SCHEMA_VERSION, **data}
+            data["nodeids"] = {name: item.nodeid for name, item in self.graph.items.items()}
+            write_report_file(target, json.dumps(data, indent=2))
+        except Exception as exc:
+            self.json_problem = not_written(session, "JSON", target, exc)
 
     def _resume_line(self) -> str:
         """What ``--processes-resume`` did, said plainly (a completed run leaves nothing)."""
@@ -499,7 +501,9 @@ class ProcessesRun:
                 f"processes: upstream task '{item.task}' (not selected) failed: {message}",
                 red=True,
             )
-        if self.settings.json_path and self.report is not None:
+        if self.json_problem:
+            terminalreporter.write_line(self.json_problem, red=True, bold=True)
+        elif self.settings.json_path and self.report is not None:
             terminalreporter.write_sep(
                 "-", f"generated processes json file: {self.settings.json_path}"
             )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +17,13 @@ from ..api.functions import TaskOptions
 from ..engine.routing import missing_dask_message
 from .junit_output import INI as JUNIT_OUTPUT_INI
 from .junit_output import parse_size
+from .other_plugins import (
+    default_timeout_source_key,
+    global_reruns,
+    global_retry_on,
+    global_timeout,
+)
+from .report_files import checked_report_path
 from .runparams import parse_assignments
 
 __all__ = ["HELP", "Settings"]
@@ -132,6 +140,8 @@ class Settings:
     run_params: dict[str, str] = field(default_factory=dict)
     defaults: TaskOptions = field(default_factory=TaskOptions)
     json_path: str | None = None
+    #: ``json_path`` made absolute and checked writable at configure time
+    json_target: Path | None = None
     graph: bool = False
     capture: bool = True
     name: str = ""
@@ -157,6 +167,14 @@ class Settings:
                 raise pytest.UsageError(
                     f"Invalid timeout {raw!r} from {where}: expected seconds greater than 0"
                 ) from None
+        source = where if timeout is not None else ""
+        if timeout is None:  # pytest-timeout's global setting, when that plugin is installed
+            timeout, source = global_timeout(config)
+        config.stash[default_timeout_source_key] = source
+        retry_on = None
+        if retries == 0:  # pytest-rerunfailures' --reruns: any failure, or its regexes
+            retries, _ = global_reruns(config)
+            retry_on = global_retry_on(config) if retries else None
         params: dict[str, str] = {}
         try:
             params.update(
@@ -177,11 +195,17 @@ class Settings:
             raise pytest.UsageError(
                 "--processes-resume needs pytest's cache, which -p no:cacheprovider disabled"
             )
+        json_path = config.getoption("processes_json")
+        json_target = None
+        if json_path:
+            base = config.invocation_params.dir
+            json_target = checked_report_path("--processes-json", json_path, base)
         return cls(
             workers=workers,
             run_params=params,
-            defaults=TaskOptions(retries=retries, timeout=timeout),
-            json_path=config.getoption("processes_json"),
+            defaults=TaskOptions(retries=retries, timeout=timeout, retry_on=retry_on),
+            json_path=json_path,
+            json_target=json_target,
             graph=bool(config.getoption("processes_graph")),
             capture=config.getoption("capture", "fd") != "no",
             name=name,

@@ -20,6 +20,7 @@ from ..engine.capture import split_sections
 from ..model.task_types import INTERRUPTED_REASON, NOT_RUN_REASON, TaskResult, TaskStatus
 from .collect import TaskItem
 from .mask_options import mask_test_report
+from .other_plugins import with_limit_source
 
 __all__ = [
     "Phase",
@@ -149,7 +150,7 @@ def call_report(item: TaskItem, result: TaskResult) -> Phase:
     exc: BaseException | None = None
     text = ""
     if result.status is TaskStatus.ERRORED:
-        exc = result.exception or RuntimeError(result.reason)
+        exc = with_limit_source(item, result.exception or RuntimeError(result.reason))
         text = result.error_data.traceback_str if result.error_data else ""
     elif result.status is TaskStatus.SKIPPED:
         own = result.exception

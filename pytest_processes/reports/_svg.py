@@ -7,11 +7,11 @@ asset, so the page reads the same in a browser, a CI artifact viewer or offline.
 from __future__ import annotations
 
 import math
-from html import escape
 from typing import TYPE_CHECKING
 
 from ..model.task_types import TaskStatus
 from ._text import format_duration
+from ._text import html_text as escape
 
 if TYPE_CHECKING:
     from ..model.execution_report import ProcessExecutionReport, TaskReportEntry

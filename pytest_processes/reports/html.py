@@ -3,7 +3,8 @@
 Sections: verdict and summary counts, the task table, each failure with its
 exception, traceback, downstream impact and traced variables, captured output,
 a timeline of when each task ran on which worker, and the dependency graph.
-Every value from the report is HTML-escaped; ANSI colour codes are removed.
+Every value from the report is HTML-escaped; ANSI colour codes are removed, other control
+characters and undecodable bytes are shown escaped (``\\x00``, ``\\xe9``).
 """
 
 from __future__ import annotations
@@ -12,14 +13,13 @@ import os
 import string
 import time
 from functools import cache
-from html import escape
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..model.task_types import TaskStatus
 from ._svg import STATUS_COLOURS, dependency_graph_svg, timeline_svg
-from ._text import format_duration, format_epoch, seconds, strip_ansi
+from ._text import format_duration, format_epoch, html_text, seconds
 
 if TYPE_CHECKING:
     from ..model.execution_report import ProcessExecutionReport, TaskReportEntry
@@ -42,8 +42,8 @@ def _template() -> string.Template:
 
 
 def _e(text: object) -> str:
-    """Escaped, ANSI-free text of any value."""
-    return escape(strip_ansi(str(text)), quote=True)
+    """Escaped, ANSI-free text of any value; control characters and surrogates shown escaped."""
+    return html_text(text)
 
 
 def badge(status: TaskStatus) -> str:

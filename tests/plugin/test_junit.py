@@ -154,7 +154,9 @@ def test_timeout_and_retry_in_junit(pytester: pytest.Pytester, run_junit: ParseJ
     found = cases(run_junit("--processes-workers", "2"))
     hang = found["hang"].find("failure")
     assert hang is not None and hang.text is not None
-    assert hang.get("message") == "TimeoutError: Task 'hang' timed out after 0.2s"
+    assert hang.get("message") == (
+        "TimeoutError: Task 'hang' timed out after 0.2s (limit from @task(timeout=0.2))"
+    )
     assert "RELEASE.wait(30)" in hang.text
     flaky = found["flaky"].find("failure")
     assert flaky is not None and flaky.get("message") == "ConnectionError: down"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from plugin_helpers import RunProcesses
+from plugin_helpers import RELEASE_CONFTEST, RunProcesses
 
 
 def flaky(decoration: str = "") -> str:
@@ -28,21 +28,6 @@ def flaky(decoration: str = "") -> str:
             assert flaky == 3
         """
     )
-
-
-#: a session fixture releases hanging tasks at the end of the run (no long sleeps)
-RELEASE_CONFTEST = """
-    import threading
-
-    import pytest
-
-    RELEASE = threading.Event()
-
-    @pytest.fixture(scope="session", autouse=True)
-    def _release_hanging_tasks():
-        yield
-        RELEASE.set()
-"""
 
 
 @pytest.mark.parametrize(
@@ -178,7 +163,7 @@ def test_timeout_fails_the_task_and_the_run_goes_on(
     )
     result.stdout.fnmatch_lines(
         [
-            "FAILED tasks_t.py::hang - TimeoutError: Task 'hang' timed out after 0.2s",
+            "FAILED tasks_t.py::hang - TimeoutError: Task 'hang' timed out after 0.2s*",
             "SKIPPED [[]1[]] tasks_t.py:9: upstream failed: 'hang'",
         ]
     )
