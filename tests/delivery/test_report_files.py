@@ -124,12 +124,17 @@ SURROGATES = r"""
 def test_undecodable_text_reaches_every_report_and_the_email(
     pytester: pytest.Pytester,
     smtp_server: Callable[..., SMTPServer],
-    run_processes: RunProcesses,
+    monkeypatch: pytest.MonkeyPatch,
     junit_schema: object,
 ) -> None:
     server = smtp_server("plain")
     pytester.makepyfile(tasks_job=SURROGATES)
-    result = run_processes(
+    # In a subprocess whose console escapes what it cannot encode: in-process, the
+    # task's log record (a lone surrogate) would reach this test's own captured log,
+    # which pytest-xdist cannot ship. The reports, not the console, are checked here.
+    monkeypatch.setenv("PYTHONIOENCODING", "utf-8:backslashreplace")
+    result = pytester.runpytest_subprocess(
+        "--processes",
         "--processes-json",
         "run.json",
         "--processes-html",
