@@ -8,10 +8,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..engine.executors import InlineExecutor
-from ..engine.scheduler import TRIGGERS, Scheduler
+from ..engine.scheduler import Scheduler
 from ..engine.tasklog import TaskLogfileFormatter, base_has_handlers, task_logger
 from ..engine.tracing import callable_name
 from ..exceptions import CircularDependencyError
+from ..model.names import EXECUTORS, TRIGGERS
 from ..model.task_types import TaskDependency, TaskResult, TaskStatus
 
 if TYPE_CHECKING:
@@ -19,8 +20,6 @@ if TYPE_CHECKING:
 
 # processes' ``task`` module exports these too: ``from processes.task import TaskStatus`` works
 __all__ = ["Task", "TaskDependency", "TaskResult", "TaskStatus"]
-
-EXECUTORS = ("inline", "thread", "process", "dask")
 
 
 class Task:

@@ -14,12 +14,11 @@ import concurrent.futures as cf
 import time
 from collections.abc import Iterable
 
+from ..model.names import EXECUTORS as KINDS
 from .attempt import Call
 from .executors import Completion, Executor, InlineExecutor, ThreadExecutor
 
 __all__ = ["KINDS", "RoutingExecutor", "make_executor", "missing_dask_message"]
-
-KINDS = ("inline", "thread", "process", "dask")
 
 #: longest wait on one executor while another may have finished (mixed runs only)
 SLICE = 0.005

@@ -41,7 +41,6 @@ from .topology import Topology
 __all__ = ["RunListener", "SchedTask", "Scheduler", "Terminated"]
 
 DEFAULT_RETRY_ON: tuple[type[BaseException], ...] = (ConnectionError, TimeoutError)
-TRIGGERS = ("all_success", "all_done", "no_failures")
 SUCCESS = TaskStatus.SUCCESS
 
 
