@@ -34,6 +34,7 @@ from .attempt import FAILED, NOT_STARTED, OK, Call, Outcome, Running
 from .capture import CaptureSession
 from .checkpoint import Checkpoint
 from .executors import Executor, InlineExecutor
+from .locks import LockTable
 from .priority import ReadyHeap, expected_durations, remaining_paths
 from .tasklog import base_has_handlers
 from .topology import Topology
@@ -145,10 +146,7 @@ class Scheduler:
         self.capture = capture
         self.fail_fast = fail_fast
         self.grace = grace
-        self.limits = dict(limits or {})
-        for lock, limit in self.limits.items():  # a limit below 1 would never let a task run
-            if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
-                raise ValueError(f"limits[{lock!r}] must be a positive int, got {limit!r}")
+        self.lock_table = LockTable(limits)
         topo = topology if topology is not None else Topology(tasks)
         n = len(tasks)
         self.children = topo.children
@@ -171,9 +169,6 @@ class Scheduler:
         self._deferred: list[int] = []
         self._interrupt: KeyboardInterrupt | None = None
         self._flights: dict[int, _Flight] = {}
-        self._held: dict[str, int] = {}
-        self._holding: set[int] = set()
-        self._parked: dict[str, deque[int]] = {}
         self._loggers: list[logging.Logger | None] = []
         # queueing beyond the worker count would let a queued task start before a
         # failure is seen here: when a failure may stop the run, one call per worker
@@ -304,10 +299,8 @@ class Scheduler:
         while ready and len(flights) < capacity and not self.stop_reason:
             i = ready.popleft()
             locks = self.tasks[i].locks
-            if locks:
-                if not self._acquire(i, locks):
-                    continue
-                self._holding.add(i)
+            if locks and not self.lock_table.acquire(i, locks):
+                continue
             self._start(i)
 
     def _start(self, i: int) -> None:
@@ -627,9 +620,8 @@ class Scheduler:
             if not ok and not self.failed_any and result.status is TaskStatus.ERRORED:
                 self.failed_any = True
                 self.first_failure = self.tasks[i].name
-            if i in self._holding:
-                self._holding.discard(i)
-                self._release_locks(self.tasks[i].locks)
+            if i in self.lock_table.holding:
+                self._release_locks(i)
             if self._finishes:
                 self.listener.task_finish(i, result)
             if not ok and self.fail_fast and result.status is TaskStatus.ERRORED:
@@ -648,9 +640,8 @@ class Scheduler:
 
     def _succeeded(self, i: int) -> None:
         """The fast part of :meth:`_settle` for a success whose entry is already recorded."""
-        if i in self._holding:
-            self._holding.discard(i)
-            self._release_locks(self.tasks[i].locks)
+        if i in self.lock_table.holding:
+            self._release_locks(i)
         pending, start = self.pending, self._kid_start
         for c in self._kids[start[i] : start[i + 1]]:
             pending[c] -= 1
@@ -686,22 +677,10 @@ class Scheduler:
 
     # -- locks ---------------------------------------------------------------
 
-    def _acquire(self, i: int, locks: tuple[str, ...]) -> bool:
-        held, limits = self._held, self.limits
-        for name in locks:
-            if held.get(name, 0) >= limits.get(name, 1):
-                self._parked.setdefault(name, deque()).append(i)
-                return False
-        for name in locks:
-            held[name] = held.get(name, 0) + 1
-        return True
-
-    def _release_locks(self, locks: tuple[str, ...]) -> None:
-        for name in locks:
-            self._held[name] -= 1
-            parked = self._parked.get(name)
-            if parked:
-                self._ready.appendleft(parked.popleft())
+    def _release_locks(self, i: int) -> None:
+        """Task ``i`` settled: free its locks; tasks parked on them go first in the queue."""
+        for c in self.lock_table.release(i, self.tasks[i].locks):
+            self._ready.appendleft(c)
 
     # -- stopping --------------------------------------------------------------
 
