@@ -14,12 +14,22 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 from .attempt import NOT_STARTED, Call, Outcome, Running, run_call
 from .tracing import is_library_path
 
-__all__ = ["Executor", "InlineExecutor", "ThreadExecutor", "run_guarded", "timeout_outcome"]
+__all__ = [
+    "Executor",
+    "HandsBackOnStop",
+    "InlineExecutor",
+    "ReportsStarted",
+    "SendsAhead",
+    "ThreadExecutor",
+    "run_guarded",
+    "timeout_outcome",
+]
 
 Completion = tuple[int, Outcome]
 
@@ -34,14 +44,9 @@ class Executor(Protocol):
     """Runs attempts on ``workers`` workers; the scheduler keeps at most ``window`` in flight.
 
     ``window`` may exceed ``workers``: the surplus waits in the executor's queue,
-    which keeps workers busy between two scheduler wake-ups. An executor may also
-    offer ``submit_ahead(key, call, after) -> bool`` (looked up with ``getattr``):
-    send a dependant before its upstream keys ``after`` are done (Dask does); then
-    ``taken_on_stop() -> [(key, call)]`` names, after :meth:`stop_queued`, those
-    that had started anyway, whose outcomes :meth:`poll` will return. One may
-    also offer ``running() -> {key: Running}``: the calls a worker has begun and
-    not handed back yet (a call begun is always there or in :meth:`poll`'s
-    queue), so that an interrupt tells a task cut off from one never started.
+    which keeps workers busy between two scheduler wake-ups. Optional features
+    are the Protocols below (:class:`SendsAhead`, :class:`HandsBackOnStop`,
+    :class:`ReportsStarted`), found with ``isinstance``.
     """
 
     name: str
@@ -59,6 +64,34 @@ class Executor(Protocol):
 
     def shutdown(self, *, cancel: bool) -> None:
         """Release workers; with ``cancel``, do not wait for attempts still running."""
+
+
+@runtime_checkable
+class SendsAhead(Protocol):
+    """An executor that can hold a dependant until its upstream attempts finish (Dask)."""
+
+    def submit_ahead(self, key: int, call: Call, after: Sequence[int]) -> bool:
+        """Send ``call`` to run once the attempts of keys ``after`` succeed; False if it cannot."""
+
+
+@runtime_checkable
+class HandsBackOnStop(Protocol):
+    """An executor whose calls sent ahead may have started when the run stopped."""
+
+    def taken_on_stop(self) -> list[tuple[int, Call]]:
+        """After :meth:`Executor.stop_queued`: calls that started anyway; ``poll`` returns them."""
+
+
+@runtime_checkable
+class ReportsStarted(Protocol):
+    """An executor that knows which calls a worker has begun and not handed back yet.
+
+    A call begun is always there or in ``poll``'s queue, so that an interrupt
+    tells a task cut off from one never started.
+    """
+
+    def running(self) -> dict[int, Running]:
+        """Calls begun and not yet handed back, by key."""
 
 
 def timeout_outcome(call: Call, started_at: float, worker: str, stack: str = "") -> Outcome:

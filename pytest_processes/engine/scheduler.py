@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from ..model.error_data import ErrorData
@@ -30,14 +30,22 @@ from ..model.task_types import (
     TaskResult,
     TaskStatus,
 )
-from .attempt import FAILED, NOT_STARTED, OK, Call, Outcome, Running
+from .attempt import FAILED, NOT_STARTED, OK, Call, Outcome
 from .capture import CaptureSession
 from .checkpoint import Checkpoint
-from .executors import Executor, InlineExecutor
+from .executors import (
+    Executor,
+    HandsBackOnStop,
+    InlineExecutor,
+    ReportsStarted,
+    SendsAhead,
+)
 from .locks import LockTable
 from .priority import ReadyHeap, expected_durations, remaining_paths
+from .sendahead import SendAhead
 from .tasklog import base_has_handlers
 from .topology import Topology
+from .upstream import gather_into, inject
 
 __all__ = ["RunListener", "SchedTask", "Scheduler", "Terminated"]
 
@@ -190,12 +198,9 @@ class Scheduler:
         self._starts = kind.task_start is not RunListener.task_start
         self._finishes = kind.task_finish is not RunListener.task_finish
         # an executor that can hold a call until its upstream attempts finish (Dask) gets
-        # dependants early, unless something must happen here first (see ``_send_ahead``)
-        ahead = getattr(executor, "submit_ahead", None)
+        # dependants early, unless something must happen here first (see ``sendahead``)
         eager = prefetch and not fail_fast and durations is None and not self._prepares
-        self._ahead: Callable[[int, Call, Sequence[int]], bool] | None = ahead if eager else None
-        self._sent: list[bool] = [False] * n if self._ahead is not None else []
-        self._parents: list[list[int]] = []
+        self._ahead = SendAhead(executor, n) if eager and isinstance(executor, SendsAhead) else None
 
     # -- public --------------------------------------------------------------
 
@@ -204,8 +209,9 @@ class Scheduler:
         if not self.stop_reason:
             self.stop_reason = reason
             self.executor.stop_queued()
-            taken = getattr(self.executor, "taken_on_stop", None)  # see Executor
-            for i, call in taken() if taken is not None else ():
+            executor = self.executor
+            taken = executor.taken_on_stop() if isinstance(executor, HandsBackOnStop) else ()
+            for i, call in taken:
                 if self.entries[i] is None and i not in self._flights:
                     self._flights[i] = _Flight(call, time.monotonic())
                     if self._starts:
@@ -325,9 +331,9 @@ class Scheduler:
                 self._settle(i, self._errored(i, flight, failure), False)
                 return
         if plan is not None or extra or gather is not None:
-            args, kwargs = self._inject(args, kwargs, plan)
+            args, kwargs = inject(args, kwargs, plan, self.values)
             if gather is not None:
-                self._gather(gather, kwargs)
+                gather_into(kwargs, gather, self.values, self.result)
             if extra:
                 kwargs.update(extra)
         call = self._call(task, args, kwargs, plan)
@@ -336,56 +342,7 @@ class Scheduler:
             self.listener.task_start(i, 1)
         self.executor.submit(i, call)
         if self._ahead is not None:
-            self._send_ahead(i, self._ahead)
-
-    def _send_ahead(self, i: int, ahead: Callable[[int, Call, Sequence[int]], bool]) -> None:
-        """Task ``i`` is on the executor: so are its dependants whose dependencies all are.
-
-        Only ``all_success`` tasks without locks, fan-in or fixtures qualify: the
-        executor holds each until its upstream attempts finish and skips the call
-        if one did not succeed. Each is submitted for real (hooks, report) when it
-        becomes ready, and the executor then reuses the attempt it holds.
-        """
-        sent, entries, pending, tasks = self._sent, self.entries, self.pending, self.tasks
-        if not self._parents:
-            self._parents = [[] for _ in tasks]
-            for j, children in enumerate(self.children):
-                for c in children:
-                    self._parents[c].append(j)
-        sent[i] = True
-        work = [i]
-        while work and not self.stop_reason:
-            for c in self.children[work.pop()]:
-                task = tasks[c]
-                if sent[c] or pending[c] == 0 or self.blocked[c] or self.gather[c] is not None:
-                    continue
-                if task.trigger != "all_success" or task.locks:
-                    continue
-                parents = self._parents[c]
-                if not all(sent[d] or entries[d] is not None for d in parents):
-                    continue
-                args, kwargs = task.args, task.kwargs
-                plan = self.inject[c]
-                if plan is not None:  # upstream values not known yet are None here
-                    args, kwargs = self._inject(args, kwargs, plan)
-                if ahead(c, self._call(task, args, kwargs, plan), parents):
-                    sent[c] = True
-                    work.append(c)
-
-    def _inject(
-        self,
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
-        plan: Sequence[tuple[int, bool, str]] | None,
-    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
-        """Copies of ``args``/``kwargs`` with the upstream values ``plan`` passes."""
-        positional, kwargs = list(args), dict(kwargs)
-        for j, as_arg, kw in plan or ():
-            if as_arg:
-                positional.append(self.values[j])
-            if kw:
-                kwargs[kw] = self.values[j]
-        return tuple(positional), kwargs
+            self._ahead.after_submit(self, i, self._call)
 
     def _call(
         self,
@@ -406,17 +363,6 @@ class Scheduler:
             getattr(task, "executor", None),
             plan,
         )
-
-    def _gather(self, gather: list[tuple[int, str, str, bool]], kwargs: dict[str, Any]) -> None:
-        """Fan-in dicts and whole ``TaskResult``s for the keyword arguments that want them."""
-        groups: dict[str, dict[str, Any]] = {}
-        for j, kw, key, whole in gather:
-            value = self.result(j) if whole else self.values[j]
-            if key:
-                groups.setdefault(kw, {})[key] = value
-            else:
-                kwargs[kw] = value
-        kwargs.update(groups)
 
     def _restore_all(self, restored: dict[int, Any]) -> None:
         """Settle the tasks the checkpoint restored; dependants receive the stored results.
@@ -709,8 +655,8 @@ class Scheduler:
         """
         if not self._flights:
             return
-        running = getattr(self.executor, "running", None)
-        live: dict[int, Running] | None = running() if running is not None else None
+        executor = self.executor
+        live = executor.running() if isinstance(executor, ReportsStarted) else None
         try:
             for key, outcome in self.executor.poll(0) if live is not None else ():
                 self._on_outcome(key, outcome)
