@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..engine.executors import InlineExecutor
-from ..engine.scheduler import Scheduler
+from ..engine.run import run_graph
 from ..engine.tasklog import TaskLogfileFormatter, base_has_handlers, task_logger
 from ..engine.topology import Topology
 from ..engine.tracing import callable_name
@@ -194,9 +194,7 @@ class Task:
         if executing_process is not None and self.dependencies:
             args, kwargs = self._with_upstream(executing_process.runner.results)
         alone = _Alone(self, args, kwargs)
-        scheduler = Scheduler([alone], InlineExecutor())
-        scheduler.run()
-        result = scheduler.result(0)
+        result = run_graph([alone], InlineExecutor(), sigterm=False).result(0)
         if result.error_data is not None and executing_process is not None:
             impact = [t.name for t in executing_process.get_dependant_tasks(self.name)]
             object.__setattr__(result.error_data, "downstream_impact", impact)
