@@ -209,7 +209,7 @@ class Task:
         graph of their own (a missing result passes None, or a pending result).
         """
         deps = self.dependencies
-        nodes = [_Upstream(d.task_name) for d in deps]
+        nodes: list[Any] = [_Upstream(d.task_name) for d in deps]  # name and no dependencies
         topology = Topology([*nodes, self], list(range(len(deps))))
         found = [results.get(d.task_name) for d in deps]
         values = [r.result if r is not None else None for r in found]

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..model.execution_report import ProcessExecutionReport, TaskReportEntry
+from ..model.spec import TaskSpec
 from ..model.task_types import TaskResult
 from .checkpoint import Checkpoint
 from .executors import Executor
-from .scheduler import RunListener, SchedTask, Scheduler
+from .scheduler import RunListener, Scheduler
 from .signals import sigterm_as_interrupt
 from .topology import Topology
 
@@ -46,7 +47,7 @@ class RunResult:
 
 
 def run_graph(
-    tasks: Sequence[SchedTask],
+    tasks: Sequence[TaskSpec],
     executor: Executor,
     *,
     name: str = "",

@@ -18,15 +18,15 @@ import logging
 import time
 from collections import deque
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from ..model.error_data import ErrorData
 from ..model.execution_report import TaskReportEntry, new_entry
+from ..model.spec import TaskSpec
 from ..model.task_types import (
     INTERRUPTED_REASON,
     NOT_RUN_REASON,
     RESTORED_REASON,
-    TaskDependency,
     TaskResult,
     TaskStatus,
 )
@@ -47,7 +47,7 @@ from .tasklog import base_has_handlers
 from .topology import Topology
 from .upstream import gather_into, inject
 
-__all__ = ["RunListener", "SchedTask", "Scheduler", "Terminated"]
+__all__ = ["RunListener", "Scheduler", "Terminated"]
 
 DEFAULT_RETRY_ON: tuple[type[BaseException], ...] = (ConnectionError, TimeoutError)
 SUCCESS = TaskStatus.SUCCESS
@@ -55,27 +55,6 @@ SUCCESS = TaskStatus.SUCCESS
 
 class Terminated(KeyboardInterrupt):
     """SIGTERM, turned into an interrupt of the run."""
-
-
-class SchedTask(Protocol):
-    """What the scheduler reads from a task (``pytest_processes.Task`` provides it)."""
-
-    name: str
-    func: Any
-    args: tuple[Any, ...]
-    kwargs: dict[str, Any]
-    dependencies: list[TaskDependency]
-    retries: int
-    retry_on: tuple[type[Exception], ...] | None
-    timeout: float | None
-    traced_vars_frame_filter: str | None
-    trigger: str
-    locks: tuple[str, ...]
-
-    @property
-    def function_name(self) -> str: ...
-
-    def active_logger(self, base: bool | None = None) -> logging.Logger | None: ...
 
 
 class RunListener:
@@ -135,7 +114,7 @@ class Scheduler:
 
     def __init__(
         self,
-        tasks: Sequence[SchedTask],
+        tasks: Sequence[TaskSpec],
         executor: Executor,
         *,
         topology: Topology | None = None,
@@ -346,7 +325,7 @@ class Scheduler:
 
     def _call(
         self,
-        task: SchedTask,
+        task: TaskSpec,
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
         plan: Sequence[tuple[int, bool, str]] | None,
@@ -360,7 +339,7 @@ class Scheduler:
             task.timeout,
             task.traced_vars_frame_filter,
             self.capture,
-            getattr(task, "executor", None),
+            task.executor,
             plan,
         )
 
@@ -465,7 +444,7 @@ class Scheduler:
             self._settle(i, result, True)
 
     @staticmethod
-    def _should_retry(task: SchedTask, attempt: int, exc: BaseException | None) -> bool:
+    def _should_retry(task: TaskSpec, attempt: int, exc: BaseException | None) -> bool:
         if task.retries < 1 or attempt > task.retries:
             return False
         retry_on = task.retry_on if task.retry_on is not None else DEFAULT_RETRY_ON

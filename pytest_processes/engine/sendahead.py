@@ -15,11 +15,12 @@ from .executors import SendsAhead
 from .upstream import Plan, inject
 
 if TYPE_CHECKING:
-    from .scheduler import SchedTask, Scheduler
+    from ..model.spec import TaskSpec
+    from .scheduler import Scheduler
 
 __all__ = ["SendAhead"]
 
-MakeCall = Callable[["SchedTask", tuple[Any, ...], dict[str, Any], Plan | None], Call]
+MakeCall = Callable[["TaskSpec", tuple[Any, ...], dict[str, Any], Plan | None], Call]
 
 
 class SendAhead:

@@ -11,7 +11,8 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from .error_data import ErrorData
-from .task_types import RESTORED_REASON, TaskDependency, TaskResult, TaskStatus
+from .spec import TaskSpec
+from .task_types import RESTORED_REASON, TaskResult, TaskStatus
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -22,23 +23,11 @@ if TYPE_CHECKING:
 __all__ = ["ProcessExecutionReport", "TaskReportEntry"]
 
 
-class _TaskLike(Protocol):
-    name: str
-    args: tuple[Any, ...]
-    kwargs: dict[str, Any]
-
-    @property
-    def function_name(self) -> str: ...
-
-    @property
-    def dependencies(self) -> Sequence[TaskDependency]: ...
-
-
 class _ProcessLike(Protocol):
     name: str
 
     @property
-    def tasks(self) -> Sequence[_TaskLike]: ...
+    def tasks(self) -> Sequence[TaskSpec]: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,7 +45,6 @@ HELP = {
 }
 
 
-
 def _value(config: pytest.Config, name: str) -> tuple[Any, str]:
     """(value, where) from the command line if given, else the ini file."""
     cli = config.getoption(f"processes_{name}")
