@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..model.error_data import ErrorData
-from ..model.execution_report import TaskReportEntry, new_entry
+from ..model.execution_report import TaskReportEntry, entry_of, new_entry
 from ..model.spec import TaskSpec
 from ..model.task_types import (
     INTERRUPTED_REASON,
@@ -237,26 +237,7 @@ class Scheduler:
         return entry.to_result(self.exceptions.get(i))
 
     def _entry(self, i: int, result: TaskResult) -> TaskReportEntry:
-        task = self.tasks[i]
-        status = result.status
-        return new_entry(
-            task.name,
-            task.function_name,
-            task.args,
-            task.kwargs,
-            status,
-            result.elapsed_seconds,
-            result.attempts,
-            result.result if status is TaskStatus.SUCCESS else None,
-            result.error_data if status is TaskStatus.ERRORED else None,
-            result.started_at,
-            result.finished_at,
-            result.worker,
-            result.reason,
-            result.output,
-            result.error_type,
-            self._dependency_names[i],
-        )
+        return entry_of(self.tasks[i], result, self._dependency_names[i])
 
     # -- the loop ------------------------------------------------------------
 
@@ -368,80 +349,81 @@ class Scheduler:
     def _on_outcome(self, i: int, outcome: Outcome) -> None:
         flight = self._flights.pop(i)  # put back if another attempt follows
         flight.add(outcome)
-        task = self.tasks[i]
-        if outcome.kind == OK:
-            value = self.values[i] = outcome.value
-            logger = self._loggers[i]
-            if logger is not None:
-                logger.info(f"Finished {task.name}.")
-            if self.checkpoint is not None:
-                self.checkpoint.store(i, value, flight.elapsed)
-            started = outcome.started_at
-            if not self._finishes:  # no listener wants a TaskResult: straight to the report
-                self.entries[i] = new_entry(
-                    task.name,
-                    task.function_name,
-                    task.args,
-                    task.kwargs,
-                    SUCCESS,
-                    flight.elapsed,
-                    flight.attempt,
-                    value,
-                    None,
-                    started if flight.attempt == 1 else flight_start(flight, outcome),
-                    started + outcome.duration,
-                    outcome.worker,
-                    "",
-                    flight.output,
-                    "",
-                    self._dependency_names[i],
-                )
-                self._succeeded(i)
-                return
-            result = TaskResult(
-                TaskStatus.SUCCESS,
-                value,
-                None,
-                None,
-                flight.elapsed,
-                flight.attempt,
-                started if flight.attempt == 1 else flight_start(flight, outcome),
-                started + outcome.duration,
-                outcome.worker,
-                "",
-                flight.output,
-            )
-            self._settle(i, result, True)
-        elif outcome.kind == FAILED:
-            if isinstance(outcome.exception, KeyboardInterrupt):  # Ctrl-C/SIGTERM in the task
-                self._interrupt = self._interrupt or outcome.exception
-                term = isinstance(outcome.exception, Terminated)
-                # stop now, before the batch's later outcomes are handled
-                self.request_stop(f"run interrupted ({'SIGTERM' if term else 'KeyboardInterrupt'})")
-                self._cut_off(i, flight, outcome)
-                return
-            if self._should_retry(task, flight.attempt, outcome.exception):
-                self._flights[i] = flight
-                self._retry(i, flight, outcome)
-                return
-            self._settle(i, self._errored(i, flight, outcome), False)
-        elif outcome.kind == NOT_STARTED:  # queued when the run was stopped
+        kind = outcome.kind
+        if kind == OK:
+            self._on_success(i, flight, outcome)
+        elif kind == FAILED:
+            self._on_failure(i, flight, outcome)
+        elif kind == NOT_STARTED:  # queued when the run was stopped
             self._stopped(i, f"{NOT_RUN_REASON}: {self.stop_reason}")
         else:  # the task skipped itself: counts as success, dependants get None
             result = TaskResult(
                 TaskStatus.SKIPPED,
                 None,
                 None,
-                None,
-                flight.elapsed,
-                flight.attempt,
-                flight_start(flight, outcome),
-                outcome.started_at + outcome.duration,
-                outcome.worker,
-                outcome.traceback,
-                flight.output,
+                elapsed_seconds=flight.elapsed,
+                attempts=flight.attempt,
+                started_at=flight_start(flight, outcome),
+                finished_at=outcome.started_at + outcome.duration,
+                worker=outcome.worker,
+                reason=outcome.traceback,
+                output=flight.output,
             )
             self._settle(i, result, True)
+
+    def _on_success(self, i: int, flight: _Flight, outcome: Outcome) -> None:
+        task = self.tasks[i]
+        value = self.values[i] = outcome.value
+        logger = self._loggers[i]
+        if logger is not None:
+            logger.info(f"Finished {task.name}.")
+        if self.checkpoint is not None:
+            self.checkpoint.store(i, value, flight.elapsed)
+        started = outcome.started_at
+        if not self._finishes:  # no listener wants a TaskResult: straight to the report
+            self.entries[i] = new_entry(
+                name=task.name,
+                function=task.function_name,
+                args=task.args,
+                kwargs=task.kwargs,
+                status=SUCCESS,
+                elapsed_seconds=flight.elapsed,
+                attempts=flight.attempt,
+                result=value,
+                started_at=started if flight.attempt == 1 else flight_start(flight, outcome),
+                finished_at=started + outcome.duration,
+                worker=outcome.worker,
+                output=flight.output,
+                dependencies=self._dependency_names[i],
+            )
+            self._succeeded(i)
+            return
+        result = TaskResult(
+            SUCCESS,
+            value,
+            None,
+            elapsed_seconds=flight.elapsed,
+            attempts=flight.attempt,
+            started_at=started if flight.attempt == 1 else flight_start(flight, outcome),
+            finished_at=started + outcome.duration,
+            worker=outcome.worker,
+            output=flight.output,
+        )
+        self._settle(i, result, True)
+
+    def _on_failure(self, i: int, flight: _Flight, outcome: Outcome) -> None:
+        if isinstance(outcome.exception, KeyboardInterrupt):  # Ctrl-C/SIGTERM in the task
+            self._interrupt = self._interrupt or outcome.exception
+            term = isinstance(outcome.exception, Terminated)
+            # stop now, before the batch's later outcomes are handled
+            self.request_stop(f"run interrupted ({'SIGTERM' if term else 'KeyboardInterrupt'})")
+            self._cut_off(i, flight, outcome)
+            return
+        if self._should_retry(self.tasks[i], flight.attempt, outcome.exception):
+            self._flights[i] = flight
+            self._retry(i, flight, outcome)
+            return
+        self._settle(i, self._errored(i, flight, outcome), False)
 
     @staticmethod
     def _should_retry(task: TaskSpec, attempt: int, exc: BaseException | None) -> bool:
@@ -499,15 +481,14 @@ class Scheduler:
             TaskStatus.ERRORED,
             None,
             exc,
-            error,
-            flight.elapsed,
-            flight.attempt,
-            flight_start(flight, outcome),
-            outcome.started_at + outcome.duration,
-            outcome.worker,
-            "",
-            flight.output,
-            outcome.error_type,
+            error_data=error,
+            elapsed_seconds=flight.elapsed,
+            attempts=flight.attempt,
+            started_at=flight_start(flight, outcome),
+            finished_at=outcome.started_at + outcome.duration,
+            worker=outcome.worker,
+            output=flight.output,
+            error_type=outcome.error_type,
         )
 
     def downstream(self, i: int) -> list[str]:
@@ -664,14 +645,13 @@ class Scheduler:
             TaskStatus.SKIPPED,
             None,
             None,
-            None,
-            flight.elapsed if known else after,
-            flight.attempt,
-            flight_start(flight, outcome) if known else None,
-            outcome.started_at + outcome.duration if known else None,
-            outcome.worker,
-            f"{INTERRUPTED_REASON} (after {after:.1f}s)",
-            flight.output,
+            elapsed_seconds=flight.elapsed if known else after,
+            attempts=flight.attempt,
+            started_at=flight_start(flight, outcome) if known else None,
+            finished_at=outcome.started_at + outcome.duration if known else None,
+            worker=outcome.worker,
+            reason=f"{INTERRUPTED_REASON} (after {after:.1f}s)",
+            output=flight.output,
         )
         self._settle(i, result, False, cascade=False)
 
