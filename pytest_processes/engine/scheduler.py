@@ -20,11 +20,9 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..model.error_data import ErrorData
 from ..model.execution_report import TaskReportEntry, entry_of, new_entry
 from ..model.spec import TaskSpec
 from ..model.task_types import (
-    INTERRUPTED_REASON,
     NOT_RUN_REASON,
     RESTORED_REASON,
     TaskResult,
@@ -35,81 +33,25 @@ from .capture import CaptureSession
 from .checkpoint import Checkpoint
 from .executors import (
     Executor,
-    HandsBackOnStop,
-    InlineExecutor,
-    ReportsStarted,
     SendsAhead,
 )
+from .failures import Failures
+from .flight import Flight, flight_start
+from .listener import RunListener, Terminated
 from .locks import LockTable
 from .priority import ReadyHeap, expected_durations, remaining_paths
 from .sendahead import SendAhead
+from .stopping import Stopping
 from .tasklog import base_has_handlers
 from .topology import Topology
 from .upstream import gather_into, inject
 
 __all__ = ["RunListener", "Scheduler", "Terminated"]
 
-DEFAULT_RETRY_ON: tuple[type[BaseException], ...] = (ConnectionError, TimeoutError)
 SUCCESS = TaskStatus.SUCCESS
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, turned into an interrupt of the run."""
-
-
-class RunListener:
-    """Receives run events on the scheduler's thread. Override what you need."""
-
-    #: seconds between :meth:`tick` calls while tasks run; None for no ticks
-    tick_interval: float | None = None
-
-    def run_start(self, scheduler: Scheduler) -> None:
-        """The run is about to submit its first task."""
-
-    def prepare(self, index: int) -> dict[str, Any] | None:
-        """Extra keyword arguments for a task about to start (raising fails the task)."""
-        return None
-
-    def task_start(self, index: int, attempt: int) -> None:
-        """An attempt is being submitted."""
-
-    def task_retry(self, index: int, attempt: int, outcome: Outcome) -> None:
-        """Attempt ``attempt`` failed and another follows."""
-
-    def task_finish(self, index: int, result: TaskResult) -> None:
-        """A task settled (success, error or skip), final.
-
-        A task restored from a checkpoint gets this call only (no ``task_start``),
-        with ``result.restored`` true, before any task runs.
-        """
-
-    def tick(self, running: dict[int, float]) -> None:
-        """Periodic call while tasks run: index -> monotonic start time."""
-
-
-class _Flight:
-    """A task in flight: its current attempt and what earlier attempts left."""
-
-    __slots__ = ("attempt", "call", "elapsed", "output", "started_at")
-
-    def __init__(self, call: Call, started_at: float) -> None:
-        self.call = call
-        self.attempt = 1
-        self.elapsed = 0.0
-        self.output = ""
-        self.started_at = started_at
-
-    def add(self, outcome: Outcome) -> None:
-        """Count an attempt's time and output (a first attempt's are kept as they are)."""
-        if self.attempt == 1:
-            self.elapsed = outcome.duration
-            self.output = outcome.output
-        else:
-            self.elapsed += outcome.duration
-            self.output += outcome.output
-
-
-class Scheduler:
+class Scheduler(Stopping, Failures):
     """Runs ``tasks`` (in topological order) on ``executor`` and collects one result each."""
 
     def __init__(
@@ -155,7 +97,7 @@ class Scheduler:
         self._ready: deque[int] | ReadyHeap = deque()
         self._deferred: list[int] = []
         self._interrupt: KeyboardInterrupt | None = None
-        self._flights: dict[int, _Flight] = {}
+        self._flights: dict[int, Flight] = {}
         self._loggers: list[logging.Logger | None] = []
         # queueing beyond the worker count would let a queued task start before a
         # failure is seen here: when a failure may stop the run, one call per worker
@@ -166,12 +108,7 @@ class Scheduler:
         if checkpoint is not None and checkpoint.durations:
             durations = {**checkpoint.durations, **(durations or {})}
         #: each task's remaining path when durations are given (critical path first), else None
-        self.priorities: list[float] | None = None
-        if durations is not None:
-            weights = expected_durations([t.name for t in tasks], durations)
-            self.priorities = remaining_paths(self.children, weights)
-            self._ready = ReadyHeap(self.priorities)
-            self._window = executor.workers  # pick each task when a worker frees up
+        self.priorities = self._prioritise(durations) if durations is not None else None
         kind = type(self.listener)
         self._prepares = kind.prepare is not RunListener.prepare
         self._starts = kind.task_start is not RunListener.task_start
@@ -181,20 +118,15 @@ class Scheduler:
         eager = prefetch and not fail_fast and durations is None and not self._prepares
         self._ahead = SendAhead(executor, n) if eager and isinstance(executor, SendsAhead) else None
 
-    # -- public --------------------------------------------------------------
+    def _prioritise(self, durations: Mapping[str, float]) -> list[float]:
+        """The ready queue becomes a heap by remaining path, picked as each worker frees up."""
+        weights = expected_durations([t.name for t in self.tasks], durations)
+        priorities = remaining_paths(self.children, weights)
+        self._ready = ReadyHeap(priorities)
+        self._window = self.executor.workers
+        return priorities
 
-    def request_stop(self, reason: str) -> None:
-        """Start no new task; running ones finish. Safe to call from listener callbacks."""
-        if not self.stop_reason:
-            self.stop_reason = reason
-            self.executor.stop_queued()
-            executor = self.executor
-            taken = executor.taken_on_stop() if isinstance(executor, HandsBackOnStop) else ()
-            for i, call in taken:
-                if self.entries[i] is None and i not in self._flights:
-                    self._flights[i] = _Flight(call, time.monotonic())
-                    if self._starts:
-                        self.listener.task_start(i, 1)
+    # -- public --------------------------------------------------------------
 
     def run(self) -> list[TaskReportEntry]:
         """Run to the end (or the stop) and return one report entry per task, in task order."""
@@ -286,7 +218,7 @@ class Scheduler:
                 failure = Outcome.failure(
                     exc, trace_filter=task.traced_vars_frame_filter, started_at=time.time()
                 )
-                flight = _Flight(Call(task.name, task.func, args, kwargs), time.monotonic())
+                flight = Flight(Call(task.name, task.func, args, kwargs), time.monotonic())
                 flight.attempt = 0
                 self._settle(i, self._errored(i, flight, failure), False)
                 return
@@ -297,7 +229,7 @@ class Scheduler:
             if extra:
                 kwargs.update(extra)
         call = self._call(task, args, kwargs, plan)
-        self._flights[i] = _Flight(call, time.monotonic())
+        self._flights[i] = Flight(call, time.monotonic())
         if self._starts:
             self.listener.task_start(i, 1)
         self.executor.submit(i, call)
@@ -371,7 +303,7 @@ class Scheduler:
             )
             self._settle(i, result, True)
 
-    def _on_success(self, i: int, flight: _Flight, outcome: Outcome) -> None:
+    def _on_success(self, i: int, flight: Flight, outcome: Outcome) -> None:
         task = self.tasks[i]
         value = self.values[i] = outcome.value
         logger = self._loggers[i]
@@ -411,109 +343,7 @@ class Scheduler:
         )
         self._settle(i, result, True)
 
-    def _on_failure(self, i: int, flight: _Flight, outcome: Outcome) -> None:
-        if isinstance(outcome.exception, KeyboardInterrupt):  # Ctrl-C/SIGTERM in the task
-            self._interrupt = self._interrupt or outcome.exception
-            term = isinstance(outcome.exception, Terminated)
-            # stop now, before the batch's later outcomes are handled
-            self.request_stop(f"run interrupted ({'SIGTERM' if term else 'KeyboardInterrupt'})")
-            self._cut_off(i, flight, outcome)
-            return
-        if self._should_retry(self.tasks[i], flight.attempt, outcome.exception):
-            self._flights[i] = flight
-            self._retry(i, flight, outcome)
-            return
-        self._settle(i, self._errored(i, flight, outcome), False)
-
-    @staticmethod
-    def _should_retry(task: TaskSpec, attempt: int, exc: BaseException | None) -> bool:
-        if task.retries < 1 or attempt > task.retries:
-            return False
-        retry_on = task.retry_on if task.retry_on is not None else DEFAULT_RETRY_ON
-        return isinstance(exc, retry_on)
-
-    def _retry(self, i: int, flight: _Flight, outcome: Outcome) -> None:
-        task = self.tasks[i]
-        logger = self._loggers[i]
-        if logger is not None:
-            logger.warning(
-                f"Attempt {flight.attempt}/{task.retries + 1} failed: {outcome.exception}. "
-                "Retrying..."
-            )
-        self.listener.task_retry(i, flight.attempt, outcome)
-        flight.attempt += 1
-        if self.stop_reason:  # no new attempt once the run is stopping
-            del self._flights[i]
-            self._settle(i, self._errored(i, flight, outcome), False)
-            return
-        self.listener.task_start(i, flight.attempt)
-        self.executor.submit(i, flight.call)
-
-    def _errored(self, i: int, flight: _Flight, outcome: Outcome) -> TaskResult:
-        task = self.tasks[i]
-        exc = outcome.exception or RuntimeError(outcome.traceback)
-        error = ErrorData(
-            task_name=task.name,
-            function=task.function_name,
-            args=task.args,
-            kwargs=task.kwargs,
-            downstream_impact=self.downstream(i),
-            exception=str(exc),
-            traceback_str=outcome.traceback,
-            traced_vars=outcome.traced_vars,
-            traced_vars_location=outcome.location,
-        )
-        logger = self._loggers[i]
-        if logger is not None:
-            context = {
-                "task_name": error.task_name,
-                "function": error.function,
-                "args": error.args,
-                "kwargs": error.kwargs,
-                "downstream_impact": error.downstream_impact,
-                "exception": error.exception,
-                "traceback_str": error.traceback_str,
-                "traced_vars": error.traced_vars,
-                "traced_vars_location": error.traced_vars_location,
-            }
-            logger.error(str(exc), extra={"task_context": context})
-        return TaskResult(
-            TaskStatus.ERRORED,
-            None,
-            exc,
-            error_data=error,
-            elapsed_seconds=flight.elapsed,
-            attempts=flight.attempt,
-            started_at=flight_start(flight, outcome),
-            finished_at=outcome.started_at + outcome.duration,
-            worker=outcome.worker,
-            output=flight.output,
-            error_type=outcome.error_type,
-        )
-
-    def downstream(self, i: int) -> list[str]:
-        """Names of every transitive dependant of task ``i``, breadth first."""
-        seen = {i}
-        order: list[str] = []
-        queue = deque(self.children[i])
-        while queue:
-            c = queue.popleft()
-            if c in seen:
-                continue
-            seen.add(c)
-            order.append(self.tasks[c].name)
-            queue.extend(self.children[c])
-        return order
-
     # -- settling and release ------------------------------------------------
-
-    def _stopped(self, i: int, reason: str) -> None:
-        """Task ``i`` did not run (or finish) because the run stopped.
-
-        Its dependants are not released: they did not fail either, and
-        :meth:`_settle_unrun` gives them the stop's reason.
-        """
-        self._settle(i, TaskResult.skipped(reason), False, cascade=False)
 
     def _settle(self, i: int, result: TaskResult, ok: bool, *, cascade: bool = True) -> None:
         """Record a final result and release dependants (iteratively: chains can be long)."""
@@ -587,87 +417,3 @@ class Scheduler:
         """Task ``i`` settled: free its locks; tasks parked on them go first in the queue."""
         for c in self.lock_table.release(i, self.tasks[i].locks):
             self._ready.appendleft(c)
-
-    # -- stopping --------------------------------------------------------------
-
-    def _drain_grace(self) -> None:
-        """After an interrupt: let running tasks finish for up to ``grace`` seconds."""
-        deadline = time.monotonic() + self.grace
-        try:
-            while self._flights:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    break
-                done = self.executor.poll(min(left, 0.1))
-                if not done and isinstance(self.executor, InlineExecutor):
-                    break  # inline calls run within submit: nothing else will come back
-                for key, outcome in done:
-                    self._on_outcome(key, outcome)
-        except KeyboardInterrupt:
-            pass  # a second Ctrl-C: stop waiting
-        self._settle_flights()
-
-    def _settle_flights(self) -> None:
-        """The grace period is over: tasks still on the executor are interrupted or not run.
-
-        The executor's ``running`` tells them apart; it is read before a last
-        poll, since a call that finished meanwhile is in one or the other.
-        """
-        if not self._flights:
-            return
-        executor = self.executor
-        live = executor.running() if isinstance(executor, ReportsStarted) else None
-        try:
-            for key, outcome in self.executor.poll(0) if live is not None else ():
-                self._on_outcome(key, outcome)
-        except KeyboardInterrupt:
-            pass  # a second Ctrl-C: settle what is left as it stands
-        for i, flight in list(self._flights.items()):
-            del self._flights[i]
-            if live is not None and i in live:
-                outcome = live[i].interrupted(KeyboardInterrupt())
-                flight.add(outcome)
-                self._cut_off(i, flight, outcome)
-            elif live is None or flight.attempt > 1:  # begun, but the executor cannot say when
-                self._cut_off(i, flight, Outcome(FAILED))
-            else:
-                self._stopped(i, f"{NOT_RUN_REASON}: {self.stop_reason}")
-
-    def _cut_off(self, i: int, flight: _Flight, outcome: Outcome) -> None:
-        """Task ``i`` was running when the run stopped: its start, worker and output so far.
-
-        ``outcome`` (already added to ``flight``) is the interrupted attempt; without
-        a start (``started_at`` 0) the task is known to have begun, not when.
-        """
-        known = bool(outcome.started_at)
-        after = outcome.duration if known else time.monotonic() - flight.started_at
-        result = TaskResult(
-            TaskStatus.SKIPPED,
-            None,
-            None,
-            elapsed_seconds=flight.elapsed if known else after,
-            attempts=flight.attempt,
-            started_at=flight_start(flight, outcome) if known else None,
-            finished_at=outcome.started_at + outcome.duration if known else None,
-            worker=outcome.worker,
-            reason=f"{INTERRUPTED_REASON} (after {after:.1f}s)",
-            output=flight.output,
-        )
-        self._settle(i, result, False, cascade=False)
-
-    def _settle_unrun(self) -> None:
-        """Tasks the run never reached (stopped early) get a result that says why.
-
-        Listeners hear of each (``task_finish``), so every report counts them.
-        """
-        reason = self.stop_reason
-        for i, entry in enumerate(self.entries):
-            if entry is None and reason:
-                self._stopped(i, f"{NOT_RUN_REASON}: {reason}")
-
-
-def flight_start(flight: _Flight, outcome: Outcome) -> float:
-    """Epoch start of a task's first attempt (the outcome's own start for a single attempt)."""
-    if flight.attempt == 1:
-        return outcome.started_at
-    return outcome.started_at - (flight.elapsed - outcome.duration)
