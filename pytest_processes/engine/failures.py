@@ -15,7 +15,7 @@ from ..model.spec import TaskSpec
 from ..model.task_types import TaskResult, TaskStatus
 from .attempt import Outcome
 from .executors import Executor
-from .flight import Flight, flight_start
+from .flight import Flight, attempt_result
 from .listener import RunListener, Terminated
 
 __all__ = ["DEFAULT_RETRY_ON", "Failures"]
@@ -110,19 +110,7 @@ class Failures:
                 "traced_vars_location": error.traced_vars_location,
             }
             logger.error(str(exc), extra={"task_context": context})
-        return TaskResult(
-            TaskStatus.ERRORED,
-            None,
-            exc,
-            error_data=error,
-            elapsed_seconds=flight.elapsed,
-            attempts=flight.attempt,
-            started_at=flight_start(flight, outcome),
-            finished_at=outcome.started_at + outcome.duration,
-            worker=outcome.worker,
-            output=flight.output,
-            error_type=outcome.error_type,
-        )
+        return attempt_result(TaskStatus.ERRORED, flight, outcome, exception=exc, error=error)
 
     def downstream(self, i: int) -> list[str]:
         """Names of every transitive dependant of task ``i``, breadth first."""

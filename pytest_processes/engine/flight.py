@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from ..model.error_data import ErrorData
+from ..model.task_types import TaskResult, TaskStatus
 from .attempt import Call, Outcome
 
-__all__ = ["Flight", "flight_start"]
+__all__ = ["Flight", "attempt_result", "flight_start"]
 
 
 class Flight:
@@ -34,3 +38,30 @@ def flight_start(flight: Flight, outcome: Outcome) -> float:
     if flight.attempt == 1:
         return outcome.started_at
     return outcome.started_at - (flight.elapsed - outcome.duration)
+
+
+def attempt_result(
+    status: TaskStatus,
+    flight: Flight,
+    outcome: Outcome,
+    *,
+    value: Any = None,
+    exception: BaseException | None = None,
+    error: ErrorData | None = None,
+    reason: str = "",
+) -> TaskResult:
+    """The final ``TaskResult`` of a task whose last attempt was ``outcome`` (already added)."""
+    return TaskResult(
+        status,
+        value,
+        exception,
+        error_data=error,
+        elapsed_seconds=flight.elapsed,
+        attempts=flight.attempt,
+        started_at=flight_start(flight, outcome),
+        finished_at=outcome.started_at + outcome.duration,
+        worker=outcome.worker,
+        reason=reason,
+        output=flight.output,
+        error_type=outcome.error_type if exception is not None else "",
+    )

@@ -36,7 +36,7 @@ from .executors import (
     SendsAhead,
 )
 from .failures import Failures
-from .flight import Flight, flight_start
+from .flight import Flight, attempt_result, flight_start
 from .listener import RunListener, Terminated
 from .locks import LockTable
 from .priority import ReadyHeap, expected_durations, remaining_paths
@@ -289,18 +289,8 @@ class Scheduler(Stopping, Failures):
         elif kind == NOT_STARTED:  # queued when the run was stopped
             self._stopped(i, f"{NOT_RUN_REASON}: {self.stop_reason}")
         else:  # the task skipped itself: counts as success, dependants get None
-            result = TaskResult(
-                TaskStatus.SKIPPED,
-                None,
-                None,
-                elapsed_seconds=flight.elapsed,
-                attempts=flight.attempt,
-                started_at=flight_start(flight, outcome),
-                finished_at=outcome.started_at + outcome.duration,
-                worker=outcome.worker,
-                reason=outcome.traceback,
-                output=flight.output,
-            )
+            reason = outcome.traceback
+            result = attempt_result(TaskStatus.SKIPPED, flight, outcome, reason=reason)
             self._settle(i, result, True)
 
     def _on_success(self, i: int, flight: Flight, outcome: Outcome) -> None:
@@ -330,18 +320,7 @@ class Scheduler(Stopping, Failures):
             )
             self._succeeded(i)
             return
-        result = TaskResult(
-            SUCCESS,
-            value,
-            None,
-            elapsed_seconds=flight.elapsed,
-            attempts=flight.attempt,
-            started_at=started if flight.attempt == 1 else flight_start(flight, outcome),
-            finished_at=started + outcome.duration,
-            worker=outcome.worker,
-            output=flight.output,
-        )
-        self._settle(i, result, True)
+        self._settle(i, attempt_result(SUCCESS, flight, outcome, value=value), True)
 
     # -- settling and release ------------------------------------------------
 
