@@ -46,7 +46,7 @@ class Executor(Protocol):
     ``window`` may exceed ``workers``: the surplus waits in the executor's queue,
     which keeps workers busy between two scheduler wake-ups. Optional features
     are the Protocols below (:class:`SendsAhead`, :class:`HandsBackOnStop`,
-    :class:`ReportsStarted`), found with ``isinstance``.
+    :class:`ReportsStarted`); the scheduler tests for them with ``isinstance``.
     """
 
     name: str
@@ -68,30 +68,43 @@ class Executor(Protocol):
 
 @runtime_checkable
 class SendsAhead(Protocol):
-    """An executor that can hold a dependant until its upstream attempts finish (Dask)."""
+    """An executor that can hold a dependant until its upstream attempts finish (Dask does).
+
+    Workers then go from one task to the next without waiting for the scheduler.
+    """
 
     def submit_ahead(self, key: int, call: Call, after: Sequence[int]) -> bool:
-        """Send ``call`` to run once the attempts of keys ``after`` succeed; False if it cannot."""
+        """Send ``call`` before its upstream keys ``after`` are done (False: nothing sent).
+
+        The scheduler still submits ``key`` when it becomes ready; the executor then
+        reuses the attempt it holds, or runs a fresh one if an upstream attempt failed.
+        """
 
 
 @runtime_checkable
 class HandsBackOnStop(Protocol):
-    """An executor whose calls sent ahead may have started when the run stopped."""
+    """An executor whose calls sent ahead may have started when the run stops."""
 
     def taken_on_stop(self) -> list[tuple[int, Call]]:
-        """After :meth:`Executor.stop_queued`: calls that started anyway; ``poll`` returns them."""
+        """After :meth:`Executor.stop_queued`: calls sent ahead that had started anyway.
+
+        :meth:`Executor.poll` returns their outcomes like any other's.
+        """
 
 
 @runtime_checkable
 class ReportsStarted(Protocol):
-    """An executor that knows which calls a worker has begun and not handed back yet.
+    """An executor that can say which calls a worker has actually begun.
 
-    A call begun is always there or in ``poll``'s queue, so that an interrupt
-    tells a task cut off from one never started.
+    An interrupt then tells a task cut off while running from one never started.
     """
 
     def running(self) -> dict[int, Running]:
-        """Calls begun and not yet handed back, by key."""
+        """Calls begun and not handed back yet, by key.
+
+        A call begun is always here or in :meth:`Executor.poll`'s queue; a
+        ``Running`` without ``started_at`` is begun, at a time not known.
+        """
 
 
 def timeout_outcome(call: Call, started_at: float, worker: str, stack: str = "") -> Outcome:
@@ -281,7 +294,7 @@ class ThreadExecutor:
         return outcome
 
     def running(self) -> dict[int, Running]:
-        """Calls a worker has begun and not yet handed back, by key (see ``Executor``)."""
+        """Calls a worker has begun and not yet handed back, by key (see ``ReportsStarted``)."""
         return {key: running for running, key in self._live.copy().items()}
 
     def submit(self, key: int, call: Call) -> None:
