@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import os
-import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
@@ -16,8 +15,8 @@ from .. import hookspecs
 from ..engine.checkpoint import Checkpoint
 from ..engine.executors import Executor
 from ..engine.routing import make_executor
-from ..engine.scheduler import RunListener, Scheduler
-from ..engine.signals import sigterm_as_interrupt
+from ..engine.run import run_graph
+from ..engine.scheduler import RunListener
 from ..engine.topology import Topology, collector_paused, compile_graph
 from ..exceptions import (
     CircularDependencyError,
@@ -297,15 +296,12 @@ class Process:
         chosen = self._executor(parallel, max_workers, executor)
         hook = self._pm.hook if self._pm is not None and self._pm.get_plugins() else None
         listener = _HookListener(hook, self.tasks) if hook is not None else None
-        if hook is not None:
-            hook.pytest_processes_run_start(
-                tasks=list(self.tasks), workers=chosen.workers, executor=chosen.name
-            )
         if self._topology is None:
             self._topology = Topology(self.tasks)
-        scheduler = Scheduler(
+        ran = run_graph(
             self.tasks,
             chosen,
+            name=self.name,
             topology=self._topology,
             listener=listener,
             capture=capture,
@@ -316,25 +312,21 @@ class Process:
             if checkpoint is None or isinstance(checkpoint, Checkpoint)
             else Checkpoint(checkpoint),
             durations=durations,
+            on_start=None
+            if hook is None
+            else lambda: hook.pytest_processes_run_start(
+                tasks=list(self.tasks), workers=chosen.workers, executor=chosen.name
+            ),
         )
-        started = time.time()
-        with sigterm_as_interrupt():
-            entries = scheduler.run()
-        report = ProcessExecutionReport(
-            {e.name: e for e in entries},
-            self.name,
-            started_at=started,
-            finished_at=time.time(),
-            interrupted=scheduler.stop_reason,
-        )
+        report = ran.report
         tasks = self.tasks
         self.runner = ProcessRunner(
-            report, {tasks[i].name: exc for i, exc in scheduler.exceptions.items()}
+            report, {tasks[i].name: exc for i, exc in ran.exceptions.items()}
         )
         if hook is not None:
             hook.pytest_processes_run_finish(report=report)
-        if scheduler.interrupted:
-            raise RunInterrupted(scheduler.stop_reason, report)
+        if ran.interrupted:
+            raise RunInterrupted(ran.stop_reason, report)
         return report
 
     # -- lifetime ----------------------------------------------------------------

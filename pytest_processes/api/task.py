@@ -8,10 +8,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..engine.executors import InlineExecutor
-from ..engine.scheduler import TRIGGERS, Scheduler
+from ..engine.run import run_graph
 from ..engine.tasklog import TaskLogfileFormatter, base_has_handlers, task_logger
+from ..engine.topology import Topology
 from ..engine.tracing import callable_name
+from ..engine.upstream import gather_into, inject
 from ..exceptions import CircularDependencyError
+from ..model.names import EXECUTORS, TRIGGERS
 from ..model.task_types import TaskDependency, TaskResult, TaskStatus
 
 if TYPE_CHECKING:
@@ -19,8 +22,6 @@ if TYPE_CHECKING:
 
 # processes' ``task`` module exports these too: ``from processes.task import TaskStatus`` works
 __all__ = ["Task", "TaskDependency", "TaskResult", "TaskStatus"]
-
-EXECUTORS = ("inline", "thread", "process", "dask")
 
 
 class Task:
@@ -190,36 +191,46 @@ class Task:
         process's last run; without it, dependencies are ignored.
         """
         args, kwargs = self.args, self.kwargs
-        if executing_process is not None:
-            results = executing_process.runner.results
-            positional, kwargs = list(args), dict(kwargs)
-            groups: dict[str, dict[str, Any]] = {}
-            for dep in self.dependencies:
-                found = results.get(dep.task_name)
-                value = found.result if found is not None else None
-                if getattr(dep, "pass_result", False):  # wiring.Wire: the whole TaskResult
-                    value = found or TaskResult.pending()
-                if dep.use_result_as_additional_args:
-                    positional.append(value)
-                if dep.use_result_as_additional_kwargs:
-                    key = getattr(dep, "fan_in_key", "")
-                    if key:
-                        groups.setdefault(dep.additional_kwarg_name, {})[key] = value
-                    else:
-                        kwargs[dep.additional_kwarg_name] = value
-            kwargs.update(groups)
-            args = tuple(positional)
+        if executing_process is not None and self.dependencies:
+            args, kwargs = self._with_upstream(executing_process.runner.results)
         alone = _Alone(self, args, kwargs)
-        scheduler = Scheduler([alone], InlineExecutor())
-        scheduler.run()
-        result = scheduler.result(0)
+        result = run_graph([alone], InlineExecutor(), sigterm=False).result(0)
         if result.error_data is not None and executing_process is not None:
             impact = [t.name for t in executing_process.get_dependant_tasks(self.name)]
             object.__setattr__(result.error_data, "downstream_impact", impact)
         return result
 
+    def _with_upstream(
+        self, results: dict[str, TaskResult]
+    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        """This task's arguments with its dependencies' results from an earlier run.
+
+        The same plan as in a whole run: the dependencies stand first in a small
+        graph of their own (a missing result passes None, or a pending result).
+        """
+        deps = self.dependencies
+        nodes: list[Any] = [_Upstream(d.task_name) for d in deps]  # name and no dependencies
+        topology = Topology([*nodes, self], list(range(len(deps))))
+        found = [results.get(d.task_name) for d in deps]
+        values = [r.result if r is not None else None for r in found]
+        args, kwargs = inject(self.args, self.kwargs, topology.inject[-1], values)
+        gather = topology.gather[-1]
+        if gather is not None:
+            gather_into(kwargs, gather, values, lambda j: found[j] or TaskResult.pending())
+        return args, kwargs
+
     def __repr__(self) -> str:
         return f"Task({self.name!r}, {self.function_name})"
+
+
+class _Upstream:
+    """A dependency of a task run alone: only its name, and no dependencies of its own."""
+
+    __slots__ = ("dependencies", "name")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.dependencies: list[TaskDependency] = []
 
 
 class _Alone:

@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..exceptions import TaskSkipped
+from ..model.names import FAILED, NOT_STARTED, OK, SKIPPED, OutcomeKind
 from .capture import TaskCapture
 from .tracing import format_exception, qualified_type, traced_frame_vars
 
 __all__ = ["FAILED", "NOT_STARTED", "OK", "SKIPPED", "Call", "Outcome", "Running", "run_call"]
 
-OK, FAILED, SKIPPED, NOT_STARTED = 0, 1, 2, 3
 # epoch = perf_counter() + offset: one clock read per attempt edge, not two
 _EPOCH_OFFSET = time.time() - time.perf_counter()
 
@@ -96,7 +96,7 @@ class Outcome:
 
     def __init__(
         self,
-        kind: int,
+        kind: OutcomeKind,
         value: Any = None,
         exception: BaseException | None = None,
         *,

@@ -37,9 +37,10 @@ import uuid
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from ..model.task_types import RESTORED_REASON, TaskDependency
+from ..model.spec import TaskSpec
+from ..model.task_types import RESTORED_REASON
 
 __all__ = ["RESTORED_REASON", "Checkpoint", "CheckpointWarning", "fingerprint"]
 
@@ -48,17 +49,6 @@ FORMAT = 1
 
 class CheckpointWarning(UserWarning):
     """A checkpoint could not be read or written; the run goes on and the tasks concerned run."""
-
-
-class CheckpointTask(Protocol):
-    """What a checkpoint reads from a task."""
-
-    name: str
-    func: Any
-    args: tuple[Any, ...]
-    kwargs: dict[str, Any]
-    dependencies: list[TaskDependency]
-    trigger: str
 
 
 def _code_text(code: types.CodeType) -> str:
@@ -96,7 +86,7 @@ def code_identity(func: Any) -> str:
     return "\n".join(parts)
 
 
-def fingerprint(task: CheckpointTask, codes: dict[int, str] | None = None) -> str:
+def fingerprint(task: TaskSpec, codes: dict[int, str] | None = None) -> str:
     """A hash of what makes a task's stored result reusable.
 
     It covers the task's code (:func:`code_identity`), the ``repr`` of its
@@ -126,7 +116,7 @@ def fingerprint(task: CheckpointTask, codes: dict[int, str] | None = None) -> st
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _safe_fingerprint(task: CheckpointTask, codes: dict[int, str]) -> str:
+def _safe_fingerprint(task: TaskSpec, codes: dict[int, str]) -> str:
     """:func:`fingerprint`, or a one-off value (the task always runs) if it cannot be made."""
     try:
         return fingerprint(task, codes)
@@ -172,7 +162,7 @@ class Checkpoint:
         #: set by :meth:`begin`: the previous run succeeded whole, so nothing was left to restore
         self.last_run_complete = False
         self._enabled = False
-        self._tasks: Sequence[CheckpointTask] = ()
+        self._tasks: Sequence[TaskSpec] = ()
         self._fingerprints: list[str] = []
         self._tokens: list[str | None] = []
         self._index: dict[str, int] = {}
@@ -196,7 +186,7 @@ class Checkpoint:
 
     # -- reading ---------------------------------------------------------------
 
-    def begin(self, tasks: Sequence[CheckpointTask]) -> dict[int, Any]:
+    def begin(self, tasks: Sequence[TaskSpec]) -> dict[int, Any]:
         """Prepare a run of ``tasks`` (topological order): index -> result of each restored task."""
         self._tasks = tasks
         self._index = {t.name: i for i, t in enumerate(tasks)}

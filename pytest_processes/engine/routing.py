@@ -16,6 +16,7 @@ import concurrent.futures as cf
 import time
 from collections.abc import Callable, Iterable, Sequence
 
+from ..model.names import EXECUTORS as KINDS
 from .attempt import Call, Running
 from .dask_client import missing_dask_message  # with the Dask code; kept here for callers
 from .executors import (
@@ -29,8 +30,6 @@ from .executors import (
 )
 
 __all__ = ["KINDS", "RoutingExecutor", "make_executor", "missing_dask_message"]
-
-KINDS = ("inline", "thread", "process", "dask")
 
 #: longest wait on one executor while another may have finished (mixed runs only)
 SLICE = 0.005

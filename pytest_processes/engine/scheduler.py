@@ -17,117 +17,46 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Protocol
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from ..model.error_data import ErrorData
-from ..model.execution_report import TaskReportEntry, new_entry
+from ..model.execution_report import TaskReportEntry, entry_of, new_entry
+from ..model.spec import TaskSpec
 from ..model.task_types import (
-    INTERRUPTED_REASON,
     NOT_RUN_REASON,
     RESTORED_REASON,
-    TaskDependency,
     TaskResult,
     TaskStatus,
 )
 from .attempt import FAILED, NOT_STARTED, OK, Call, Outcome
 from .capture import CaptureSession
 from .checkpoint import Checkpoint
-from .executors import Executor, HandsBackOnStop, InlineExecutor, ReportsStarted, SendsAhead
+from .executors import (
+    Executor,
+    SendsAhead,
+)
+from .failures import Failures
+from .flight import Flight, attempt_result, flight_start
+from .listener import RunListener, Terminated
+from .locks import LockTable
 from .priority import ReadyHeap, expected_durations, remaining_paths
+from .sendahead import SendAhead
+from .stopping import Stopping
 from .tasklog import base_has_handlers
 from .topology import Topology
+from .upstream import gather_into, inject
 
-__all__ = ["RunListener", "SchedTask", "Scheduler", "Terminated"]
+__all__ = ["RunListener", "Scheduler", "Terminated"]
 
-DEFAULT_RETRY_ON: tuple[type[BaseException], ...] = (ConnectionError, TimeoutError)
-TRIGGERS = ("all_success", "all_done", "no_failures")
 SUCCESS = TaskStatus.SUCCESS
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, turned into an interrupt of the run."""
-
-
-class SchedTask(Protocol):
-    """What the scheduler reads from a task (``pytest_processes.Task`` provides it)."""
-
-    name: str
-    func: Any
-    args: tuple[Any, ...]
-    kwargs: dict[str, Any]
-    dependencies: list[TaskDependency]
-    retries: int
-    retry_on: tuple[type[Exception], ...] | None
-    timeout: float | None
-    traced_vars_frame_filter: str | None
-    trigger: str
-    locks: tuple[str, ...]
-
-    @property
-    def function_name(self) -> str: ...
-
-    def active_logger(self, base: bool | None = None) -> logging.Logger | None: ...
-
-
-class RunListener:
-    """Receives run events on the scheduler's thread. Override what you need."""
-
-    #: seconds between :meth:`tick` calls while tasks run; None for no ticks
-    tick_interval: float | None = None
-
-    def run_start(self, scheduler: Scheduler) -> None:
-        """The run is about to submit its first task."""
-
-    def prepare(self, index: int) -> dict[str, Any] | None:
-        """Extra keyword arguments for a task about to start (raising fails the task)."""
-        return None
-
-    def task_start(self, index: int, attempt: int) -> None:
-        """An attempt is being submitted."""
-
-    def task_retry(self, index: int, attempt: int, outcome: Outcome) -> None:
-        """Attempt ``attempt`` failed and another follows."""
-
-    def task_finish(self, index: int, result: TaskResult) -> None:
-        """A task settled (success, error or skip), final.
-
-        A task restored from a checkpoint gets this call only (no ``task_start``),
-        with ``result.restored`` true, before any task runs.
-        """
-
-    def tick(self, running: dict[int, float]) -> None:
-        """Periodic call while tasks run: index -> monotonic start time."""
-
-
-class _Flight:
-    """A task in flight: its current attempt and what earlier attempts left."""
-
-    __slots__ = ("attempt", "call", "elapsed", "output", "started_at")
-
-    def __init__(self, call: Call, started_at: float) -> None:
-        self.call = call
-        self.attempt = 1
-        self.elapsed = 0.0
-        self.output = ""
-        self.started_at = started_at
-
-    def add(self, outcome: Outcome) -> None:
-        """Count an attempt's time and output (a first attempt's are kept as they are)."""
-        if self.attempt == 1:
-            self.elapsed = outcome.duration
-            self.output = outcome.output
-        else:
-            self.elapsed += outcome.duration
-            self.output += outcome.output
-
-
-class Scheduler:
+class Scheduler(Stopping, Failures):
     """Runs ``tasks`` (in topological order) on ``executor`` and collects one result each."""
 
     def __init__(
         self,
-        tasks: Sequence[SchedTask],
+        tasks: Sequence[TaskSpec],
         executor: Executor,
         *,
         topology: Topology | None = None,
@@ -146,10 +75,7 @@ class Scheduler:
         self.capture = capture
         self.fail_fast = fail_fast
         self.grace = grace
-        self.limits = dict(limits or {})
-        for lock, limit in self.limits.items():  # a limit below 1 would never let a task run
-            if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
-                raise ValueError(f"limits[{lock!r}] must be a positive int, got {limit!r}")
+        self.lock_table = LockTable(limits)
         topo = topology if topology is not None else Topology(tasks)
         n = len(tasks)
         self.children = topo.children
@@ -171,10 +97,7 @@ class Scheduler:
         self._ready: deque[int] | ReadyHeap = deque()
         self._deferred: list[int] = []
         self._interrupt: KeyboardInterrupt | None = None
-        self._flights: dict[int, _Flight] = {}
-        self._held: dict[str, int] = {}
-        self._holding: set[int] = set()
-        self._parked: dict[str, deque[int]] = {}
+        self._flights: dict[int, Flight] = {}
         self._loggers: list[logging.Logger | None] = []
         # queueing beyond the worker count would let a queued task start before a
         # failure is seen here: when a failure may stop the run, one call per worker
@@ -185,38 +108,25 @@ class Scheduler:
         if checkpoint is not None and checkpoint.durations:
             durations = {**checkpoint.durations, **(durations or {})}
         #: each task's remaining path when durations are given (critical path first), else None
-        self.priorities: list[float] | None = None
-        if durations is not None:
-            weights = expected_durations([t.name for t in tasks], durations)
-            self.priorities = remaining_paths(self.children, weights)
-            self._ready = ReadyHeap(self.priorities)
-            self._window = executor.workers  # pick each task when a worker frees up
+        self.priorities = self._prioritise(durations) if durations is not None else None
         kind = type(self.listener)
         self._prepares = kind.prepare is not RunListener.prepare
         self._starts = kind.task_start is not RunListener.task_start
         self._finishes = kind.task_finish is not RunListener.task_finish
         # an executor that can hold a call until its upstream attempts finish (Dask) gets
-        # dependants early, unless something must happen here first (see ``_send_ahead``)
-        ahead = executor.submit_ahead if isinstance(executor, SendsAhead) else None
+        # dependants early, unless something must happen here first (see ``sendahead``)
         eager = prefetch and not fail_fast and durations is None and not self._prepares
-        self._ahead: Callable[[int, Call, Sequence[int]], bool] | None = ahead if eager else None
-        self._sent: list[bool] = [False] * n if self._ahead is not None else []
-        self._parents: list[list[int]] = []
+        self._ahead = SendAhead(executor, n) if eager and isinstance(executor, SendsAhead) else None
+
+    def _prioritise(self, durations: Mapping[str, float]) -> list[float]:
+        """The ready queue becomes a heap by remaining path, picked as each worker frees up."""
+        weights = expected_durations([t.name for t in self.tasks], durations)
+        priorities = remaining_paths(self.children, weights)
+        self._ready = ReadyHeap(priorities)
+        self._window = self.executor.workers
+        return priorities
 
     # -- public --------------------------------------------------------------
-
-    def request_stop(self, reason: str) -> None:
-        """Start no new task; running ones finish. Safe to call from listener callbacks."""
-        if not self.stop_reason:
-            self.stop_reason = reason
-            executor = self.executor
-            executor.stop_queued()
-            taken = executor.taken_on_stop() if isinstance(executor, HandsBackOnStop) else []
-            for i, call in taken:
-                if self.entries[i] is None and i not in self._flights:
-                    self._flights[i] = _Flight(call, time.monotonic())
-                    if self._starts:
-                        self.listener.task_start(i, 1)
 
     def run(self) -> list[TaskReportEntry]:
         """Run to the end (or the stop) and return one report entry per task, in task order."""
@@ -259,26 +169,7 @@ class Scheduler:
         return entry.to_result(self.exceptions.get(i))
 
     def _entry(self, i: int, result: TaskResult) -> TaskReportEntry:
-        task = self.tasks[i]
-        status = result.status
-        return new_entry(
-            task.name,
-            task.function_name,
-            task.args,
-            task.kwargs,
-            status,
-            result.elapsed_seconds,
-            result.attempts,
-            result.result if status is TaskStatus.SUCCESS else None,
-            result.error_data if status is TaskStatus.ERRORED else None,
-            result.started_at,
-            result.finished_at,
-            result.worker,
-            result.reason,
-            result.output,
-            result.error_type,
-            self._dependency_names[i],
-        )
+        return entry_of(self.tasks[i], result, self._dependency_names[i])
 
     # -- the loop ------------------------------------------------------------
 
@@ -306,10 +197,8 @@ class Scheduler:
         while ready and len(flights) < capacity and not self.stop_reason:
             i = ready.popleft()
             locks = self.tasks[i].locks
-            if locks:
-                if not self._acquire(i, locks):
-                    continue
-                self._holding.add(i)
+            if locks and not self.lock_table.acquire(i, locks):
+                continue
             self._start(i)
 
     def _start(self, i: int) -> None:
@@ -329,76 +218,27 @@ class Scheduler:
                 failure = Outcome.failure(
                     exc, trace_filter=task.traced_vars_frame_filter, started_at=time.time()
                 )
-                flight = _Flight(Call(task.name, task.func, args, kwargs), time.monotonic())
+                flight = Flight(Call(task.name, task.func, args, kwargs), time.monotonic())
                 flight.attempt = 0
                 self._settle(i, self._errored(i, flight, failure), False)
                 return
         if plan is not None or extra or gather is not None:
-            args, kwargs = self._inject(args, kwargs, plan)
+            args, kwargs = inject(args, kwargs, plan, self.values)
             if gather is not None:
-                self._gather(gather, kwargs)
+                gather_into(kwargs, gather, self.values, self.result)
             if extra:
                 kwargs.update(extra)
         call = self._call(task, args, kwargs, plan)
-        self._flights[i] = _Flight(call, time.monotonic())
+        self._flights[i] = Flight(call, time.monotonic())
         if self._starts:
             self.listener.task_start(i, 1)
         self.executor.submit(i, call)
         if self._ahead is not None:
-            self._send_ahead(i, self._ahead)
-
-    def _send_ahead(self, i: int, ahead: Callable[[int, Call, Sequence[int]], bool]) -> None:
-        """Task ``i`` is on the executor: so are its dependants whose dependencies all are.
-
-        Only ``all_success`` tasks without locks, fan-in or fixtures qualify: the
-        executor holds each until its upstream attempts finish and skips the call
-        if one did not succeed. Each is submitted for real (hooks, report) when it
-        becomes ready, and the executor then reuses the attempt it holds.
-        """
-        sent, entries, pending, tasks = self._sent, self.entries, self.pending, self.tasks
-        if not self._parents:
-            self._parents = [[] for _ in tasks]
-            for j, children in enumerate(self.children):
-                for c in children:
-                    self._parents[c].append(j)
-        sent[i] = True
-        work = [i]
-        while work and not self.stop_reason:
-            for c in self.children[work.pop()]:
-                task = tasks[c]
-                if sent[c] or pending[c] == 0 or self.blocked[c] or self.gather[c] is not None:
-                    continue
-                if task.trigger != "all_success" or task.locks:
-                    continue
-                parents = self._parents[c]
-                if not all(sent[d] or entries[d] is not None for d in parents):
-                    continue
-                args, kwargs = task.args, task.kwargs
-                plan = self.inject[c]
-                if plan is not None:  # upstream values not known yet are None here
-                    args, kwargs = self._inject(args, kwargs, plan)
-                if ahead(c, self._call(task, args, kwargs, plan), parents):
-                    sent[c] = True
-                    work.append(c)
-
-    def _inject(
-        self,
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
-        plan: Sequence[tuple[int, bool, str]] | None,
-    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
-        """Copies of ``args``/``kwargs`` with the upstream values ``plan`` passes."""
-        positional, kwargs = list(args), dict(kwargs)
-        for j, as_arg, kw in plan or ():
-            if as_arg:
-                positional.append(self.values[j])
-            if kw:
-                kwargs[kw] = self.values[j]
-        return tuple(positional), kwargs
+            self._ahead.after_submit(self, i, self._call)
 
     def _call(
         self,
-        task: SchedTask,
+        task: TaskSpec,
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
         plan: Sequence[tuple[int, bool, str]] | None,
@@ -412,20 +252,9 @@ class Scheduler:
             task.timeout,
             task.traced_vars_frame_filter,
             self.capture,
-            getattr(task, "executor", None),
+            task.executor,
             plan,
         )
-
-    def _gather(self, gather: list[tuple[int, str, str, bool]], kwargs: dict[str, Any]) -> None:
-        """Fan-in dicts and whole ``TaskResult``s for the keyword arguments that want them."""
-        groups: dict[str, dict[str, Any]] = {}
-        for j, kw, key, whole in gather:
-            value = self.result(j) if whole else self.values[j]
-            if key:
-                groups.setdefault(kw, {})[key] = value
-            else:
-                kwargs[kw] = value
-        kwargs.update(groups)
 
     def _restore_all(self, restored: dict[int, Any]) -> None:
         """Settle the tasks the checkpoint restored; dependants receive the stored results.
@@ -452,171 +281,48 @@ class Scheduler:
     def _on_outcome(self, i: int, outcome: Outcome) -> None:
         flight = self._flights.pop(i)  # put back if another attempt follows
         flight.add(outcome)
-        task = self.tasks[i]
-        if outcome.kind == OK:
-            value = self.values[i] = outcome.value
-            logger = self._loggers[i]
-            if logger is not None:
-                logger.info(f"Finished {task.name}.")
-            if self.checkpoint is not None:
-                self.checkpoint.store(i, value, flight.elapsed)
-            started = outcome.started_at
-            if not self._finishes:  # no listener wants a TaskResult: straight to the report
-                self.entries[i] = new_entry(
-                    task.name,
-                    task.function_name,
-                    task.args,
-                    task.kwargs,
-                    SUCCESS,
-                    flight.elapsed,
-                    flight.attempt,
-                    value,
-                    None,
-                    started if flight.attempt == 1 else flight_start(flight, outcome),
-                    started + outcome.duration,
-                    outcome.worker,
-                    "",
-                    flight.output,
-                    "",
-                    self._dependency_names[i],
-                )
-                self._succeeded(i)
-                return
-            result = TaskResult(
-                TaskStatus.SUCCESS,
-                value,
-                None,
-                None,
-                flight.elapsed,
-                flight.attempt,
-                started if flight.attempt == 1 else flight_start(flight, outcome),
-                started + outcome.duration,
-                outcome.worker,
-                "",
-                flight.output,
-            )
-            self._settle(i, result, True)
-        elif outcome.kind == FAILED:
-            if isinstance(outcome.exception, KeyboardInterrupt):  # Ctrl-C/SIGTERM in the task
-                self._interrupt = self._interrupt or outcome.exception
-                term = isinstance(outcome.exception, Terminated)
-                # stop now, before the batch's later outcomes are handled
-                self.request_stop(f"run interrupted ({'SIGTERM' if term else 'KeyboardInterrupt'})")
-                self._cut_off(i, flight, outcome)
-                return
-            if self._should_retry(task, flight.attempt, outcome.exception):
-                self._flights[i] = flight
-                self._retry(i, flight, outcome)
-                return
-            self._settle(i, self._errored(i, flight, outcome), False)
-        elif outcome.kind == NOT_STARTED:  # queued when the run was stopped
+        kind = outcome.kind
+        if kind == OK:
+            self._on_success(i, flight, outcome)
+        elif kind == FAILED:
+            self._on_failure(i, flight, outcome)
+        elif kind == NOT_STARTED:  # queued when the run was stopped
             self._stopped(i, f"{NOT_RUN_REASON}: {self.stop_reason}")
         else:  # the task skipped itself: counts as success, dependants get None
-            result = TaskResult(
-                TaskStatus.SKIPPED,
-                None,
-                None,
-                None,
-                flight.elapsed,
-                flight.attempt,
-                flight_start(flight, outcome),
-                outcome.started_at + outcome.duration,
-                outcome.worker,
-                outcome.traceback,
-                flight.output,
-            )
+            reason = outcome.traceback
+            result = attempt_result(TaskStatus.SKIPPED, flight, outcome, reason=reason)
             self._settle(i, result, True)
 
-    @staticmethod
-    def _should_retry(task: SchedTask, attempt: int, exc: BaseException | None) -> bool:
-        if task.retries < 1 or attempt > task.retries:
-            return False
-        retry_on = task.retry_on if task.retry_on is not None else DEFAULT_RETRY_ON
-        return isinstance(exc, retry_on)
-
-    def _retry(self, i: int, flight: _Flight, outcome: Outcome) -> None:
+    def _on_success(self, i: int, flight: Flight, outcome: Outcome) -> None:
         task = self.tasks[i]
+        value = self.values[i] = outcome.value
         logger = self._loggers[i]
         if logger is not None:
-            logger.warning(
-                f"Attempt {flight.attempt}/{task.retries + 1} failed: {outcome.exception}. "
-                "Retrying..."
+            logger.info(f"Finished {task.name}.")
+        if self.checkpoint is not None:
+            self.checkpoint.store(i, value, flight.elapsed)
+        started = outcome.started_at
+        if not self._finishes:  # no listener wants a TaskResult: straight to the report
+            self.entries[i] = new_entry(
+                name=task.name,
+                function=task.function_name,
+                args=task.args,
+                kwargs=task.kwargs,
+                status=SUCCESS,
+                elapsed_seconds=flight.elapsed,
+                attempts=flight.attempt,
+                result=value,
+                started_at=started if flight.attempt == 1 else flight_start(flight, outcome),
+                finished_at=started + outcome.duration,
+                worker=outcome.worker,
+                output=flight.output,
+                dependencies=self._dependency_names[i],
             )
-        self.listener.task_retry(i, flight.attempt, outcome)
-        flight.attempt += 1
-        if self.stop_reason:  # no new attempt once the run is stopping
-            del self._flights[i]
-            self._settle(i, self._errored(i, flight, outcome), False)
+            self._succeeded(i)
             return
-        self.listener.task_start(i, flight.attempt)
-        self.executor.submit(i, flight.call)
-
-    def _errored(self, i: int, flight: _Flight, outcome: Outcome) -> TaskResult:
-        task = self.tasks[i]
-        exc = outcome.exception or RuntimeError(outcome.traceback)
-        error = ErrorData(
-            task_name=task.name,
-            function=task.function_name,
-            args=task.args,
-            kwargs=task.kwargs,
-            downstream_impact=self.downstream(i),
-            exception=str(exc),
-            traceback_str=outcome.traceback,
-            traced_vars=outcome.traced_vars,
-            traced_vars_location=outcome.location,
-        )
-        logger = self._loggers[i]
-        if logger is not None:
-            context = {
-                "task_name": error.task_name,
-                "function": error.function,
-                "args": error.args,
-                "kwargs": error.kwargs,
-                "downstream_impact": error.downstream_impact,
-                "exception": error.exception,
-                "traceback_str": error.traceback_str,
-                "traced_vars": error.traced_vars,
-                "traced_vars_location": error.traced_vars_location,
-            }
-            logger.error(str(exc), extra={"task_context": context})
-        return TaskResult(
-            TaskStatus.ERRORED,
-            None,
-            exc,
-            error,
-            flight.elapsed,
-            flight.attempt,
-            flight_start(flight, outcome),
-            outcome.started_at + outcome.duration,
-            outcome.worker,
-            "",
-            flight.output,
-            outcome.error_type,
-        )
-
-    def downstream(self, i: int) -> list[str]:
-        """Names of every transitive dependant of task ``i``, breadth first."""
-        seen = {i}
-        order: list[str] = []
-        queue = deque(self.children[i])
-        while queue:
-            c = queue.popleft()
-            if c in seen:
-                continue
-            seen.add(c)
-            order.append(self.tasks[c].name)
-            queue.extend(self.children[c])
-        return order
+        self._settle(i, attempt_result(SUCCESS, flight, outcome, value=value), True)
 
     # -- settling and release ------------------------------------------------
-
-    def _stopped(self, i: int, reason: str) -> None:
-        """Task ``i`` did not run (or finish) because the run stopped.
-
-        Its dependants are not released: they did not fail either, and
-        :meth:`_settle_unrun` gives them the stop's reason.
-        """
-        self._settle(i, TaskResult.skipped(reason), False, cascade=False)
 
     def _settle(self, i: int, result: TaskResult, ok: bool, *, cascade: bool = True) -> None:
         """Record a final result and release dependants (iteratively: chains can be long)."""
@@ -629,9 +335,8 @@ class Scheduler:
             if not ok and not self.failed_any and result.status is TaskStatus.ERRORED:
                 self.failed_any = True
                 self.first_failure = self.tasks[i].name
-            if i in self._holding:
-                self._holding.discard(i)
-                self._release_locks(self.tasks[i].locks)
+            if i in self.lock_table.holding:
+                self._release_locks(i)
             if self._finishes:
                 self.listener.task_finish(i, result)
             if not ok and self.fail_fast and result.status is TaskStatus.ERRORED:
@@ -650,9 +355,8 @@ class Scheduler:
 
     def _succeeded(self, i: int) -> None:
         """The fast part of :meth:`_settle` for a success whose entry is already recorded."""
-        if i in self._holding:
-            self._holding.discard(i)
-            self._release_locks(self.tasks[i].locks)
+        if i in self.lock_table.holding:
+            self._release_locks(i)
         pending, start = self.pending, self._kid_start
         for c in self._kids[start[i] : start[i + 1]]:
             pending[c] -= 1
@@ -688,104 +392,7 @@ class Scheduler:
 
     # -- locks ---------------------------------------------------------------
 
-    def _acquire(self, i: int, locks: tuple[str, ...]) -> bool:
-        held, limits = self._held, self.limits
-        for name in locks:
-            if held.get(name, 0) >= limits.get(name, 1):
-                self._parked.setdefault(name, deque()).append(i)
-                return False
-        for name in locks:
-            held[name] = held.get(name, 0) + 1
-        return True
-
-    def _release_locks(self, locks: tuple[str, ...]) -> None:
-        for name in locks:
-            self._held[name] -= 1
-            parked = self._parked.get(name)
-            if parked:
-                self._ready.appendleft(parked.popleft())
-
-    # -- stopping --------------------------------------------------------------
-
-    def _drain_grace(self) -> None:
-        """After an interrupt: let running tasks finish for up to ``grace`` seconds."""
-        deadline = time.monotonic() + self.grace
-        try:
-            while self._flights:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    break
-                done = self.executor.poll(min(left, 0.1))
-                if not done and isinstance(self.executor, InlineExecutor):
-                    break  # inline calls run within submit: nothing else will come back
-                for key, outcome in done:
-                    self._on_outcome(key, outcome)
-        except KeyboardInterrupt:
-            pass  # a second Ctrl-C: stop waiting
-        self._settle_flights()
-
-    def _settle_flights(self) -> None:
-        """The grace period is over: tasks still on the executor are interrupted or not run.
-
-        The executor's ``running`` tells them apart; it is read before a last
-        poll, since a call that finished meanwhile is in one or the other.
-        """
-        if not self._flights:
-            return
-        executor = self.executor
-        live = executor.running() if isinstance(executor, ReportsStarted) else None
-        try:
-            for key, outcome in self.executor.poll(0) if live is not None else ():
-                self._on_outcome(key, outcome)
-        except KeyboardInterrupt:
-            pass  # a second Ctrl-C: settle what is left as it stands
-        for i, flight in list(self._flights.items()):
-            del self._flights[i]
-            if live is not None and i in live:
-                outcome = live[i].interrupted(KeyboardInterrupt())
-                flight.add(outcome)
-                self._cut_off(i, flight, outcome)
-            elif live is None or flight.attempt > 1:  # begun, but the executor cannot say when
-                self._cut_off(i, flight, Outcome(FAILED))
-            else:
-                self._stopped(i, f"{NOT_RUN_REASON}: {self.stop_reason}")
-
-    def _cut_off(self, i: int, flight: _Flight, outcome: Outcome) -> None:
-        """Task ``i`` was running when the run stopped: its start, worker and output so far.
-
-        ``outcome`` (already added to ``flight``) is the interrupted attempt; without
-        a start (``started_at`` 0) the task is known to have begun, not when.
-        """
-        known = bool(outcome.started_at)
-        after = outcome.duration if known else time.monotonic() - flight.started_at
-        result = TaskResult(
-            TaskStatus.SKIPPED,
-            None,
-            None,
-            None,
-            flight.elapsed if known else after,
-            flight.attempt,
-            flight_start(flight, outcome) if known else None,
-            outcome.started_at + outcome.duration if known else None,
-            outcome.worker,
-            f"{INTERRUPTED_REASON} (after {after:.1f}s)",
-            flight.output,
-        )
-        self._settle(i, result, False, cascade=False)
-
-    def _settle_unrun(self) -> None:
-        """Tasks the run never reached (stopped early) get a result that says why.
-
-        Listeners hear of each (``task_finish``), so every report counts them.
-        """
-        reason = self.stop_reason
-        for i, entry in enumerate(self.entries):
-            if entry is None and reason:
-                self._stopped(i, f"{NOT_RUN_REASON}: {reason}")
-
-
-def flight_start(flight: _Flight, outcome: Outcome) -> float:
-    """Epoch start of a task's first attempt (the outcome's own start for a single attempt)."""
-    if flight.attempt == 1:
-        return outcome.started_at
-    return outcome.started_at - (flight.elapsed - outcome.duration)
+    def _release_locks(self, i: int) -> None:
+        """Task ``i`` settled: free its locks; tasks parked on them go first in the queue."""
+        for c in self.lock_table.release(i, self.tasks[i].locks):
+            self._ready.appendleft(c)

@@ -15,15 +15,14 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import accumulate
-from typing import Protocol, overload
+from typing import overload
 
 from ..exceptions import CircularDependencyError, DependencyNotFoundError
+from ..model.spec import TaskSpec
 from ..model.task_types import TaskDependency
 
 __all__ = [
     "Children",
-    "DependencyNode",
-    "GraphNode",
     "Topology",
     "closest",
     "collector_paused",
@@ -32,22 +31,6 @@ __all__ = [
     "find_cycle",
     "group_by_parent",
 ]
-
-
-class DependencyNode(Protocol):
-    """What :class:`Topology` reads from a task."""
-
-    name: str
-    dependencies: list[TaskDependency]
-
-
-class GraphNode(DependencyNode, Protocol):
-    """What graph compilation reads from a task."""
-
-    def get_dependencies_names(self) -> set[str]: ...
-
-    @property
-    def dependency_names(self) -> tuple[str, ...]: ...
 
 
 def closest(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
@@ -108,7 +91,7 @@ def group_by_parent(
     return children, start
 
 
-def compile_order(tasks: Sequence[GraphNode]) -> list[int]:
+def compile_order(tasks: Sequence[TaskSpec]) -> list[int]:
     """Validate ``tasks`` and return their indices in FIFO topological order.
 
     Raises ``ValueError`` (duplicate name), ``DependencyNotFoundError`` or
@@ -211,7 +194,7 @@ class Topology:
         "inject",
     )
 
-    def __init__(self, tasks: Sequence[DependencyNode], parents: list[int] | None = None) -> None:
+    def __init__(self, tasks: Sequence[TaskSpec], parents: list[int] | None = None) -> None:
         if parents is None:
             index = {t.name: i for i, t in enumerate(tasks)}
             parents = [index[d.task_name] for t in tasks for d in t.dependencies]
@@ -274,7 +257,7 @@ def collector_paused() -> Iterator[None]:
         gc.enable()
 
 
-def compile_graph(tasks: Sequence[DependencyNode]) -> tuple[list[int], Topology]:
+def compile_graph(tasks: Sequence[TaskSpec]) -> tuple[list[int], Topology]:
     """``compile_order`` and the :class:`Topology` of the ordered tasks, in one pass over the edges.
 
     Any invalid graph is handed to :func:`compile_order`, which raises the error
@@ -288,7 +271,7 @@ def compile_graph(tasks: Sequence[DependencyNode]) -> tuple[list[int], Topology]
             raise KeyError
         parents = [index[d.task_name] for t in tasks for d in t.dependencies]
     except KeyError:
-        compile_order(tasks)  # type: ignore[arg-type]  # raises the precise error
+        compile_order(tasks)  # raises the precise error
         raise
     del index
     indegree = [len(t.dependencies) for t in tasks]
@@ -306,7 +289,7 @@ def compile_graph(tasks: Sequence[DependencyNode]) -> tuple[list[int], Topology]
                 order.append(c)
     del children, start, indegree
     if len(order) != n:
-        compile_order(tasks)  # type: ignore[arg-type]  # raises the cycle error
+        compile_order(tasks)  # raises the cycle error
         raise AssertionError("compile_graph found a cycle compile_order did not")
     pos = [0] * n
     for k, i in enumerate(order):

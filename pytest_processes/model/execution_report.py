@@ -8,10 +8,11 @@ import os
 import warnings
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .error_data import ErrorData
-from .task_types import RESTORED_REASON, TaskDependency, TaskResult, TaskStatus
+from .spec import TaskSpec
+from .task_types import RESTORED_REASON, TaskResult, TaskStatus
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -19,26 +20,14 @@ if TYPE_CHECKING:
     from ..comms.base import ReportChannel
     from ..engine.masking import SecretMasker
 
-__all__ = ["ProcessExecutionReport", "TaskReportEntry"]
-
-
-class _TaskLike(Protocol):
-    name: str
-    args: tuple[Any, ...]
-    kwargs: dict[str, Any]
-
-    @property
-    def function_name(self) -> str: ...
-
-    @property
-    def dependencies(self) -> Sequence[TaskDependency]: ...
+__all__ = ["ProcessExecutionReport", "TaskReportEntry", "entry_of", "new_entry"]
 
 
 class _ProcessLike(Protocol):
     name: str
 
     @property
-    def tasks(self) -> Sequence[_TaskLike]: ...
+    def tasks(self) -> Sequence[TaskSpec]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,68 +68,92 @@ class TaskReportEntry:
             self.status,
             self.result,
             exception,
-            self.error,
-            self.elapsed_seconds,
-            self.attempts,
-            self.started_at,
-            self.finished_at,
-            self.worker,
-            self.reason,
-            self.output,
-            self.error_type,
+            error_data=self.error,
+            elapsed_seconds=self.elapsed_seconds,
+            attempts=self.attempts,
+            started_at=self.started_at,
+            finished_at=self.finished_at,
+            worker=self.worker,
+            reason=self.reason,
+            output=self.output,
+            error_type=self.error_type,
         )
 
 
 class _EntryBuilder:
-    """A :class:`TaskReportEntry` under construction: same slots, plain attribute stores.
-
-    The frozen ``__init__`` sets each field through ``object.__setattr__``, several
-    times slower; a run makes one entry per task, so it takes this path instead.
-    """
+    """The slots of a :class:`TaskReportEntry`, without its frozen ``__setattr__``."""
 
     __slots__ = TaskReportEntry.__slots__
 
-    def __init__(
-        self,
-        name: str,
-        function: str,
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
-        status: TaskStatus,
-        elapsed_seconds: float,
-        attempts: int,
-        result: Any | None,
-        error: ErrorData | None,
-        started_at: float | None,
-        finished_at: float | None,
-        worker: str,
-        reason: str,
-        output: str,
-        error_type: str,
-        dependencies: tuple[str, ...],
-    ) -> None:
-        self.name = name
-        self.function = function
-        self.args = args
-        self.kwargs = kwargs
-        self.status = status
-        self.elapsed_seconds = elapsed_seconds
-        self.attempts = attempts
-        self.result = result
-        self.error = error
-        self.started_at = started_at
-        self.finished_at = finished_at
-        self.worker = worker
-        self.reason = reason
-        self.output = output
-        self.error_type = error_type
-        self.dependencies = dependencies
-        # identical layouts: the object becomes a (frozen) TaskReportEntry in place
-        self.__class__ = TaskReportEntry  # type: ignore[assignment]
+
+def new_entry(
+    *,
+    name: str,
+    function: str,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    status: TaskStatus,
+    elapsed_seconds: float,
+    attempts: int,
+    result: Any | None = None,
+    error: ErrorData | None = None,
+    started_at: float | None = None,
+    finished_at: float | None = None,
+    worker: str = "",
+    reason: str = "",
+    output: str = "",
+    error_type: str = "",
+    dependencies: tuple[str, ...] = (),
+) -> TaskReportEntry:
+    """A :class:`TaskReportEntry`, built fast: a run makes one per task.
+
+    The frozen ``__init__`` sets each field through ``object.__setattr__``, several
+    times slower; here plain slot stores fill an object of the same layout, which
+    then becomes a (frozen) entry in place. The only place that does so.
+    """
+    e: Any = _EntryBuilder()  # the same slots as the entry, copied from it
+    e.name = name
+    e.function = function
+    e.args = args
+    e.kwargs = kwargs
+    e.status = status
+    e.elapsed_seconds = elapsed_seconds
+    e.attempts = attempts
+    e.result = result
+    e.error = error
+    e.started_at = started_at
+    e.finished_at = finished_at
+    e.worker = worker
+    e.reason = reason
+    e.output = output
+    e.error_type = error_type
+    e.dependencies = dependencies
+    e.__class__ = TaskReportEntry  # identical layouts: now a frozen entry
+    entry: TaskReportEntry = e
+    return entry
 
 
-#: ``new_entry(<all sixteen fields, positionally>)``: a :class:`TaskReportEntry`, built fast
-new_entry = cast("type[TaskReportEntry]", _EntryBuilder)
+def entry_of(task: TaskSpec, res: TaskResult, dependencies: tuple[str, ...]) -> TaskReportEntry:
+    """``task``'s report entry for its final result ``res`` (value or error as its status says)."""
+    status = res.status
+    return new_entry(
+        name=task.name,
+        function=task.function_name,
+        args=task.args,
+        kwargs=task.kwargs,
+        status=status,
+        elapsed_seconds=res.elapsed_seconds,
+        attempts=res.attempts,
+        result=res.result if status is TaskStatus.SUCCESS else None,
+        error=res.error_data if status is TaskStatus.ERRORED else None,
+        started_at=res.started_at,
+        finished_at=res.finished_at,
+        worker=res.worker,
+        reason=res.reason,
+        output=res.output,
+        error_type=res.error_type,
+        dependencies=dependencies,
+    )
 
 
 def _masked_error(error: ErrorData | None, masker: SecretMasker) -> ErrorData | None:
@@ -235,28 +248,9 @@ class ProcessExecutionReport:
         """Build the report of ``process`` from one result per task name."""
         entries: dict[str, TaskReportEntry] = {}
         pending = TaskResult.pending()
-        success, errored = TaskStatus.SUCCESS, TaskStatus.ERRORED
         for task in process.tasks:
-            res = results.get(task.name, pending)
-            status = res.status
-            entries[task.name] = new_entry(
-                task.name,
-                task.function_name,
-                task.args,
-                task.kwargs,
-                status,
-                res.elapsed_seconds,
-                res.attempts,
-                res.result if status is success else None,
-                res.error_data if status is errored else None,
-                res.started_at,
-                res.finished_at,
-                res.worker,
-                res.reason,
-                res.output,
-                res.error_type,
-                tuple([d.task_name for d in task.dependencies]),
-            )
+            deps = tuple([d.task_name for d in task.dependencies])
+            entries[task.name] = entry_of(task, results.get(task.name, pending), deps)
         return cls(
             entries,
             process.name,

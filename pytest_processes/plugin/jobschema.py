@@ -19,6 +19,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ..engine.topology import closest
 from ..engine.tracing import safe_repr
+from ..model.names import RUN_EXECUTORS as EXECUTORS
+from ..model.names import TRIGGERS
 from .collect import MARKER
 from .jobcall import CallError, JobCall, import_target, resolve_exception
 
@@ -38,8 +40,6 @@ TASK_KEYS = (
     "executor",
     "markers",
 )
-TRIGGERS = ("all_success", "all_done", "no_failures")
-EXECUTORS = ("thread", "process", "dask")
 #: keys from other job formats (flowmancer...) -> what to write here
 RENAMED = {
     "dependencies": "'needs' (run after, without the result) or 'inputs' (take its result)",

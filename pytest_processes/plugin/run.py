@@ -13,7 +13,6 @@ import dataclasses
 import json
 import shutil
 import sys
-import time
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -31,8 +30,7 @@ from ..engine.checkpoint import Checkpoint, CheckpointWarning
 from ..engine.executors import Executor
 from ..engine.masking import current_masker
 from ..engine.routing import make_executor
-from ..engine.scheduler import Scheduler
-from ..engine.signals import sigterm_as_interrupt
+from ..engine.run import run_graph
 from ..model.execution_report import ProcessExecutionReport
 from ..model.task_types import TaskResult
 from .bridge import Bridge
@@ -325,49 +323,30 @@ class ProcessesRun:
         bridge = Bridge(self, session, tasks, items, reported, state, logs, caplog)
         executor = self._executor(tasks)
         self.checkpoint = self._checkpoint()
-        scheduler = Scheduler(
-            tasks,
-            executor,
-            listener=bridge,
-            capture=self.settings.capture,
-            grace=5.0,
-            # -x/--maxfail: a stop must come before any queued task starts
-            prefetch=not session.config.option.maxfail,
-            limits=self.settings.limits,
-            checkpoint=self.checkpoint,
-        )
-        self.config.hook.pytest_processes_run_start(
-            tasks=tasks, workers=executor.workers, executor=executor.name
-        )
-        started = time.time()
         try:
-            with (
-                warnings.catch_warnings(),  # checkpoint problems are listed in the summary
-                sigterm_as_interrupt(),
-                _assertion_details(items),
-                CaptureSession() if self.settings.capture else contextlib.nullcontext(),
-                logs.routing() if caplog else contextlib.nullcontext(),
-                mask_live_logs(self.config),
-            ):
-                warnings.simplefilter("ignore", CheckpointWarning)
-                entries = scheduler.run()
+            ran = run_graph(
+                tasks,
+                executor,
+                name=self.settings.name,
+                listener=bridge,
+                capture=self.settings.capture,
+                grace=5.0,
+                # -x/--maxfail: a stop must come before any queued task starts
+                prefetch=not session.config.option.maxfail,
+                limits=self.settings.limits,
+                checkpoint=self.checkpoint,
+                on_start=lambda: self.config.hook.pytest_processes_run_start(
+                    tasks=tasks, workers=executor.workers, executor=executor.name
+                ),
+                context=_run_context(self.config, self.settings.capture, items, logs, caplog),
+            )
         finally:
             bridge.status.clear()
-        self.restored = (
-            [tasks[i].name for i in sorted(scheduler.checkpoint.restored)]
-            if (scheduler.checkpoint is not None)
-            else []
-        )
-        self.report = ProcessExecutionReport(
-            {e.name: e for e in entries},
-            self.settings.name,
-            started_at=started,
-            finished_at=time.time(),
-            interrupted=scheduler.stop_reason,
-        )
+        self.restored = [tasks[i].name for i in ran.restored]
+        self.report = ran.report
         self.config.hook.pytest_processes_run_finish(report=self.report)
-        if scheduler.interrupted:
-            raise KeyboardInterrupt(scheduler.interrupted)
+        if ran.interrupted:
+            raise KeyboardInterrupt(ran.interrupted)
         if session.shouldfail:
             raise session.Failed(session.shouldfail)
         if session.shouldstop:
@@ -538,6 +517,22 @@ def _junit_gets_task_output(config: pytest.Config, settings: Settings) -> None:
         once = bool(getattr(logxml, "log_passing_tests", True))  # else only skips write it
         cap = JUnitOutput(settings.junit_output_limit, settings.json_path, once=once)
         config.pluginmanager.register(cap, "processes-junit-output")
+
+
+@contextlib.contextmanager
+def _run_context(
+    config: pytest.Config, capture: bool, items: list[TaskItem], logs: TaskLogs, caplog: Any
+) -> Iterator[None]:
+    """What the run happens inside: warnings, assertion details, capture, log routing, masking."""
+    with (
+        warnings.catch_warnings(),  # checkpoint problems are listed in the summary
+        _assertion_details(items),
+        CaptureSession() if capture else contextlib.nullcontext(),
+        logs.routing() if caplog else contextlib.nullcontext(),
+        mask_live_logs(config),
+    ):
+        warnings.simplefilter("ignore", CheckpointWarning)
+        yield
 
 
 @contextlib.contextmanager

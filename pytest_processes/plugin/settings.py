@@ -15,6 +15,7 @@ import pytest
 
 from ..api.functions import TaskOptions
 from ..engine.routing import missing_dask_message
+from ..model.names import RUN_EXECUTORS as EXECUTORS
 from .junit_output import INI as JUNIT_OUTPUT_INI
 from .junit_output import parse_size
 from .other_plugins import (
@@ -50,8 +51,6 @@ HELP = {
     "junit_output_limit": "under --junitxml, keep the last SIZE of each task's captured "
     "stdout, stderr and log (bytes, or with KB/MB/GB; default 1MB; 0 keeps all)",
 }
-
-EXECUTORS = ("thread", "process", "dask")
 
 
 def _value(config: pytest.Config, name: str) -> tuple[Any, str]:

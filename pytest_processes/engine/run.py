@@ -1,0 +1,106 @@
+"""``run_graph``: the one way to run a task graph and build its report.
+
+``Process.run``, ``Task.run`` and the pytest plugin's run loop all call it;
+they differ only in the listener they pass (hooks, TestReports) and in the
+context they run under (capture, log routing), given as ``context``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any
+
+from ..model.execution_report import ProcessExecutionReport, TaskReportEntry
+from ..model.spec import TaskSpec
+from ..model.task_types import TaskResult
+from .checkpoint import Checkpoint
+from .executors import Executor
+from .scheduler import RunListener, Scheduler
+from .signals import sigterm_as_interrupt
+from .topology import Topology
+
+__all__ = ["RunResult", "run_graph"]
+
+
+@dataclass(slots=True, kw_only=True)
+class RunResult:
+    """What a run left: its report, the live exceptions by task index, and how it ended."""
+
+    report: ProcessExecutionReport
+    #: one entry per task, in task order (the report's entries, by index)
+    entries: Sequence[TaskReportEntry]
+    exceptions: dict[int, BaseException]
+    #: why the run stopped early, "" if it went to its end
+    stop_reason: str
+    #: "KeyboardInterrupt" or "SIGTERM" when a signal stopped it, else ""
+    interrupted: str
+    #: indices of the tasks a checkpoint restored
+    restored: list[int]
+
+    def result(self, i: int) -> TaskResult:
+        """Task ``i``'s final result, with its live exception."""
+        return self.entries[i].to_result(self.exceptions.get(i))
+
+
+def run_graph(
+    tasks: Sequence[TaskSpec],
+    executor: Executor,
+    *,
+    name: str = "",
+    topology: Topology | None = None,
+    listener: RunListener | None = None,
+    capture: bool = False,
+    fail_fast: bool = False,
+    prefetch: bool = True,
+    grace: float = 5.0,
+    limits: dict[str, int] | None = None,
+    checkpoint: Checkpoint | None = None,
+    durations: Mapping[str, float] | None = None,
+    on_start: Callable[[], Any] | None = None,
+    context: AbstractContextManager[Any] | None = None,
+    sigterm: bool = True,
+) -> RunResult:
+    """Run ``tasks`` (in topological order) on ``executor`` and report on each.
+
+    ``on_start`` is called once the run is set up, just before its clock
+    starts; ``context`` is entered around the run itself; with ``sigterm``,
+    SIGTERM stops the run like Ctrl-C.
+    """
+    scheduler = Scheduler(
+        tasks,
+        executor,
+        topology=topology,
+        listener=listener,
+        capture=capture,
+        fail_fast=fail_fast,
+        prefetch=prefetch,
+        grace=grace,
+        limits=limits,
+        checkpoint=checkpoint,
+        durations=durations,
+    )
+    if on_start is not None:
+        on_start()
+    started = time.time()
+    signals = sigterm_as_interrupt() if sigterm else contextlib.nullcontext()
+    with signals, context if context is not None else contextlib.nullcontext():
+        entries = scheduler.run()
+    report = ProcessExecutionReport(
+        {e.name: e for e in entries},
+        name,
+        started_at=started,
+        finished_at=time.time(),
+        interrupted=scheduler.stop_reason,
+    )
+    return RunResult(
+        report=report,
+        entries=entries,
+        exceptions=scheduler.exceptions,
+        stop_reason=scheduler.stop_reason,
+        interrupted=scheduler.interrupted,
+        restored=sorted(checkpoint.restored) if checkpoint is not None else [],
+    )
