@@ -51,6 +51,7 @@ from .dask_worker import Slot, executing, run_on_dask
 from .executors import SIGNAL_CHECK, Completion, timeout_outcome
 from .portable import failed_outcome, module_paths, pickling_problem
 from .tracing import callable_name
+from .upstream import injected_slots
 
 __all__ = ["DaskExecutor", "link_inputs", "require_distributed"]
 
@@ -74,15 +75,10 @@ def link_inputs(
     if not inputs or not futures:
         return call, [], [], []
     args, kwargs = list(call.args), dict(call.kwargs)
-    base = len(args) - sum(1 for _, as_arg, _ in inputs if as_arg)
     slots: list[Slot] = []
     linked: list[Any] = []
     keys: list[int] = []
-    k = 0
-    for j, as_arg, kw in inputs:
-        pos = -1
-        if as_arg:
-            pos, k = base + k, k + 1
+    for j, pos, kw in injected_slots(len(args), inputs):
         future = futures.get(j)
         if future is None:
             continue
