@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-__all__ = ["OptionValue", "read_option"]
+__all__ = ["OptionValue", "option_flag", "read_option"]
 
 
 @dataclass(frozen=True)
