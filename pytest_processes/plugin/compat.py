@@ -2,8 +2,9 @@
 
 The rest of the plugin imports only ``pytest`` and this module. Each name here
 says which pytest behaviour it relies on; all were checked against pytest
-8.0.2 and 9.2.0 (the ``pytest-oldest`` and ``pytest-newest`` tox envs). When a
-new pytest moves one of them, this is the only module to change.
+8.0.2, 8.2.2, 9.0.3, 9.1.1 and 9.2.0 (tox envs ``pytest-oldest`` and
+``pytest-newest`` cover both ends). When a new pytest moves one of them, this
+is the only module to change.
 """
 
 from __future__ import annotations
