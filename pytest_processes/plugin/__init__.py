@@ -11,11 +11,11 @@ import fnmatch
 from pathlib import Path
 
 import pytest
-from _pytest.runner import pytest_make_collect_report as collect_report
 
 from .. import hookspecs
 from ..engine.masking import SecretMasker, use_masker
 from .collect import MARKER, TasksModule
+from .compat import VerboseWord, add_rewrite_patterns, make_collect_report, verbose_word
 from .delivery import Delivery, add_delivery_options
 from .jobfiles import JobFile
 from .junit_output import DEFAULT_LIMIT as JUNIT_OUTPUT_DEFAULT
@@ -123,10 +123,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(RerunReports(lookup), "processes-reruns")
     if not hasattr(config, "workerinput"):
         config.pluginmanager.register(delivery, "processes-delivery")
-    hook = config.pluginmanager.rewrite_hook
-    patterns = list(getattr(hook, "fnpats", []))
-    if hasattr(hook, "fnpats"):
-        hook.fnpats = [*patterns, *config.getini("processes_files")]  # assertions in task modules
+    add_rewrite_patterns(config, config.getini("processes_files"))  # assertions in task modules
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -167,7 +164,7 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
 @pytest.hookimpl(tryfirst=True)
 def pytest_make_collect_report(collector: pytest.Collector) -> pytest.CollectReport | None:
     """Collect job files whole: ``--lf`` would skip the files of a failed task's upstream."""
-    return collect_report(collector) if isinstance(collector, JobFile) else None
+    return make_collect_report(collector) if isinstance(collector, JobFile) else None
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
@@ -189,15 +186,15 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
 
 def pytest_report_teststatus(
     report: pytest.TestReport, config: pytest.Config
-) -> tuple[str, str, tuple[str, dict[str, bool]]] | None:
+) -> tuple[str, str, VerboseWord] | None:
     """Show retries: ``PASSED (3 attempts)`` in -v output."""
     if report.when == "call" and getattr(report, "processes_restored", False):
-        return "passed", "r", ("RESTORED", {"cyan": True})
+        return "passed", "r", verbose_word("RESTORED", cyan=True)
     attempts = getattr(report, "processes_attempts", 1)
     if report.when != "call" or attempts <= 1:
         return None
     if report.passed:
-        return "passed", ".", (f"PASSED ({attempts} attempts)", {"green": True})
+        return "passed", ".", verbose_word(f"PASSED ({attempts} attempts)", green=True)
     if report.failed:
-        return "failed", "F", (f"FAILED ({attempts} attempts)", {"red": True})
+        return "failed", "F", verbose_word(f"FAILED ({attempts} attempts)", red=True)
     return None

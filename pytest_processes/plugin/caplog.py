@@ -20,7 +20,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from _pytest.logging import (
+
+from .compat import (
     LogCaptureHandler,
     LoggingPlugin,
     caplog_handler_key,

@@ -7,11 +7,10 @@ from collections.abc import Iterable
 from typing import Any
 
 import pytest
-from _pytest._code import ExceptionInfo
-from _pytest.fixtures import FuncFixtureInfo
 
 from ..api.families import FamilyNode, Link, TaskSpec, Variant, expand_families
 from ..api.functions import TaskOptions, task_name, task_options
+from .compat import empty_fixture_info, fixture_defined, set_item_fixtures
 from .parametrize import Declared, declared_variants
 
 __all__ = [
@@ -101,9 +100,8 @@ class TaskItem(pytest.Function):
         variant = spec.variant if spec is not None else None
         name = spec.name if spec is not None else base
         params = _parameters(func)
-        fm = parent.session._fixturemanager
         values = variant.values if variant is not None else {}
-        fixtures = [p for p in params if p not in values and fm.getfixturedefs(p, parent)]
+        fixtures = [p for p in params if p not in values and fixture_defined(parent, p)]
         extra: dict[str, Any] = {}
         if variant is not None:
             extra = {"keywords": {variant.id: True}}
@@ -116,7 +114,7 @@ class TaskItem(pytest.Function):
             callobj=func,
             task=name.lower(),
             options=task_options(func),
-            fixtureinfo=FuncFixtureInfo((), (), [], {}),  # replaced just below
+            fixtureinfo=empty_fixture_info(),  # replaced just below
             **extra,
         )
         item.base = base
@@ -146,11 +144,8 @@ class TaskItem(pytest.Function):
     def use_fixtures(self, names: Iterable[str]) -> None:
         """Recompute fixture info for exactly ``names`` (a task name took one over)."""
         names = tuple(names)
-        fm = self.session._fixturemanager
-        self._fixtureinfo = fm.getfixtureinfo(self, _shim(names), None)
-        self.fixturenames = self._fixtureinfo.names_closure
+        set_item_fixtures(self, _shim(names))
         self.fixture_params = names
-        self._initrequest()
 
     def runtest(self) -> None:
         raise RuntimeError(f"task '{self.task}' runs through pytest --processes, not as a test")
@@ -159,7 +154,7 @@ class TaskItem(pytest.Function):
         """The failure repr: pytest's (cut to the task function) when a traceback is at hand."""
         if exc.__traceback__ is None:
             return text
-        return self.repr_failure(ExceptionInfo.from_exception(exc))
+        return self.repr_failure(pytest.ExceptionInfo.from_exception(exc))
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
         path, lineno, _ = super().reportinfo()

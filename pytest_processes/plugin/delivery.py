@@ -30,6 +30,7 @@ from ..comms._webhook import safe_url
 from ..comms.email_config import LANGUAGES, PALETTES
 from ..engine.masking import current_masker
 from ..model.execution_report import ProcessExecutionReport
+from .option_source import option_flag, read_option
 from .report_files import checked_report_path, not_written, write_report_file
 
 if TYPE_CHECKING:
@@ -104,7 +105,7 @@ def add_delivery_options(group: pytest.OptionGroup, parser: pytest.Parser) -> No
     for name in _OPTIONS:
         many = name in _LIST_OPTIONS
         group.addoption(
-            f"--processes-{name.replace('_', '-')}",
+            option_flag(name),
             dest=f"processes_{name}",
             action="append" if many else "store",
             default=None,
@@ -136,14 +137,13 @@ class _Reader:
 
     def get(self, name: str) -> tuple[Any, str, str]:
         """``(value, label, where)``: the command line if given, else the ini file."""
-        cli = self.config.getoption(f"processes_{name}")
-        if cli is not None:
-            return cli, f"--processes-{name.replace('_', '-')}", "the command line"
-        return self.config.getini(f"processes_{name}"), f"processes_{name}", self.ini_where
+        found = read_option(self.config, name)
+        where = "the command line" if found.from_command_line else self.ini_where
+        return found.value, found.label, where
 
     def hint(self, name: str) -> str:
         """How to set option ``name``, for messages that ask for a missing setting."""
-        return f"--processes-{name.replace('_', '-')} (or processes_{name} in the config file)"
+        return f"{option_flag(name)} (or processes_{name} in the config file)"
 
 
 def _invalid(label: str, value: object, where: str, expected: str) -> pytest.UsageError:

@@ -21,6 +21,7 @@ from ..api.task import Task
 from ..engine.topology import closest, compile_order
 from ..exceptions import CircularDependencyError
 from .collect import MARKER, TaskItem
+from .compat import visible_fixture_names as _fixtures
 from .jobfiles import job_dependencies
 from .other_plugins import marker_options, timeout_source, timeout_source_key
 from .runparams import cast_value
@@ -257,15 +258,6 @@ def unused_run_params(graph: TaskGraph, run_params: dict[str, str]) -> list[str]
         for p in inspect.signature(item.obj).parameters.values()
     }
     return sorted(set(run_params) - wanted)
-
-
-def _fixtures(item: TaskItem) -> list[str]:
-    """Names of the fixtures ``item`` can see (for "did you mean"), across pytest versions."""
-    fm = item.session._fixturemanager
-    names: set[str] = set()
-    for attr in ("_arg2fixturedefs", "_arg2node2fixturedefs", "_arg2nodeid2fixturedefs"):
-        names.update(getattr(fm, attr, {}))
-    return [n for n in sorted(names) if not n.startswith("_") and fm.getfixturedefs(n, item)]
 
 
 #: a task name usable as a Mermaid node id as it is (``build[dev]`` is not)

@@ -31,21 +31,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _pytest._code import ExceptionInfo
-from _pytest._code.code import Traceback
-from _pytest.fixtures import FuncFixtureInfo
-from _pytest.pathlib import bestrelpath
 
 from ..api.functions import result_dependency
 from ..engine.topology import closest
 from ..model.task_types import TaskDependency
 from .collect import TaskItem, record_tasks
+from .compat import (
+    Traceback,
+    TracebackFallback,
+    bestrelpath,
+    empty_fixture_info,
+    fixture_defined,
+)
 from .jobschema import Job, JobReader, Ref
 
 __all__ = ["JobFile", "JobItem", "job_dependencies"]
 
 
-class JobItem(TaskItem):
+class JobItem(TracebackFallback, TaskItem):
     """A task declared in a job file: located at its line, its function bound to its args."""
 
     def __init__(self, *, job: Job, **kwargs: Any) -> None:
@@ -55,7 +58,6 @@ class JobItem(TaskItem):
     @classmethod
     def for_job(cls, parent: JobFile, job: Job) -> JobItem:
         params = list(job.call.__signature__.parameters)
-        fm = parent.session._fixturemanager
         item = cls.from_parent(
             parent,
             name=job.name,
@@ -63,25 +65,23 @@ class JobItem(TaskItem):
             task=job.name,
             options=None,
             job=job,
-            fixtureinfo=FuncFixtureInfo((), (), [], {}),  # replaced just below
+            fixtureinfo=empty_fixture_info(),  # replaced just below
         )
         for mark in job.marks:
             item.add_marker(mark)
         item.parameters = params
-        item.use_fixtures(p for p in params if fm.getfixturedefs(p, parent))
+        item.use_fixtures(p for p in params if fixture_defined(parent, p))
         return item
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
         return self.path, self.job.line - 1, f"task {self.task}"
 
-    def _traceback_filter(self, excinfo: ExceptionInfo[BaseException]) -> Traceback:
-        try:
-            return super()._traceback_filter(excinfo)
-        except TypeError:  # a class or a builtin: no code to cut at; cut the engine's frames
-            entries = list(excinfo.traceback)
-            package = Path(__file__).parents[1]
-            user = [i for i, e in enumerate(entries) if package not in Path(e.path).parents]
-            return Traceback(entries[user[0] :]) if user else excinfo.traceback
+    def fallback_traceback(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Traceback:
+        """A class or a builtin has no code to cut at: cut the engine's frames instead."""
+        entries = list(excinfo.traceback)
+        package = Path(__file__).parents[1]
+        user = [i for i, e in enumerate(entries) if package not in Path(e.path).parents]
+        return Traceback(entries[user[0] :]) if user else excinfo.traceback
 
 
 class JobFile(pytest.File):

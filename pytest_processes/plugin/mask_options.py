@@ -14,10 +14,9 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from _pytest._code.code import ReprFileLocation, TerminalRepr
-from _pytest._io import TerminalWriter
 
 from ..engine.masking import SecretMasker, current_masker, environ_secrets
+from .compat import ReprFileLocation, TerminalRepr, TerminalWriter
 
 __all__ = ["HELP", "add_mask_options", "mask_live_logs", "mask_test_report", "masker_from_config"]
 

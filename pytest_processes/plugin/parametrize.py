@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from _pytest.python import FunctionDefinition
 
 from ..api.families import Variant, value_id
+from .compat import callspec_ids, callspecs, new_metafunc, parametrize
 
 __all__ = ["Declared", "declared_variants"]
 
@@ -40,10 +40,7 @@ def declared_variants(module: pytest.Module, func: Any, name: str) -> Declared |
     marks = [m for m in getattr(func, "pytestmark", []) if m.name == "parametrize"]
     if not marks:
         return None
-    definition = FunctionDefinition.from_parent(module, name=name, callobj=func)
-    metafunc = pytest.Metafunc(
-        definition, definition._fixtureinfo, module.config, module=module.obj, _ispytest=True
-    )
+    definition, metafunc = new_metafunc(module, name, func)
     code = getattr(inspect.unwrap(func), "__code__", None)
     line = f":{code.co_firstlineno}" if code is not None else ""
     where = f"{module.path.name}{line}: task '{name}'"
@@ -55,7 +52,7 @@ def declared_variants(module: pytest.Module, func: Any, name: str) -> Declared |
                     f"task (task parameters are values, not fixtures); remove {option}="
                 )
         try:
-            metafunc.parametrize(*mark.args, **mark.kwargs, _param_mark=mark)
+            parametrize(metafunc, mark)
         except (TypeError, ValueError) as exc:
             raise module.CollectError(f"{where}: @pytest.mark.parametrize: {exc}") from None
         except pytest.fail.Exception as exc:  # "In <nodeid>: function uses no argument 'y'"
@@ -63,14 +60,16 @@ def declared_variants(module: pytest.Module, func: Any, name: str) -> Declared |
             message = text.split(": ", 1)[-1] if text.startswith("In ") else text
             raise module.CollectError(f"{where}: @pytest.mark.parametrize: {message}") from None
     variants = []
-    for spec in metafunc._calls:
+    specs = callspecs(metafunc)
+    for spec in specs:
         names = list(spec.params)
+        idlist = callspec_ids(spec)
         ids = {
             # one parameter per mark: its pytest id; several: an id per value
-            n: spec._idlist[k]
-            if len(names) == len(spec._idlist)
+            n: idlist[k]
+            if len(names) == len(idlist)
             else value_id(spec.params[n], n, spec.indices[n])
             for k, n in enumerate(names)
         }
         variants.append(Variant(spec.id, dict(spec.params), ids))
-    return Declared(tuple(variants), tuple(metafunc._calls))
+    return Declared(tuple(variants), tuple(specs))

@@ -18,11 +18,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from _pytest.assertion import pytest_runtest_protocol as assertion_protocol
-from _pytest.outcomes import Skipped, XFailed
-from _pytest.runner import check_interactive_exception
-from _pytest.runner import pytest_make_collect_report as collect_report
-from _pytest.skipping import evaluate_skip_marks, evaluate_xfail_marks, xfailed_key
 
 from ..api.task import Task
 from ..engine.capture import CaptureSession
@@ -36,6 +31,20 @@ from ..model.task_types import TaskResult
 from .bridge import Bridge
 from .caplog import TaskLogs, uses_caplog
 from .collect import TaskItem, TasksModule, collected_tasks, expand_task_items
+from .compat import (
+    VerboseWord,
+    assertion_protocol,
+    check_interactive_exception,
+    evaluate_skip_marks,
+    evaluate_xfail_marks,
+    ini_was_set,
+    item_located_skip,
+    junit_xml,
+    make_collect_report,
+    replace_setupstate,
+    verbose_word,
+    xfailed_key,
+)
 from .injection import TaskGraph, build_graph, mermaid, unused_run_params
 from .junit_output import JUnitOutput
 from .mask_options import mask_live_logs, mask_test_report
@@ -93,7 +102,7 @@ class ProcessesRun:
         An import error's text is masked like a task failure's.
         """
         if isinstance(collector, TasksModule):
-            report = collect_report(collector)
+            report = make_collect_report(collector)
             mask_test_report(report)
             return report
         return None
@@ -293,13 +302,13 @@ class ProcessesRun:
                 continue
             if item.task in dropped:
                 reason = f"upstream failed: '{dropped[item.task]}' (collection error)"
-                self._report_not_run(item, Skipped(reason, _use_item_location=True))
+                self._report_not_run(item, item_located_skip(reason))
             elif item.task in blocked:
                 root = blocked[item.task]
                 exc = marked[root]
                 if root != item.task:
                     word = "failed" if type(exc) is pytest.fail.Exception else "skipped"
-                    exc = Skipped(f"upstream {word}: '{root}'", _use_item_location=True)
+                    exc = item_located_skip(f"upstream {word}: '{root}'")
                 self._report_not_run(item, exc)
         selected = {
             i.task
@@ -319,7 +328,7 @@ class ProcessesRun:
                 f"selected: {', '.join(self.support)}"
             )
         state = ConcurrentSetupState(items)
-        session._setupstate = state
+        replace_setupstate(session, state)
         bridge = Bridge(self, session, tasks, items, reported, state, logs, caplog)
         executor = self._executor(tasks)
         self.checkpoint = self._checkpoint()
@@ -380,11 +389,14 @@ class ProcessesRun:
                 try:
                     skipped = evaluate_skip_marks(item)
                     if skipped:
-                        raise Skipped(skipped.reason, _use_item_location=True)
+                        raise item_located_skip(skipped.reason)
                     item.stash[xfailed_key] = xfailed = evaluate_xfail_marks(item)
                     if xfailed and not self.config.option.runxfail and not xfailed.run:
-                        raise XFailed("[NOTRUN] " + xfailed.reason, pytrace=False)
-                except (Skipped, pytest.fail.Exception) as exc:  # also a bad skipif condition
+                        raise pytest.xfail.Exception("[NOTRUN] " + xfailed.reason, pytrace=False)
+                except (
+                    pytest.skip.Exception,
+                    pytest.fail.Exception,
+                ) as exc:  # also a bad skipif condition
                     marked[name] = exc
         return marked
 
@@ -425,13 +437,13 @@ class ProcessesRun:
     @pytest.hookimpl(tryfirst=True)
     def pytest_report_teststatus(
         self, report: pytest.TestReport | pytest.CollectReport
-    ) -> tuple[str, str, tuple[str, dict[str, bool]]] | None:
+    ) -> tuple[str, str, VerboseWord] | None:
         """Tasks a stopped run left undone count as "not run" or "interrupted", not skipped."""
         category: str = getattr(report, "processes_stop", "")
         if not category or not report.skipped:
             return None
         letter = "n" if category == "not run" else "i"
-        return category, letter, (category.upper(), {"yellow": True})
+        return category, letter, verbose_word(category.upper(), yellow=True)
 
     # -- after the run -----------------------------------------------------------
 
@@ -502,16 +514,10 @@ def _junit_gets_task_output(config: pytest.Config, settings: Settings) -> None:
     ``system-out`` (pytest's own default, ``no``, drops it). Each stream keeps
     its last ``processes_junit_output_limit`` bytes there (see ``junit_output``).
     """
-    from _pytest.junitxml import xml_key
-
-    logxml = config.stash.get(xml_key, None)
+    logxml = junit_xml(config)
     if logxml is None:
         return
-    overrides = getattr(config.option, "override_ini", None) or []  # -o (pytest<9.2)
-    configured = "junit_logging" in getattr(config, "_inicfg", {}) or any(
-        o.partition("=")[0].strip() == "junit_logging" for o in overrides
-    )
-    if not configured and logxml.logging == "no":
+    if not ini_was_set(config, "junit_logging") and logxml.logging == "no":
         logxml.logging = "system-out"
     if logxml.logging != "no":
         once = bool(getattr(logxml, "log_passing_tests", True))  # else only skips write it

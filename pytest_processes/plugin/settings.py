@@ -18,6 +18,7 @@ from ..engine.routing import missing_dask_message
 from ..model.names import RUN_EXECUTORS as EXECUTORS
 from .junit_output import INI as JUNIT_OUTPUT_INI
 from .junit_output import parse_size
+from .option_source import read_option
 from .other_plugins import (
     default_timeout_source_key,
     global_reruns,
@@ -55,10 +56,11 @@ HELP = {
 
 def _value(config: pytest.Config, name: str) -> tuple[Any, str]:
     """(value, where) from the command line if given, else the ini file."""
-    cli = config.getoption(f"processes_{name}")
-    if cli is not None:
-        return cli, f"--processes-{name.replace('_', '-')}"
-    return config.getini(f"processes_{name}"), f"processes_{name} in the config file"
+    found = read_option(config, name)
+    return (
+        found.value,
+        found.option if found.from_command_line else f"{found.ini} in the config file",
+    )
 
 
 def _whole_number(config: pytest.Config, name: str, minimum: int) -> int:

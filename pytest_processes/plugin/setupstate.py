@@ -9,15 +9,19 @@ settles. Everything happens on pytest's main thread.
 
 from __future__ import annotations
 
-import copy
 import sys
 from collections import Counter
 from collections.abc import Iterable
 
 import pytest
-from _pytest.fixtures import FixtureDef
-from _pytest.outcomes import OutcomeException
-from _pytest.runner import SetupState
+
+from .compat import (
+    OutcomeException,
+    SetupState,
+    fixture_defs,
+    fresh_fixturedef,
+    replace_fixture_defs,
+)
 
 if sys.version_info < (3, 11):  # pragma: no cover - pytest installs the backport there
     from exceptiongroup import BaseExceptionGroup  # type: ignore[import-not-found,unused-ignore]
@@ -25,14 +29,6 @@ if sys.version_info < (3, 11):  # pragma: no cover - pytest installs the backpor
 __all__ = ["ConcurrentSetupState"]
 
 _OUTCOMES = (OutcomeException, Exception)
-
-
-def _fresh(fixturedef: FixtureDef[object]) -> FixtureDef[object]:
-    """A copy of a fixture definition with an empty cache and no finalizers."""
-    fresh = copy.copy(fixturedef)
-    fresh.cached_result = None
-    fresh.__dict__["_finalizers"] = []
-    return fresh
 
 
 def _own_function_fixtures(item: pytest.Item) -> None:
@@ -43,13 +39,10 @@ def _own_function_fixtures(item: pytest.Item) -> None:
     runs would otherwise get that task's value (the same ``tmp_path``). Wider
     scopes stay shared, as they are between tests.
     """
-    info = getattr(item, "_fixtureinfo", None)
-    if info is None:
-        return
-    defs = info.name2fixturedefs
-    for name, chain in list(defs.items()):
+    for name, chain in fixture_defs(item).items():
         if any(d.scope == "function" for d in chain):
-            defs[name] = tuple(_fresh(d) if d.scope == "function" else d for d in chain)
+            own = tuple(fresh_fixturedef(d) if d.scope == "function" else d for d in chain)
+            replace_fixture_defs(item, name, own)
 
 
 class ConcurrentSetupState(SetupState):

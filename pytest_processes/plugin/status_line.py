@@ -6,6 +6,8 @@ import time
 
 import pytest
 
+from .compat import terminal_width
+
 __all__ = ["StatusLine", "format_running"]
 
 QUIET_FOR = 10.0  # without a TTY: say nothing until a task has run this long
@@ -43,7 +45,7 @@ class StatusLine:
         if self.tty:
             self.reporter.ensure_newline()
             self.reporter.rewrite(
-                format_running(running, now, self.reporter._tw.fullwidth - 1), erase=True
+                format_running(running, now, terminal_width(self.reporter) - 1), erase=True
             )
             self.shown = True
             return

@@ -11,14 +11,18 @@ import time
 from typing import Literal, NamedTuple
 
 import pytest
-from _pytest._code import ExceptionInfo
-from _pytest._code.code import ReprFileLocation, TerminalRepr
-from _pytest._io import TerminalWriter
-from _pytest.outcomes import Skipped
 
 from ..engine.capture import split_sections
 from ..model.task_types import INTERRUPTED_REASON, NOT_RUN_REASON, TaskResult, TaskStatus
 from .collect import TaskItem
+from .compat import (
+    ReprFileLocation,
+    Skipped,
+    TerminalRepr,
+    TerminalWriter,
+    call_info,
+    item_located_skip,
+)
 from .mask_options import mask_test_report
 from .other_plugins import with_limit_source
 
@@ -43,13 +47,13 @@ class Phase(NamedTuple):
     live: bool
 
 
-def _excinfo(exc: BaseException) -> ExceptionInfo[BaseException]:
+def _excinfo(exc: BaseException) -> pytest.ExceptionInfo[BaseException]:
     if exc.__traceback__ is None:  # came back from another process without one
         try:
             raise exc
         except BaseException:
-            return ExceptionInfo.from_current()
-    return ExceptionInfo.from_exception(exc)
+            return pytest.ExceptionInfo.from_current()
+    return pytest.ExceptionInfo.from_exception(exc)
 
 
 class TextFailure(TerminalRepr):
@@ -80,15 +84,7 @@ def _make(
     live = exc is not None and exc.__traceback__ is not None
     textual = exc is not None and exc.__traceback__ is None and bool(text)
     excinfo = _excinfo(exc) if exc is not None else None
-    call: pytest.CallInfo[None] = pytest.CallInfo(
-        None,
-        excinfo,
-        start,
-        start + duration,
-        duration,
-        when,
-        _ispytest=True,
-    )
+    call = call_info(excinfo, start, duration, when)
     report: pytest.TestReport = item.ihook.pytest_runtest_makereport(item=item, call=call)
     if textual and excinfo is not None and report.failed:  # no traceback here, only its text
         path, lineno, _ = item.location
@@ -114,11 +110,6 @@ def stop_category(result: TaskResult) -> str:
     return ""
 
 
-def _upstream_skip(reason: str) -> Skipped:
-    """A skip shown at the task's own line (not at this module's)."""
-    return Skipped(reason, _use_item_location=True)
-
-
 def setup_report(item: TaskItem, result: TaskResult, duration: float) -> Phase:
     """``setup``: passed, failed (a fixture raised), or skipped (upstream failed / run stopped)."""
     exc: BaseException | None = None
@@ -128,7 +119,7 @@ def setup_report(item: TaskItem, result: TaskResult, duration: float) -> Phase:
             exc = result.exception
             text = result.error_data.traceback_str if result.error_data else ""
         else:
-            exc = _upstream_skip(result.reason)
+            exc = item_located_skip(result.reason)
     start = result.started_at or time.time()
     phase = _make(item, "setup", exc, start - duration, duration, result.attempts, text)
     if exc is not None and phase.report.skipped:
@@ -154,7 +145,7 @@ def call_report(item: TaskItem, result: TaskResult) -> Phase:
         text = result.error_data.traceback_str if result.error_data else ""
     elif result.status is TaskStatus.SKIPPED:
         own = result.exception
-        exc = own if isinstance(own, Skipped) else _upstream_skip(result.reason or "skipped")
+        exc = own if isinstance(own, Skipped) else item_located_skip(result.reason or "skipped")
     start = result.started_at or time.time()
     phase = _make(item, "call", exc, start, result.elapsed_seconds, result.attempts, text)
     if phase.report.skipped:

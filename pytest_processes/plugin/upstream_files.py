@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from .collect import TasksModule
+from .compat import collection_cache, initial_paths
 from .jobfiles import JobFile
 
 __all__ = ["SupportFile", "collect_support_files", "task_roots"]
@@ -68,7 +69,7 @@ def _report(session: pytest.Session, node: pytest.Collector) -> pytest.CollectRe
     Made without ``pytest_collectreport``, so the terminal's "collected N items"
     counts the selection only, and without ``--pdb`` interaction on a failure.
     """
-    cache: dict[pytest.Collector, pytest.CollectReport] = getattr(session, "_collection_cache", {})
+    cache = collection_cache(session)
     rep = cache.get(node)
     if rep is None:
         node.ihook.pytest_collectstart(collector=node)
@@ -101,9 +102,9 @@ def collect_support_files(session: pytest.Session) -> list[SupportFile]:
     reused, so a task keeps one chain of collectors (and of fixtures); only
     directories holding such a file are entered (their conftests load).
     """
-    cache: dict[pytest.Collector, pytest.CollectReport] = getattr(session, "_collection_cache", {})
+    cache = collection_cache(session)
     roots = task_roots(session.config)
-    args: frozenset[Path] = getattr(session, "_initialpaths", frozenset())
+    args = initial_paths(session)
     if all(root in args or any(a in root.parents for a in args if a.is_dir()) for root in roots):
         return []  # the command line already covers every root: nothing is left out
     given = {node.path for node in cache if isinstance(node, (TasksModule, JobFile))}

@@ -19,7 +19,8 @@ def run_junit(
     """Run with --junitxml, validate the file against junit-10.xsd and return its root.
 
     Also checks what pytest's own tests check: ``testsuite@tests`` equals the
-    number of ``<testcase>`` elements.
+    number of ``<testcase>`` elements (from pytest 9.1: before, pytest itself
+    counted a teardown error as one more test).
     """
 
     def run(*args: str) -> ET.Element:
@@ -29,7 +30,8 @@ def run_junit(
         root = ET.parse(path).getroot()
         suite = root.find("testsuite")
         assert suite is not None
-        assert int(suite.get("tests", "-1")) == len(suite.findall("testcase"))
+        if pytest.version_tuple >= (9, 1):
+            assert int(suite.get("tests", "-1")) == len(suite.findall("testcase"))
         return root
 
     return run
