@@ -68,6 +68,14 @@ def _seconds(raw: Any, where: str) -> float | None:
     return value if value > 0 else None
 
 
+def _ini(config: pytest.Config, name: str) -> Any:
+    """The other plugin's ini value, or None where its installed version has no such key."""
+    try:
+        return config.getini(name)
+    except ValueError:  # "unknown configuration value": an older release of that plugin
+        return None
+
+
 def global_timeout(config: pytest.Config) -> tuple[float | None, str]:
     """pytest-timeout's ``--timeout``, ``PYTEST_TIMEOUT`` or ``timeout`` ini key, and which one.
 
@@ -82,7 +90,7 @@ def global_timeout(config: pytest.Config) -> tuple[float | None, str]:
     if env:
         where = f"PYTEST_TIMEOUT={env} (pytest-timeout)"
         return _seconds(env, "the PYTEST_TIMEOUT environment variable"), where
-    ini = str(config.getini("timeout") or "").strip()
+    ini = str(_ini(config, "timeout") or "").strip()
     if ini:
         return _seconds(ini, "the timeout ini key"), f"timeout = {ini} in the config file"
     return None, ""
@@ -105,7 +113,7 @@ def global_reruns(config: pytest.Config) -> tuple[int, str]:
     cli = config.getoption("reruns", None)
     if cli is not None:
         return max(int(cli), 0), f"--reruns {cli} (pytest-rerunfailures)"
-    ini = str(config.getini("reruns") or "").strip()
+    ini = str(_ini(config, "reruns") or "").strip()
     if ini.isdigit():
         return int(ini), f"reruns = {ini} in the config file"
     return 0, ""
@@ -154,7 +162,7 @@ def _patterns(config: pytest.Config, mark: Any, name: str) -> list[Any]:
         value = mark.kwargs[name]
         return [value] if isinstance(value, (str, type)) else list(value)
     cli = getattr(config.option, name, None)
-    return list(cli) if cli else list(config.getini(name) or [])
+    return list(cli) if cli else list(_ini(config, name) or [])
 
 
 def global_retry_on(config: pytest.Config) -> tuple[type[Exception], ...] | None:
@@ -260,14 +268,14 @@ def header_lines(config: pytest.Config) -> list[str]:
     """What of the other plugins' settings does not apply to tasks, said once."""
     lines = []
     if config.pluginmanager.hasplugin("timeout"):
-        method = config.getoption("timeout_method", None) or config.getini("timeout_method")
+        method = config.getoption("timeout_method", None) or _ini(config, "timeout_method")
         if method:
             lines.append(
                 f"processes: timeout_method={method} (pytest-timeout) does not apply to tasks: "
                 "a task over its limit is stopped by pytest-processes' own timeout"
             )
     if config.pluginmanager.hasplugin("rerunfailures"):
-        delay = config.getoption("reruns_delay", None) or config.getini("reruns_delay")
+        delay = config.getoption("reruns_delay", None) or _ini(config, "reruns_delay")
         if delay and float(delay) > 0:
             lines.append(
                 f"processes: reruns_delay={delay} (pytest-rerunfailures) does not apply to "
