@@ -16,7 +16,8 @@ from .. import hookspecs
 from ..engine.masking import SecretMasker, use_masker
 from .collect import MARKER, TasksModule
 from .compat import VerboseWord, add_rewrite_patterns, make_collect_report, verbose_word
-from .delivery import Delivery, add_delivery_options
+from .delivery import Delivery
+from .delivery_options import add_delivery_options
 from .jobfiles import JobFile
 from .junit_output import DEFAULT_LIMIT as JUNIT_OUTPUT_DEFAULT
 from .junit_output import INI as JUNIT_OUTPUT_INI

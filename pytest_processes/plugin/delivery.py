@@ -24,14 +24,6 @@ from ..comms._smtp import PlaintextLoginWarning
 from ..comms._webhook import safe_url
 from ..engine.masking import current_masker
 from ..model.execution_report import ProcessExecutionReport
-from .delivery_options import (
-    ENV_CA_FILE,
-    ENV_SMTP_PASSWORD,
-    ENV_SMTP_USER,
-    ENV_WEBHOOK_SECRET,
-    HELP,
-    add_delivery_options,
-)
 from .delivery_settings import DeliverySettings
 from .report_files import not_written, write_report_file
 
@@ -40,16 +32,7 @@ if TYPE_CHECKING:
 
     from ..comms.base import ReportChannel
 
-__all__ = [
-    "ENV_CA_FILE",
-    "ENV_SMTP_PASSWORD",
-    "ENV_SMTP_USER",
-    "ENV_WEBHOOK_SECRET",
-    "HELP",
-    "Delivery",
-    "DeliverySettings",
-    "add_delivery_options",
-]
+__all__ = ["Delivery", "DeliverySettings"]
 
 
 class Delivery:
