@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import collections.abc
 import inspect
 import os
-import re
-import typing
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast, overload
 
-from ..engine.topology import closest
 from ..exceptions import TaskDefinitionError
-from ..model.task_types import TaskDependency, TaskResult
+from ..model.task_types import TaskDependency
 from .families import FamilyNode, Variant, expand_families, variants_from_params
+from .params import Sources, TaskParams, Wire, resolve, wants_task_result
 from .task import Task
 
 __all__ = [
@@ -141,18 +138,6 @@ def location(func: Any) -> str:
     return f"{code.co_filename}:{code.co_firstlineno}"
 
 
-def unknown_parameter(task: str, where: str, param: str, known: Iterable[str], kind: str) -> str:
-    """The message for a parameter that names nothing the task can receive."""
-    known = sorted(set(known))
-    hint = closest(param, known)
-    suggestion = f"; did you mean {', '.join(map(repr, hint))}?" if hint else ""
-    listing = f" (available: {', '.join(known)})" if known and len(known) <= 12 else ""
-    return (
-        f"{where}: task '{task}' has parameter '{param}' that names no {kind} and has no "
-        f"default{suggestion}{listing}"
-    )
-
-
 def build_task(
     name: str,
     func: Callable[..., Any],
@@ -179,47 +164,6 @@ def build_task(
     )
 
 
-def result_dependency(name: str, param: str) -> TaskDependency:
-    """A dependency whose result is passed as keyword argument ``param``."""
-    return TaskDependency(name, use_result_as_additional_kwargs=True, additional_kwarg_name=param)
-
-
-class Wire(TaskDependency):
-    """A keyword dependency that passes more than the bare value.
-
-    ``fan_in_key``: the result goes into a dict passed as ``param``, under this
-    key (a family's fan-in). ``pass_result``: the upstream ``TaskResult`` is
-    passed instead of its value (status, exception, reason...): what an
-    ``all_done`` task needs to see why a dependency failed.
-    """
-
-    __slots__ = ("fan_in_key", "pass_result")
-
-    def __init__(self, name: str, param: str, *, fan_in_key: str = "", pass_result: bool = False):
-        super().__init__(name, use_result_as_additional_kwargs=True, additional_kwarg_name=param)
-        self.fan_in_key = fan_in_key
-        self.pass_result = pass_result
-
-
-_RESULT_TEXT = re.compile(
-    r"(?:[\w.]+\.)?TaskResult"
-    r"|(?:[\w.]+\.)?(?:dict|Dict|Mapping)\[str,(?:[\w.]+\.)?TaskResult\]"
-)
-
-
-def wants_task_result(annotation: Any) -> bool:
-    """True for ``TaskResult`` (or a str -> ``TaskResult`` mapping, for a fan-in), also as text."""
-    if isinstance(annotation, str):
-        return _RESULT_TEXT.fullmatch(annotation.replace(" ", "")) is not None
-    if annotation is TaskResult:
-        return True
-    origin = typing.get_origin(annotation)
-    if origin in (dict, collections.abc.Mapping):
-        args = typing.get_args(annotation)
-        return len(args) == 2 and args[1] is TaskResult
-    return False
-
-
 def tasks_from_functions(functions: list[Callable[..., Any]], inputs: dict[str, Any]) -> list[Task]:
     """Tasks for ``functions``, each parameter wired to a task, an input or its default.
 
@@ -229,6 +173,69 @@ def tasks_from_functions(functions: list[Callable[..., Any]], inputs: dict[str, 
     one ``TaskDefinitionError``.
     """
     problems: list[str] = []
+    by_name = _by_name(functions, problems)
+    signatures = {name: _parameters(func) for name, func in by_name.items()}
+    specs, family_problems = expand_families(_family_nodes(by_name, signatures, problems))
+    problems.extend(message for _, message in family_problems)
+    sources = Sources(
+        kind="task or input",
+        inputs=inputs,
+        linked_only=by_name,
+        known=lambda _task: [*by_name, *inputs],
+        check_positional_only=True,
+    )
+    used_inputs: set[str] = set()
+    tasks: list[Task] = []
+    for spec in specs:
+        func = by_name[spec.base]
+        links: dict[str, list[tuple[str, str]]] = {}
+        for link in spec.links:
+            links.setdefault(link.param, []).append((link.task, link.key))
+        values = spec.variant.values if spec.variant is not None else {}
+        params = tuple(signatures[spec.base].values())
+        where = location(func)
+        wiring = resolve(TaskParams(spec.name, spec.base, where, params, links, values), sources)
+        problems.extend(wiring.problems)
+        used_inputs |= wiring.used_inputs
+        try:
+            tasks.append(
+                build_task(spec.name, func, dependencies=wiring.dependencies, kwargs=wiring.kwargs)
+            )
+        except (TypeError, ValueError) as exc:
+            problems.append(f"{where}: task '{spec.name}': {exc}")
+    for unused in sorted(set(inputs) - used_inputs):
+        problems.append(f"input '{unused}' is not a parameter of any task")
+    if problems:
+        for t in tasks:
+            t.close_handlers()
+        raise TaskDefinitionError(problems)
+    return tasks
+
+
+def _family_nodes(
+    by_name: dict[str, Callable[..., Any]],
+    signatures: dict[str, dict[str, inspect.Parameter]],
+    problems: list[str],
+) -> list[FamilyNode]:
+    """One node per function for family expansion; ``params=`` naming no parameter is a problem."""
+    nodes = []
+    for name, func in by_name.items():
+        variants = family_variants(func)
+        missing = [k for k in variants[0].ids if k not in signatures[name]] if variants else []
+        if missing:
+            problems.append(
+                f"{location(func)}: task '{name}': @task(params=...) names "
+                f"{', '.join(map(repr, missing))}, which the function does not take"
+            )
+            variants = None
+        nodes.append(FamilyNode(name, tuple(signatures[name]), variants))
+    return nodes
+
+
+def _by_name(
+    functions: list[Callable[..., Any]], problems: list[str]
+) -> dict[str, Callable[..., Any]]:
+    """``functions`` by task name; a non-callable or a second task of one name is a problem."""
     by_name: dict[str, Callable[..., Any]] = {}
     for func in functions:
         if not callable(cast(object, func)):  # users pass anything
@@ -242,68 +249,7 @@ def tasks_from_functions(functions: list[Callable[..., Any]], inputs: dict[str, 
             )
             continue
         by_name[name] = func
-    signatures = {name: _parameters(func) for name, func in by_name.items()}
-    nodes = []
-    for name, func in by_name.items():
-        variants = family_variants(func)
-        missing = [k for k in variants[0].ids if k not in signatures[name]] if variants else []
-        if missing:
-            problems.append(
-                f"{location(func)}: task '{name}': @task(params=...) names "
-                f"{', '.join(map(repr, missing))}, which the function does not take"
-            )
-            variants = None
-        nodes.append(FamilyNode(name, tuple(signatures[name]), variants))
-    specs, family_problems = expand_families(nodes)
-    problems.extend(message for _, message in family_problems)
-    used_inputs: set[str] = set()
-    tasks: list[Task] = []
-    for spec in specs:
-        func = by_name[spec.base]
-        links: dict[str, list[tuple[str, str]]] = {}
-        for link in spec.links:
-            links.setdefault(link.param, []).append((link.task, link.key))
-        family = spec.variant.values if spec.variant is not None else {}
-        deps: list[TaskDependency] = []
-        kwargs: dict[str, Any] = {}
-        for param in signatures[spec.base].values():
-            if param.name in links:
-                if param.kind is param.POSITIONAL_ONLY:
-                    problems.append(
-                        f"{location(func)}: task '{spec.name}' takes '{param.name}' as "
-                        "positional-only; make it a regular parameter so the result can be "
-                        "passed by name"
-                    )
-                whole = wants_task_result(param.annotation)
-                for upstream, key in links[param.name]:
-                    if key or whole:
-                        deps.append(Wire(upstream, param.name, fan_in_key=key, pass_result=whole))
-                    else:
-                        deps.append(result_dependency(upstream, param.name))
-            elif param.name.lower() in by_name and param.name.lower() != spec.base:
-                continue  # no matching instance: expand_families said so
-            elif param.name in family:
-                kwargs[param.name] = family[param.name]
-            elif param.name in inputs:
-                kwargs[param.name] = inputs[param.name]
-                used_inputs.add(param.name)
-            elif param.default is param.empty:
-                problems.append(
-                    unknown_parameter(
-                        spec.name, location(func), param.name, [*by_name, *inputs], "task or input"
-                    )
-                )
-        try:
-            tasks.append(build_task(spec.name, func, dependencies=deps, kwargs=kwargs))
-        except (TypeError, ValueError) as exc:
-            problems.append(f"{location(func)}: task '{spec.name}': {exc}")
-    for unused in sorted(set(inputs) - used_inputs):
-        problems.append(f"input '{unused}' is not a parameter of any task")
-    if problems:
-        for t in tasks:
-            t.close_handlers()
-        raise TaskDefinitionError(problems)
-    return tasks
+    return by_name
 
 
 def _parameters(func: Callable[..., Any]) -> dict[str, inspect.Parameter]:

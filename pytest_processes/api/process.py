@@ -15,7 +15,7 @@ from .. import hookspecs
 from ..engine.checkpoint import Checkpoint
 from ..engine.executors import Executor
 from ..engine.routing import make_executor
-from ..engine.run import run_graph
+from ..engine.run import RunResult, run_graph
 from ..engine.scheduler import RunListener
 from ..engine.topology import Topology, collector_paused, compile_graph
 from ..exceptions import (
@@ -70,6 +70,15 @@ class ProcessRunner:
         """Names of the tasks the last run started (at least one attempt)."""
         entries = self._report.entries if self._report is not None else {}
         return {name for name, e in entries.items() if e.attempts}
+
+
+def _as_checkpoint(
+    checkpoint: str | os.PathLike[str] | Checkpoint | None,
+) -> Checkpoint | None:
+    """A ``Checkpoint`` for a directory given by path; a ``Checkpoint`` or None as it is."""
+    if checkpoint is None or isinstance(checkpoint, Checkpoint):
+        return checkpoint
+    return Checkpoint(checkpoint)
 
 
 class _HookListener(RunListener):
@@ -295,7 +304,6 @@ class Process:
         """
         chosen = self._executor(parallel, max_workers, executor)
         hook = self._pm.hook if self._pm is not None and self._pm.get_plugins() else None
-        listener = _HookListener(hook, self.tasks) if hook is not None else None
         if self._topology is None:
             self._topology = Topology(self.tasks)
         ran = run_graph(
@@ -303,21 +311,27 @@ class Process:
             chosen,
             name=self.name,
             topology=self._topology,
-            listener=listener,
+            listener=_HookListener(hook, self.tasks) if hook is not None else None,
             capture=capture,
             fail_fast=fail_fast,
             grace=grace,
             limits=limits,
-            checkpoint=checkpoint
-            if checkpoint is None or isinstance(checkpoint, Checkpoint)
-            else Checkpoint(checkpoint),
+            checkpoint=_as_checkpoint(checkpoint),
             durations=durations,
-            on_start=None
-            if hook is None
-            else lambda: hook.pytest_processes_run_start(
-                tasks=list(self.tasks), workers=chosen.workers, executor=chosen.name
-            ),
+            on_start=self._announcer(hook, chosen),
         )
+        return self._finish(ran, hook)
+
+    def _announcer(self, hook: Any, chosen: Executor) -> Callable[[], Any] | None:
+        """What calls ``pytest_processes_run_start`` once the run is set up (None: no hooks)."""
+        if hook is None:
+            return None
+        return lambda: hook.pytest_processes_run_start(
+            tasks=list(self.tasks), workers=chosen.workers, executor=chosen.name
+        )
+
+    def _finish(self, ran: RunResult, hook: Any) -> ProcessExecutionReport:
+        """Keep the run's exceptions for ``runner``, tell the hooks, raise if interrupted."""
         report = ran.report
         tasks = self.tasks
         self.runner = ProcessRunner(

@@ -16,7 +16,8 @@ from .. import hookspecs
 from ..engine.masking import SecretMasker, use_masker
 from .collect import MARKER, TasksModule
 from .compat import VerboseWord, add_rewrite_patterns, make_collect_report, verbose_word
-from .delivery import Delivery, add_delivery_options
+from .delivery import Delivery
+from .delivery_options import add_delivery_options
 from .jobfiles import JobFile
 from .junit_output import DEFAULT_LIMIT as JUNIT_OUTPUT_DEFAULT
 from .junit_output import INI as JUNIT_OUTPUT_INI
@@ -31,6 +32,7 @@ previous_masker_key = pytest.StashKey[SecretMasker | None]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    """Register the ``--processes-*`` options and their ini keys."""
     group = parser.getgroup("processes", "pytest-processes: run task graphs from tasks_*.py files")
     group.addoption("--processes", action="store_true", default=False, help=HELP["processes"])
     group.addoption(
@@ -79,6 +81,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--processes-resume", dest="processes_resume", action="store_true", help=HELP["resume"]
     )
+    _add_ini(parser)
+
+
+def _add_ini(parser: pytest.Parser) -> None:
+    """The ini keys of the run settings (after the delivery and mask ones, as in ``--help``)."""
     parser.addini("processes_limits", HELP["limit"], type="linelist", default=[])
     parser.addini(
         "processes_files", HELP["files"], type="args", default=["tasks_*.py", "tasks_*.yaml"]

@@ -9,14 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from ..api.functions import (
-    TaskOptions,
-    Wire,
-    build_task,
-    result_dependency,
-    unknown_parameter,
-    wants_task_result,
-)
+from ..api.functions import TaskOptions, build_task
+from ..api.params import Sources, TaskParams, resolve
 from ..api.task import Task
 from ..engine.topology import closest, compile_order
 from ..exceptions import CircularDependencyError
@@ -129,6 +123,49 @@ def build_graph(
     graph = TaskGraph()
     for item, message in family_problems:
         graph.problem(item, f"{where(item)}: {message}")
+    _index(items, graph)
+    sources = Sources(
+        kind="task, fixture or run parameter",
+        inputs=run_params,
+        tasks=graph.items,
+        linked_only={i.base for i in items if i.variant is not None},
+        convert=cast_value,
+        known=lambda task: [
+            *(n for n in graph.items if n != task.name),
+            *run_params,
+            *_fixtures(graph.items[task.name]),
+        ],
+        advice="; pass it with --processes-param {param}=VALUE if it is an input",
+    )
+    for name, item in graph.items.items():
+        deps, wrong = job_dependencies(item, graph.items)  # a job file's inputs and needs
+        for message in wrong:
+            graph.problem(item, message)
+        wiring = resolve(_task_params(name, item), sources)
+        for message in wiring.problems:
+            graph.problem(item, message)
+        fixtures = [f for f in item.fixture_params if f not in wiring.taken]
+        if tuple(fixtures) != item.fixture_params:
+            item.use_fixtures(fixtures)
+        opts = _options(item, defaults, graph)
+        try:
+            graph.tasks.append(
+                build_task(
+                    name,
+                    item.obj,
+                    dependencies=[*deps, *wiring.dependencies],
+                    kwargs=wiring.kwargs,
+                    options=opts,
+                )
+            )
+        except (TypeError, ValueError) as exc:
+            graph.problem(item, f"{where(item)}: task '{name}': {exc}")
+    _order_sound_tasks(graph)
+    return graph
+
+
+def _index(items: list[TaskItem], graph: TaskGraph) -> None:
+    """Fill ``graph.items`` by task name; two tasks of one name are a problem of both."""
     for item in items:
         other = graph.items.get(item.task)
         if other is not None:
@@ -140,77 +177,28 @@ def build_graph(
             graph.problem(other, message)
             continue
         graph.items[item.task] = item
-    used_params: set[str] = set()
-    families = {i.base for i in items if i.variant is not None}
-    for name, item in graph.items.items():
-        deps, wrong = job_dependencies(item, graph.items)  # a job file's inputs and needs
-        for message in wrong:
-            graph.problem(item, message)
-        kwargs: dict[str, Any] = {}
-        fixtures = list(item.fixture_params)
-        signature = inspect.signature(item.obj)
-        hints = _hints(item.obj)
-        links: dict[str, list[tuple[str, str]]] = {}
-        for link in item.links:
-            links.setdefault(link.param, []).append((link.task.lower(), link.key))
-        values = item.variant.values if item.variant is not None else {}
-        taken: set[str] = set()  # parameters that receive a task's result, not a fixture
-        for param in signature.parameters.values():
-            if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
-                continue
-            key = param.name.lower()
-            whole = wants_task_result(hints.get(param.name, param.annotation))
-            if param.name in links:
-                taken.add(param.name)
-                for upstream, fan_in_key in links[param.name]:
-                    if fan_in_key or whole:
-                        deps.append(
-                            Wire(upstream, param.name, fan_in_key=fan_in_key, pass_result=whole)
-                        )
-                    else:
-                        deps.append(result_dependency(upstream, param.name))
-            elif key in families and key != item.base:
-                pass  # no instance to pair with: expand_task_items reported it
-            elif param.name in values:
-                kwargs[param.name] = values[param.name]
-            elif key in graph.items and key != name:
-                taken.add(param.name)
-                if whole:
-                    deps.append(Wire(key, param.name, pass_result=True))
-                else:
-                    deps.append(result_dependency(key, param.name))
-            elif param.name in fixtures:
-                pass
-            elif param.name in run_params:
-                used_params.add(param.name)
-                try:
-                    kwargs[param.name] = cast_value(run_params[param.name], hints.get(param.name))
-                except ValueError as exc:
-                    graph.problem(
-                        item,
-                        f"{where(item)}: task '{name}': run parameter '{param.name}': {exc}",
-                    )
-            elif param.default is param.empty:
-                known = [*(n for n in graph.items if n != name), *run_params, *_fixtures(item)]
-                graph.problem(
-                    item,
-                    unknown_parameter(
-                        name, where(item), param.name, known, "task, fixture or run parameter"
-                    )
-                    + f"; pass it with --processes-param {param.name}=VALUE if it is an input",
-                )
-        fixtures = [f for f in fixtures if f not in taken]
-        if tuple(fixtures) != item.fixture_params:
-            item.use_fixtures(fixtures)
-        opts = _options(item, defaults, graph)
-        try:
-            graph.tasks.append(
-                build_task(name, item.obj, dependencies=deps, kwargs=kwargs, options=opts)
-            )
-        except (TypeError, ValueError) as exc:
-            graph.problem(item, f"{where(item)}: task '{name}': {exc}")
-    _order_sound_tasks(graph)
-    return graph
+
+
+def _task_params(name: str, item: TaskItem) -> TaskParams:
+    """What the resolver needs of one collected task: parameters, links, values, fixtures."""
+    links: dict[str, list[tuple[str, str]]] = {}
+    for link in item.links:
+        links.setdefault(link.param, []).append((link.task.lower(), link.key))
+    parameters = tuple(
+        p
+        for p in inspect.signature(item.obj).parameters.values()
+        if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    )
+    return TaskParams(
+        name,
+        item.base,
+        where(item),
+        parameters,
+        links,
+        item.variant.values if item.variant is not None else {},
+        _hints(item.obj),
+        item.fixture_params,
+    )
 
 
 def _order_sound_tasks(graph: TaskGraph) -> None:

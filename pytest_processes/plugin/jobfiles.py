@@ -32,7 +32,7 @@ from typing import Any
 
 import pytest
 
-from ..api.functions import result_dependency
+from ..api.params import result_dependency
 from ..engine.topology import closest
 from ..model.task_types import TaskDependency
 from .collect import TaskItem, record_tasks

@@ -1,16 +1,13 @@
 """The job file schema: a YAML document -> checked jobs, every problem with its line.
 
-The schema is documented in :mod:`.jobfiles`. The document is composed (not
-loaded) with PyYAML's safe loader, so each key and value keeps its line; values
-are built with the same safe constructor only once their place is checked.
+The schema is documented in :mod:`.jobfiles`; the YAML plumbing (nodes with their
+lines) is :mod:`.jobyaml`, binding to the function's signature :mod:`.jobbind`.
 """
 
 from __future__ import annotations
 
-import inspect
 import warnings
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,7 +19,9 @@ from ..engine.tracing import safe_repr
 from ..model.names import RUN_EXECUTORS as EXECUTORS
 from ..model.names import TRIGGERS
 from .collect import MARKER
+from .jobbind import bind
 from .jobcall import CallError, JobCall, import_target, resolve_exception
+from .jobyaml import STR_TAG, YamlReader, kind
 
 __all__ = ["Job", "JobReader", "Ref"]
 
@@ -49,7 +48,6 @@ RENAMED = {
     "params": "'args'",
     "marks": "'markers'",
 }
-_STR = "tag:yaml.org,2002:str"
 
 
 @dataclass(frozen=True)
@@ -72,108 +70,8 @@ class Job:
     marks: list[pytest.MarkDecorator] = field(default_factory=list)
 
 
-def _kind(node: Node) -> str:
-    if isinstance(node, MappingNode):
-        return "a mapping"
-    if isinstance(node, SequenceNode):
-        return "a list"
-    try:
-        value = yaml.SafeLoader("").construct_object(node)
-    except Exception:  # a tag the safe loader refuses, a timestamp like 2024-13-45...
-        return f"{node.value!r} tagged {node.tag}"
-    return "nothing (null)" if value is None else f"{type(value).__name__} {value!r}"
-
-
-class JobReader:
-    """Walks the composed YAML tree, keeping every node's line for the messages."""
-
-    def __init__(self, path: Path, shown: str, search: tuple[Path, ...]) -> None:
-        self.path = str(path)
-        self.shown = shown
-        self.search = search
-        self._problems: list[tuple[int, str]] = []
-        self._loader = yaml.SafeLoader("")
-
-    # -- plumbing ------------------------------------------------------------
-
-    def at(self, node: Node) -> str:
-        return f"{self.shown}:{node.start_mark.line + 1}"
-
-    @property
-    def problems(self) -> list[str]:
-        """Every problem found, in the order of their lines."""
-        return [message for _, message in sorted(self._problems, key=lambda p: p[0])]
-
-    def problem(self, node: Node, task: str | None, message: str) -> None:
-        prefix = f"task '{task}': " if task else ""
-        self._problems.append((node.start_mark.line, f"{self.at(node)}: {prefix}{message}"))
-
-    def value(self, node: Node, task: str | None) -> tuple[bool, Any]:
-        """(ok, the Python value of ``node``); a value the safe loader refuses is a problem."""
-        try:
-            return True, self._loader.construct_document(node)
-        except yaml.MarkedYAMLError as exc:
-            self.problem(node, task, f"{exc.problem or exc}")
-        except Exception as exc:  # a timestamp like 2024-13-45 (ValueError)...
-            self.problem(node, task, f"{node.value!r} cannot be read: {exc}")
-        self._loader = yaml.SafeLoader("")  # its state is undefined after a failure
-        return False, None
-
-    def mapping(self, node: Node, task: str | None, what: str) -> dict[str, tuple[Node, Node]]:
-        """``{key: (key node, value node)}`` of a mapping (``<<`` merges applied), else {}."""
-        if not isinstance(node, MappingNode):
-            self.problem(node, task, f"{what} must be a mapping, got {_kind(node)}")
-            return {}
-        try:
-            self._loader.flatten_mapping(node)  # `<<: *defaults` merge keys
-        except yaml.MarkedYAMLError as exc:
-            self.problem(node, task, f"{what}: {exc.problem}")
-            return {}
-        out: dict[str, tuple[Node, Node]] = {}
-        for key, value in node.value:
-            if not (isinstance(key, ScalarNode) and key.tag == _STR):
-                self.problem(key, task, f"{what}: keys must be names, got {_kind(key)}")
-                continue
-            out[key.value] = (key, value)  # merged keys come first: the task's own win
-        return out
-
-    def names(self, node: Node, task: str, what: str) -> list[tuple[str, Node]]:
-        """A list of names (``needs``, ``locks``...), each with its node."""
-        if not isinstance(node, SequenceNode):
-            self.problem(node, task, f"{what} must be a list of names, got {_kind(node)}")
-            return []
-        out: list[tuple[str, Node]] = []
-        for entry in node.value:
-            if isinstance(entry, ScalarNode) and entry.tag == _STR and entry.value:
-                out.append((entry.value, entry))
-            else:
-                self.problem(entry, task, f"{what}: entries must be names, got {_kind(entry)}")
-        return out
-
-    def duplicates(self, node: Node, seen: set[int]) -> None:
-        """A key given twice in one mapping is an error (YAML loaders keep the last one)."""
-        if id(node) in seen:
-            return
-        seen.add(id(node))
-        if isinstance(node, MappingNode):
-            first: dict[Any, int] = {}
-            for key, _ in node.value:
-                if isinstance(key, ScalarNode) and key.value != "<<":
-                    line = key.start_mark.line + 1
-                    if key.value in first:
-                        self.problem(
-                            key,
-                            None,
-                            f"key '{key.value}' is given twice (first at line "
-                            f"{first[key.value]}); keep one",
-                        )
-                    first.setdefault(key.value, line)
-        if isinstance(node, (MappingNode, SequenceNode)):
-            for child in node.value:
-                for sub in child if isinstance(child, tuple) else (child,):
-                    self.duplicates(sub, seen)
-
-    # -- the document ----------------------------------------------------------
+class JobReader(YamlReader):
+    """Reads a job file's document into checked jobs."""
 
     def read(self, text: str) -> list[Job]:
         try:
@@ -250,7 +148,7 @@ class JobReader:
             marks.insert(0, getattr(pytest.mark, MARKER).with_args(**options))
         if target is None:
             return None
-        call = self.bind(name, keys["call"][1], target, args, inputs)
+        call = bind(self, name, keys["call"][1], target, args, inputs)
         if call is None:
             return None
         job = Job(name, knode.start_mark.line + 1, call, needs=needs, marks=marks)
@@ -264,7 +162,7 @@ class JobReader:
         if not ok:
             return None
         if not isinstance(path, str):
-            self.problem(node, task, f"'call' must be a dotted path, got {_kind(node)}")
+            self.problem(node, task, f"'call' must be a dotted path, got {kind(node)}")
             return None
         try:
             target = import_target(path, self.search)
@@ -292,10 +190,10 @@ class JobReader:
             return {}
         out = {}
         for param, (knode, vnode) in self.mapping(keys["inputs"][1], task, "'inputs'").items():
-            if isinstance(vnode, ScalarNode) and vnode.tag == _STR and vnode.value:
+            if isinstance(vnode, ScalarNode) and vnode.tag == STR_TAG and vnode.value:
                 out[param] = (knode, Ref(vnode.value.lower(), self.at(vnode)))
             else:
-                self.problem(vnode, task, f"inputs: '{param}' must name a task, got {_kind(vnode)}")
+                self.problem(vnode, task, f"inputs: '{param}' must name a task, got {kind(vnode)}")
         return out
 
     def refs(self, task: str, keys: dict[str, tuple[Node, Node]], key: str) -> list[Ref]:
@@ -330,7 +228,7 @@ class JobReader:
             if good:
                 out[key] = value
             else:
-                self.problem(node, task, f"'{key}' must be {need}, got {_kind(node)}")
+                self.problem(node, task, f"'{key}' must be {need}, got {kind(node)}")
         if "locks" in keys:
             out["locks"] = tuple(n for n, _ in self.names(keys["locks"][1], task, "'locks'"))
         if "retry_on" in keys:
@@ -349,7 +247,7 @@ class JobReader:
             return []
         node = keys["markers"][1]
         if not isinstance(node, SequenceNode):
-            self.problem(node, task, f"'markers' must be a list, got {_kind(node)}")
+            self.problem(node, task, f"'markers' must be a list, got {kind(node)}")
             return []
         marks = []
         for entry in node.value:
@@ -367,14 +265,13 @@ class JobReader:
                     args = tuple(value)
                 elif value is not None:
                     args = (value,)
-            elif isinstance(entry, ScalarNode) and entry.tag == _STR:
+            elif isinstance(entry, ScalarNode) and entry.tag == STR_TAG:
                 name = entry.value
             else:
                 self.problem(
                     entry,
                     task,
-                    "markers: an entry is a marker name or {name: arguments}, "
-                    f"got {_kind(entry)}",
+                    f"markers: an entry is a marker name or {{name: arguments}}, got {kind(entry)}",
                 )
                 continue
             if not name.isidentifier():
@@ -393,74 +290,3 @@ class JobReader:
                 except Warning as exc:  # -W error: a problem like the others
                     self.problem(entry, task, f"markers: {type(exc).__name__}: {exc}")
         return marks
-
-    def bind(
-        self,
-        task: str,
-        node: Node,
-        target: Any,
-        args: dict[str, tuple[Node, Any]],
-        inputs: dict[str, tuple[Node, Ref]],
-    ) -> JobCall | None:
-        """The call with ``args`` bound; its signature lists the parameters left to inject.
-
-        A callable whose parameters cannot be read (some builtins) takes ``args``
-        and ``inputs`` as given, and nothing else.
-        """
-        path = str(getattr(node, "value", ""))
-        try:
-            signature = inspect.signature(target)
-        except (TypeError, ValueError):
-            signature = inspect.Signature([inspect.Parameter("kw", inspect.Parameter.VAR_KEYWORD)])
-        params = signature.parameters
-        takes_any = any(p.kind is p.VAR_KEYWORD for p in params.values())
-        named = [n for n, p in params.items() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
-        ok = True
-        for where, given in (("args", args), ("inputs", inputs)):
-            for param, (knode, _) in given.items():
-                found = params.get(param)
-                if found is None and not takes_any:
-                    hint = closest(param, named)
-                    self.problem(
-                        knode,
-                        task,
-                        f"{where}: '{param}' is not a parameter of {path}({', '.join(named)})"
-                        + (f"; did you mean '{hint[0]}'?" if hint else ""),
-                    )
-                    ok = False
-                elif found is not None and found.kind is found.POSITIONAL_ONLY:
-                    self.problem(
-                        knode,
-                        task,
-                        f"{where}: '{param}' of {path} is positional-only; "
-                        "it cannot be given by name",
-                    )
-                    ok = False
-                elif where == "inputs" and param in args:
-                    self.problem(
-                        knode,
-                        task,
-                        f"inputs: '{param}' is also given in args (line "
-                        f"{args[param][0].start_mark.line + 1}); keep one",
-                    )
-                    ok = False
-        rest = [
-            p
-            for p in params.values()
-            if p.name not in args
-            and p.name not in inputs
-            and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
-        ]
-        for p in rest:
-            if p.kind is p.POSITIONAL_ONLY and p.default is p.empty:
-                self.problem(
-                    node,
-                    task,
-                    f"call: parameter '{p.name}' of {path} is positional-only, so "
-                    "nothing can be passed to it by name; wrap the function",
-                )
-                ok = False
-        if not ok:
-            return None
-        bound = {param: value for param, (_, value) in args.items()}
-        return JobCall(target, signature.replace(parameters=rest), path, bound)

@@ -157,37 +157,12 @@ class Settings:
     def from_config(cls, config: pytest.Config) -> Settings:
         workers = _whole_number(config, "workers", minimum=1)
         retries = _whole_number(config, "retries", minimum=0)
-        raw, where = _value(config, "timeout")
-        timeout: float | None = None
-        if raw not in (None, "", "none"):
-            try:
-                timeout = float(raw)
-                if timeout <= 0:
-                    raise ValueError
-            except (TypeError, ValueError):
-                raise pytest.UsageError(
-                    f"Invalid timeout {raw!r} from {where}: expected seconds greater than 0"
-                ) from None
-        source = where if timeout is not None else ""
-        if timeout is None:  # pytest-timeout's global setting, when that plugin is installed
-            timeout, source = global_timeout(config)
-        config.stash[default_timeout_source_key] = source
+        timeout = _timeout(config)
         retry_on = None
         if retries == 0:  # pytest-rerunfailures' --reruns: any failure, or its regexes
             retries, _ = global_reruns(config)
             retry_on = global_retry_on(config) if retries else None
-        params: dict[str, str] = {}
-        try:
-            params.update(
-                parse_assignments(
-                    config.getini("processes_params"), "processes_params in the config file"
-                )
-            )
-            params.update(
-                parse_assignments(config.getoption("processes_param") or [], "--processes-param")
-            )
-        except ValueError as exc:
-            raise pytest.UsageError(str(exc)) from None
+        params = _run_params(config)
         name = config.getini("processes_name") or config.rootpath.name
         executor, dask_address = _executor(config)
         limits = _limits(config)
@@ -216,3 +191,40 @@ class Settings:
             resume=resume,
             junit_output_limit=parse_size(str(config.getini(JUNIT_OUTPUT_INI))),
         )
+
+
+def _timeout(config: pytest.Config) -> float | None:
+    """``--processes-timeout``, else pytest-timeout's global one; where it came from is stashed."""
+    raw, where = _value(config, "timeout")
+    timeout: float | None = None
+    if raw not in (None, "", "none"):
+        try:
+            timeout = float(raw)
+            if timeout <= 0:
+                raise ValueError
+        except (TypeError, ValueError):
+            raise pytest.UsageError(
+                f"Invalid timeout {raw!r} from {where}: expected seconds greater than 0"
+            ) from None
+    source = where if timeout is not None else ""
+    if timeout is None:  # pytest-timeout's global setting, when that plugin is installed
+        timeout, source = global_timeout(config)
+    config.stash[default_timeout_source_key] = source
+    return timeout
+
+
+def _run_params(config: pytest.Config) -> dict[str, str]:
+    """``processes_params`` from the ini file, overridden by each ``--processes-param``."""
+    params: dict[str, str] = {}
+    try:
+        params.update(
+            parse_assignments(
+                config.getini("processes_params"), "processes_params in the config file"
+            )
+        )
+        params.update(
+            parse_assignments(config.getoption("processes_param") or [], "--processes-param")
+        )
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    return params

@@ -18,7 +18,7 @@ import trustme
 from delivery_helpers import GREEN, PROCESS_NAME, RED, Hook, PrivateCA, RunProcesses
 from loopback_servers import TLS, SMTPServer, start_smtp
 
-from pytest_processes.plugin.delivery import (
+from pytest_processes.plugin.delivery_options import (
     ENV_CA_FILE,
     ENV_SMTP_PASSWORD,
     ENV_SMTP_USER,

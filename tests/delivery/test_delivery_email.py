@@ -10,7 +10,7 @@ from delivery_helpers import PROCESS_NAME, PrivateCA, RunProcesses
 from loopback_servers import SMTP_PASSWORD, SMTP_USER, SMTPServer, free_port
 
 from pytest_processes.comms._email_render import load_language
-from pytest_processes.plugin.delivery import ENV_CA_FILE, ENV_SMTP_PASSWORD, ENV_SMTP_USER
+from pytest_processes.plugin.delivery_options import ENV_CA_FILE, ENV_SMTP_PASSWORD, ENV_SMTP_USER
 
 SMTPFactory = Callable[..., SMTPServer]
 TO = ("ops@example.org", "dev@example.org")

@@ -19,7 +19,11 @@ import pytest
 from delivery_helpers import Hook, RunProcesses
 from loopback_servers import SMTP_PASSWORD, SMTP_USER, SMTPServer
 
-from pytest_processes.plugin.delivery import ENV_SMTP_PASSWORD, ENV_SMTP_USER, ENV_WEBHOOK_SECRET
+from pytest_processes.plugin.delivery_options import (
+    ENV_SMTP_PASSWORD,
+    ENV_SMTP_USER,
+    ENV_WEBHOOK_SECRET,
+)
 
 SMTPFactory = Callable[..., SMTPServer]
 WEBHOOK_SECRET = "hook-s3cret/with space"

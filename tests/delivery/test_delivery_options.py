@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from delivery_helpers import RunProcesses
 
-from pytest_processes.plugin.delivery import (
+from pytest_processes.plugin.delivery_options import (
     ENV_CA_FILE,
     ENV_SMTP_PASSWORD,
     ENV_SMTP_USER,

@@ -8,7 +8,7 @@ import pytest
 from delivery_helpers import RunProcesses
 from loopback_servers import SMTP_PASSWORD, SMTP_USER, SMTPServer
 
-from pytest_processes.plugin.delivery import ENV_SMTP_PASSWORD, ENV_SMTP_USER
+from pytest_processes.plugin.delivery_options import ENV_SMTP_PASSWORD, ENV_SMTP_USER
 
 SMTPFactory = Callable[..., SMTPServer]
 MARKER_TASK = """

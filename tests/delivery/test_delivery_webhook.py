@@ -9,7 +9,7 @@ import json
 import pytest
 from delivery_helpers import PROCESS_NAME, Hook, RunProcesses
 
-from pytest_processes.plugin.delivery import ENV_WEBHOOK_SECRET
+from pytest_processes.plugin.delivery_options import ENV_WEBHOOK_SECRET
 
 SECRET = "hook-s3cret-value"
 
