@@ -14,12 +14,16 @@ from array import array
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from itertools import accumulate
+from itertools import accumulate, chain
+from operator import attrgetter
 from typing import overload
 
 from ..exceptions import CircularDependencyError, DependencyNotFoundError
 from ..model.spec import TaskSpec
 from .upstream import Gather, Plan
+
+_NAME = attrgetter("name")
+_DEPENDENCIES = attrgetter("dependencies")
 
 __all__ = [
     "Children",
@@ -89,6 +93,14 @@ def group_by_parent(
                 free[j] += 1
             edge += count
     return children, start
+
+
+def dependant_counts(parents: list[int], n: int) -> list[int]:
+    """How many dependants each of ``n`` tasks has, from the parent of each edge."""
+    fan_out = [0] * n
+    for j in parents:
+        fan_out[j] += 1
+    return fan_out
 
 
 def compile_order(tasks: Sequence[TaskSpec]) -> list[int]:
@@ -189,18 +201,21 @@ class Topology:
         "tasks",
     )
 
-    def __init__(self, tasks: Sequence[TaskSpec], parents: list[int] | None = None) -> None:
+    def __init__(
+        self,
+        tasks: Sequence[TaskSpec],
+        parents: list[int] | None = None,
+        fan_out: list[int] | None = None,
+    ) -> None:
         if parents is None:
-            index = {t.name: i for i, t in enumerate(tasks)}
+            index = dict(zip(map(_NAME, tasks), range(len(tasks)), strict=True))
             parents = [index[d.task_name] for t in tasks for d in t.dependencies]
-        n = len(tasks)
         self.tasks = tasks
-        self.indegree = indegree = [len(t.dependencies) for t in tasks]
+        self.indegree = indegree = list(map(len, map(_DEPENDENCIES, tasks)))
         self.parent_index = array("i", parents)
         self.parent_start = array("i", accumulate(indegree, initial=0))
-        fan_out = [0] * n
-        for j in parents:
-            fan_out[j] += 1
+        if fan_out is None:
+            fan_out = dependant_counts(parents, len(tasks))
         dependants, start = group_by_parent(parents, indegree, fan_out)
         self.child_index = array("i", dependants)
         self.child_start = array("i", start)
@@ -261,7 +276,7 @@ def compile_graph(tasks: Sequence[TaskSpec]) -> tuple[list[int], Topology]:
     in flat int lists: no object per task lives beyond this call.
     """
     n = len(tasks)
-    index = {t.name: i for i, t in enumerate(tasks)}
+    index = dict(zip(map(_NAME, tasks), range(n), strict=True))
     try:
         if len(index) != n:
             raise KeyError
@@ -270,13 +285,10 @@ def compile_graph(tasks: Sequence[TaskSpec]) -> tuple[list[int], Topology]:
         compile_order(tasks)  # raises the precise error
         raise
     del index
-    indegree = [len(t.dependencies) for t in tasks]
+    indegree = list(map(len, map(_DEPENDENCIES, tasks)))
     offsets = list(accumulate(indegree, initial=0))
-    fan_out = [0] * n
-    for j in parents:
-        fan_out[j] += 1
+    fan_out = dependant_counts(parents, n)
     children, start = group_by_parent(parents, indegree, fan_out)
-    del fan_out
     order = [i for i in range(n) if not indegree[i]]
     for i in order:  # FIFO Kahn: the list is the queue, read as it grows
         for c in children[start[i] : start[i + 1]]:
@@ -290,6 +302,11 @@ def compile_graph(tasks: Sequence[TaskSpec]) -> tuple[list[int], Topology]:
     pos = [0] * n
     for k, i in enumerate(order):
         pos[i] = k
-    moved = [pos[j] for i in order for j in parents[offsets[i] : offsets[i + 1]]]
-    del parents, offsets, pos
-    return order, Topology([tasks[i] for i in order], moved)
+    # each task's parents, renumbered and put in the new task order (map and chain: no Python loop)
+    renumbered = list(map(pos.__getitem__, parents))
+    del parents, pos
+    spans = map(slice, map(offsets.__getitem__, order), map(offsets[1:].__getitem__, order))
+    moved = list(chain.from_iterable(map(renumbered.__getitem__, spans)))
+    del renumbered, offsets
+    in_order = list(map(tasks.__getitem__, order))
+    return order, Topology(in_order, moved, list(map(fan_out.__getitem__, order)))
