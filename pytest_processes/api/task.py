@@ -213,8 +213,8 @@ class Task:
         topology = Topology([*nodes, self], list(range(len(deps))))
         found = [results.get(d.task_name) for d in deps]
         values = [r.result if r is not None else None for r in found]
-        args, kwargs = inject(self.args, self.kwargs, topology.inject[-1], values)
-        gather = topology.gather[-1]
+        plan, gather = topology.wiring(len(deps))
+        args, kwargs = inject(self.args, self.kwargs, plan, values)
         if gather is not None:
             gather_into(kwargs, gather, values, lambda j: found[j] or TaskResult.pending())
         return args, kwargs

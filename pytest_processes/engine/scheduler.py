@@ -20,7 +20,7 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..model.execution_report import TaskReportEntry, entry_of, new_entry
+from ..model.execution_report import TaskReportEntry, dependency_names, entry_of, new_entry
 from ..model.spec import TaskSpec
 from ..model.task_types import (
     NOT_RUN_REASON,
@@ -80,9 +80,8 @@ class Scheduler(Stopping, Failures):
         n = len(tasks)
         self.children = topo.children
         self._kids, self._kid_start = topo.child_index, topo.child_start
-        self.inject = topo.inject
-        self.gather = topo.gather
-        self._dependency_names = topo.dependency_names
+        #: how results flow into task ``i``: ``wiring(i) -> (plan, gather)``, see ``upstream.py``
+        self.wiring = topo.wiring
         self.pending = list(topo.indegree)
         self.values: list[Any] = [None] * n
         # one report entry per settled task; live exceptions kept beside them
@@ -169,7 +168,7 @@ class Scheduler(Stopping, Failures):
         return entry.to_result(self.exceptions.get(i))
 
     def _entry(self, i: int, result: TaskResult) -> TaskReportEntry:
-        return entry_of(self.tasks[i], result, self._dependency_names[i])
+        return entry_of(self.tasks[i], result)
 
     # -- the loop ------------------------------------------------------------
 
@@ -208,8 +207,7 @@ class Scheduler(Stopping, Failures):
             logger.info(f"Starting {task.name}.")
         args: tuple[Any, ...] = task.args
         kwargs = task.kwargs
-        plan = self.inject[i]
-        gather = self.gather[i]
+        plan, gather = self.wiring(i)
         extra = None
         if self._prepares:
             try:
@@ -316,7 +314,7 @@ class Scheduler(Stopping, Failures):
                 finished_at=started + outcome.duration,
                 worker=outcome.worker,
                 output=flight.output,
-                dependencies=self._dependency_names[i],
+                dependencies=dependency_names(task),
             )
             self._succeeded(i)
             return

@@ -48,15 +48,17 @@ class SendAhead:
         while work and not run.stop_reason:
             for c in run.children[work.pop()]:
                 task = tasks[c]
-                if sent[c] or pending[c] == 0 or run.blocked[c] or run.gather[c] is not None:
+                if sent[c] or pending[c] == 0 or run.blocked[c]:
                     continue
                 if task.trigger != "all_success" or task.locks:
+                    continue
+                plan, gather = run.wiring(c)
+                if gather is not None:
                     continue
                 parents = self._parents[c]
                 if not all(sent[d] or entries[d] is not None for d in parents):
                     continue
                 args, kwargs = task.args, task.kwargs
-                plan = run.inject[c]
                 if plan is not None:  # upstream values not known yet are None here
                     args, kwargs = inject(args, kwargs, plan, run.values)
                 if self._executor.submit_ahead(c, make_call(task, args, kwargs, plan), parents):

@@ -14,12 +14,16 @@ from array import array
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from itertools import accumulate
+from itertools import accumulate, chain
+from operator import attrgetter
 from typing import overload
 
 from ..exceptions import CircularDependencyError, DependencyNotFoundError
 from ..model.spec import TaskSpec
-from ..model.task_types import TaskDependency
+from .upstream import Gather, Plan
+
+_NAME = attrgetter("name")
+_DEPENDENCIES = attrgetter("dependencies")
 
 __all__ = [
     "Children",
@@ -89,6 +93,14 @@ def group_by_parent(
                 free[j] += 1
             edge += count
     return children, start
+
+
+def dependant_counts(parents: list[int], n: int) -> list[int]:
+    """How many dependants each of ``n`` tasks has, from the parent of each edge."""
+    fan_out = [0] * n
+    for j in parents:
+        fan_out[j] += 1
+    return fan_out
 
 
 def compile_order(tasks: Sequence[TaskSpec]) -> list[int]:
@@ -171,72 +183,71 @@ class Topology:
     """Index-based adjacency of an ordered, validated task list, built in O(V+E).
 
     The dependants of task ``i`` (in task order) are ``child_index[child_start[i]
-    : child_start[i + 1]]``, also readable as ``children[i]``: two flat int arrays
-    take a few bytes per edge, against a list (and an int object) per task, and give
-    the cyclic garbage collector two objects to scan, not one per task.
-    ``indegree[i]`` is the number of dependencies, ``dependency_names[i]`` their
-    names, ``inject[i]`` how results flow
-    into it: ``(dependency index, append positionally, keyword name or "")``.
-    ``gather[i]`` holds the keyword dependencies that need more than the bare
-    value (see ``wiring.Wire``): ``(dependency index, keyword, fan-in key or "",
-    pass the whole TaskResult)``; a fan-in key collects several results into
-    one dict under ``keyword``. ``parents``, when the caller has it (see
-    :func:`compile_graph`), is the index of each edge's dependency, edges in task order.
+    : child_start[i + 1]]``, also readable as ``children[i]``; its dependencies are
+    ``parent_index[parent_start[i] : parent_start[i + 1]]``, in declaration order.
+    Flat int arrays take a few bytes per edge, against a list (and an int object)
+    per task, and give the cyclic garbage collector no object per task to scan.
+    ``indegree[i]`` is the number of dependencies. How results flow into a task
+    (:meth:`wiring`) is worked out when it is submitted, not stored for every task.
     """
 
     __slots__ = (
         "child_index",
         "child_start",
         "children",
-        "dependency_names",
-        "gather",
         "indegree",
-        "inject",
+        "parent_index",
+        "parent_start",
+        "tasks",
     )
 
-    def __init__(self, tasks: Sequence[TaskSpec], parents: list[int] | None = None) -> None:
+    def __init__(
+        self,
+        tasks: Sequence[TaskSpec],
+        parents: list[int] | None = None,
+        fan_out: list[int] | None = None,
+    ) -> None:
         if parents is None:
-            index = {t.name: i for i, t in enumerate(tasks)}
+            index = dict(zip(map(_NAME, tasks), range(len(tasks)), strict=True))
             parents = [index[d.task_name] for t in tasks for d in t.dependencies]
-        n = len(tasks)
-        self.indegree = indegree = [len(t.dependencies) for t in tasks]
-        self.inject: list[tuple[tuple[int, bool, str], ...] | None] = [None] * n
-        self.gather: list[list[tuple[int, str, str, bool]] | None] = [None] * n
-        #: each task's dependency names (the tasks' own strings), shared by every run's report
-        self.dependency_names: list[tuple[str, ...]] = [()] * n
-        fan_out = [0] * n
-        for j in parents:
-            fan_out[j] += 1
-        # the plain "append the result" edge: one tuple per task with dependants, not per edge
-        appended = [(j, True, "") if fan_out[j] else None for j in range(n)]
-        names = [t.name for t in tasks].__getitem__
-        edge = 0
-        for i, count in enumerate(indegree):
-            if not count:
-                continue
-            ps = parents[edge : edge + count]
-            edge += count
-            self.dependency_names[i] = tuple(map(names, ps))
-            plan: list[tuple[int, bool, str]] = []
-            for dep, j in zip(tasks[i].dependencies, ps, strict=True):
-                if dep.use_result_as_additional_kwargs:
-                    self._keyword(dep, j, i, plan)
-                elif dep.use_result_as_additional_args:
-                    plan.append(appended[j])  # type: ignore[arg-type]  # j has a dependant: i
-            if plan:
-                self.inject[i] = tuple(plan)
+        self.tasks = tasks
+        self.indegree = indegree = list(map(len, map(_DEPENDENCIES, tasks)))
+        self.parent_index = array("i", parents)
+        self.parent_start = array("i", accumulate(indegree, initial=0))
+        if fan_out is None:
+            fan_out = dependant_counts(parents, len(tasks))
         dependants, start = group_by_parent(parents, indegree, fan_out)
         self.child_index = array("i", dependants)
         self.child_start = array("i", start)
         self.children = Children(self.child_index, self.child_start)
 
-    def _keyword(
-        self, dep: TaskDependency, j: int, i: int, plan: list[tuple[int, bool, str]]
-    ) -> None:
-        """Route a keyword dependency ``j`` of task ``i``: to ``gather[i]`` or to its ``plan``."""
-        kw = dep.additional_kwarg_name
-        if type(dep) is TaskDependency or not _gathered(dep, j, kw, self.gather, i):
-            plan.append((j, dep.use_result_as_additional_args, kw))
+    def wiring(self, i: int) -> tuple[Plan | None, Gather | None]:
+        """Task ``i``'s plan and gather (see :mod:`.upstream`); ``(None, None)`` if it takes none.
+
+        Built from the task's dependencies when it is submitted, so the flags
+        read are the ones the task has then, as processes reads them at run time.
+        """
+        deps = self.tasks[i].dependencies
+        if not deps:
+            return None, None
+        start = self.parent_start
+        plan: list[tuple[int, bool, str]] = []
+        gather: list[tuple[int, str, str, bool]] | None = None
+        # a dependency appended after the graph was built is not in it: zip stops there
+        for dep, j in zip(deps, self.parent_index[start[i] : start[i + 1]], strict=False):
+            if dep.use_result_as_additional_kwargs:
+                kw = dep.additional_kwarg_name
+                key: str = getattr(dep, "fan_in_key", "")
+                whole: bool = getattr(dep, "pass_result", False)
+                if kw and (key or whole):  # a fan-in dict or a whole TaskResult
+                    if gather is None:
+                        gather = []
+                    gather.append((j, kw, key, whole))
+                else:
+                    plan.append((j, dep.use_result_as_additional_args, kw))
+            elif dep.use_result_as_additional_args:
+                plan.append((j, True, ""))
+        return (tuple(plan) if plan else None), gather
 
 
 @contextmanager
@@ -265,7 +276,7 @@ def compile_graph(tasks: Sequence[TaskSpec]) -> tuple[list[int], Topology]:
     in flat int lists: no object per task lives beyond this call.
     """
     n = len(tasks)
-    index = {t.name: i for i, t in enumerate(tasks)}
+    index = dict(zip(map(_NAME, tasks), range(n), strict=True))
     try:
         if len(index) != n:
             raise KeyError
@@ -274,13 +285,10 @@ def compile_graph(tasks: Sequence[TaskSpec]) -> tuple[list[int], Topology]:
         compile_order(tasks)  # raises the precise error
         raise
     del index
-    indegree = [len(t.dependencies) for t in tasks]
+    indegree = list(map(len, map(_DEPENDENCIES, tasks)))
     offsets = list(accumulate(indegree, initial=0))
-    fan_out = [0] * n
-    for j in parents:
-        fan_out[j] += 1
+    fan_out = dependant_counts(parents, n)
     children, start = group_by_parent(parents, indegree, fan_out)
-    del fan_out
     order = [i for i in range(n) if not indegree[i]]
     for i in order:  # FIFO Kahn: the list is the queue, read as it grows
         for c in children[start[i] : start[i + 1]]:
@@ -294,25 +302,11 @@ def compile_graph(tasks: Sequence[TaskSpec]) -> tuple[list[int], Topology]:
     pos = [0] * n
     for k, i in enumerate(order):
         pos[i] = k
-    moved = [pos[j] for i in order for j in parents[offsets[i] : offsets[i + 1]]]
-    del parents, offsets, pos
-    return order, Topology([tasks[i] for i in order], moved)
-
-
-def _gathered(
-    dep: TaskDependency,
-    j: int,
-    kw: str,
-    gather: list[list[tuple[int, str, str, bool]] | None],
-    i: int,
-) -> bool:
-    """Put a fan-in or whole-result dependency in ``gather[i]``; False for a plain one."""
-    key: str = getattr(dep, "fan_in_key", "")
-    whole: bool = getattr(dep, "pass_result", False)
-    if not kw or not (key or whole):
-        return False
-    entries = gather[i]
-    if entries is None:
-        entries = gather[i] = []
-    entries.append((j, kw, key, whole))
-    return True
+    # each task's parents, renumbered and put in the new task order (map and chain: no Python loop)
+    renumbered = list(map(pos.__getitem__, parents))
+    del parents, pos
+    spans = map(slice, map(offsets.__getitem__, order), map(offsets[1:].__getitem__, order))
+    moved = list(chain.from_iterable(map(renumbered.__getitem__, spans)))
+    del renumbered, offsets
+    in_order = list(map(tasks.__getitem__, order))
+    return order, Topology(in_order, moved, list(map(fan_out.__getitem__, order)))

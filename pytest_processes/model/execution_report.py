@@ -20,7 +20,13 @@ if TYPE_CHECKING:
     from ..comms.base import ReportChannel
     from ..engine.masking import SecretMasker
 
-__all__ = ["ProcessExecutionReport", "TaskReportEntry", "entry_of", "new_entry"]
+__all__ = [
+    "ProcessExecutionReport",
+    "TaskReportEntry",
+    "dependency_names",
+    "entry_of",
+    "new_entry",
+]
 
 
 class _ProcessLike(Protocol):
@@ -133,7 +139,13 @@ def new_entry(
     return entry
 
 
-def entry_of(task: TaskSpec, res: TaskResult, dependencies: tuple[str, ...]) -> TaskReportEntry:
+def dependency_names(task: TaskSpec) -> tuple[str, ...]:
+    """Names of ``task``'s dependencies for its entry, read as the entry is built."""
+    deps = task.dependencies
+    return tuple([d.task_name for d in deps]) if deps else ()
+
+
+def entry_of(task: TaskSpec, res: TaskResult) -> TaskReportEntry:
     """``task``'s report entry for its final result ``res`` (value or error as its status says)."""
     status = res.status
     return new_entry(
@@ -152,7 +164,7 @@ def entry_of(task: TaskSpec, res: TaskResult, dependencies: tuple[str, ...]) -> 
         reason=res.reason,
         output=res.output,
         error_type=res.error_type,
-        dependencies=dependencies,
+        dependencies=dependency_names(task),
     )
 
 
@@ -249,8 +261,7 @@ class ProcessExecutionReport:
         entries: dict[str, TaskReportEntry] = {}
         pending = TaskResult.pending()
         for task in process.tasks:
-            deps = tuple([d.task_name for d in task.dependencies])
-            entries[task.name] = entry_of(task, results.get(task.name, pending), deps)
+            entries[task.name] = entry_of(task, results.get(task.name, pending))
         return cls(
             entries,
             process.name,

@@ -49,6 +49,7 @@ def test_one_pass_gives_the_order_and_index_of_the_separate_steps(seed: int) -> 
         if slot != "children":
             assert getattr(topology, slot) == getattr(expected, slot), slot
     assert [list(c) for c in topology.children] == [list(c) for c in expected.children]
+    assert [topology.wiring(i) for i in order] == [expected.wiring(i) for i in order]
 
 
 def test_results_reach_their_dependants_after_the_one_pass_build() -> None:

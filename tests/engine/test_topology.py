@@ -40,10 +40,21 @@ def test_children_are_the_dependants_in_task_order(topology: Topology) -> None:
     assert [list(k) for k in topology.children[1:3]] == [[2, 4], [4]]
 
 
-def test_indegree_names_and_result_injection(topology: Topology) -> None:
+def test_indegree_parents_and_result_injection(topology: Topology) -> None:
     assert topology.indegree == [0, 0, 2, 1, 3]
-    assert topology.dependency_names == [(), (), ("b", "a"), ("a",), ("c", "a", "b")]
-    assert topology.inject == [None, None, None, ((0, True, ""),), None]
+    parents = [
+        list(topology.parent_index[topology.parent_start[i] : topology.parent_start[i + 1]])
+        for i in range(5)
+    ]
+    assert parents == [[], [], [1, 0], [0], [2, 0, 1]]
+    plans = [topology.wiring(i) for i in range(5)]
+    assert plans == [(None, None)] * 3 + [(((0, True, ""),), None), (None, None)]
+
+
+def test_wiring_reads_the_flags_a_task_has_when_it_is_submitted(topology: Topology) -> None:
+    dep = topology.tasks[2].dependencies[1]
+    dep.use_result_as_additional_kwargs, dep.additional_kwarg_name = True, "a_value"
+    assert topology.wiring(2) == (((0, False, "a_value"),), None)
 
 
 def test_empty_graph() -> None:
