@@ -17,6 +17,7 @@ from typing import Any
 from ..model.execution_report import ProcessExecutionReport, TaskReportEntry
 from ..model.spec import TaskSpec
 from ..model.task_types import TaskResult
+from .capture import CaptureMode
 from .checkpoint import Checkpoint
 from .executors import Executor
 from .scheduler import RunListener, Scheduler
@@ -53,7 +54,7 @@ def run_graph(
     name: str = "",
     topology: Topology | None = None,
     listener: RunListener | None = None,
-    capture: bool = False,
+    capture: CaptureMode = False,
     fail_fast: bool = False,
     prefetch: bool = True,
     grace: float = 5.0,

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from ..api.task import Task
-from ..engine.capture import CaptureSession
+from ..engine.capture import CaptureMode, CaptureSession
 from ..engine.checkpoint import Checkpoint, CheckpointWarning
 from ..engine.executors import Executor
 from ..engine.masking import current_masker
@@ -527,7 +527,11 @@ def _junit_gets_task_output(config: pytest.Config, settings: Settings) -> None:
 
 @contextlib.contextmanager
 def _run_context(
-    config: pytest.Config, capture: bool, items: list[TaskItem], logs: TaskLogs, caplog: Any
+    config: pytest.Config,
+    capture: CaptureMode,
+    items: list[TaskItem],
+    logs: TaskLogs,
+    caplog: Any,
 ) -> Iterator[None]:
     """What the run happens inside: warnings, assertion details, capture, log routing, masking."""
     with (
