@@ -19,6 +19,9 @@ import tempfile
 import threading
 from typing import Any, Literal, TextIO
 
+from .fdshare import current as shared_fds
+from .fdshare import flush_streams, terminal
+
 __all__ = ["CaptureMode", "CaptureSession", "TaskCapture"]
 
 #: False: none; True: ``sys.stdout``/``sys.stderr`` and logging; "fd": descriptors too
@@ -40,7 +43,9 @@ class _Proxy(io.TextIOBase):
 
     def _target(self) -> TextIO:
         buf: io.StringIO | None = getattr(_local, self._which, None)
-        return buf if buf is not None else self._real
+        if buf is not None:
+            return buf
+        return terminal(self._real, 1 if self._which == "out" else 2)
 
     def write(self, s: str) -> int:
         return self._target().write(s)
@@ -177,12 +182,7 @@ class _FdFile:
 
 def _flush_real() -> None:
     """Push out what the process's own streams hold, so it lands on the right side."""
-    for stream in (_saved or ()) + (sys.__stdout__, sys.__stderr__):
-        try:
-            if stream is not None:
-                stream.flush()
-        except (OSError, ValueError):
-            pass
+    flush_streams(*(_saved or ()))
 
 
 class TaskCapture:
@@ -192,11 +192,13 @@ class TaskCapture:
     only for a process where nothing else writes meanwhile.
     """
 
-    __slots__ = ("err", "fd", "lock", "log", "out")
+    __slots__ = ("err", "fd", "lock", "log", "out", "shared")
 
     def __init__(self, fd: bool = False) -> None:
         self.fd = fd
         self.lock = threading.Lock()
+        #: the run's shared descriptors, which hand this task what it wrote alone
+        self.shared = None if fd else shared_fds()
 
     def __enter__(self) -> TaskCapture:
         self.out: io.StringIO | _FdFile
@@ -210,10 +212,19 @@ class TaskCapture:
                 self.out = _local.out = io.StringIO()
                 self.err = _local.err = io.StringIO()
         self.log = _local.log = io.StringIO()
+        if self.shared is not None:
+            self.shared.task(threading.get_ident(), self._chunk)
         return self
+
+    def _chunk(self, stream: str, text: str) -> None:
+        buf = self.out if stream == "stdout" else self.err
+        if isinstance(buf, io.StringIO):  # always: only thread captures share descriptors
+            buf.write(text)
 
     def __exit__(self, *exc_info: object) -> None:
         _local.out = _local.err = _local.log = None
+        if self.shared is not None:
+            self.shared.task(threading.get_ident(), None)
         self.release()
         for file in (self.out, self.err):
             if isinstance(file, _FdFile):

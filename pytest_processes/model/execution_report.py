@@ -197,6 +197,15 @@ def _json_fallback(value: Any) -> Any:
 
 
 @dataclass(frozen=True, slots=True)
+class OutputChunk:
+    """Output of the run that no single task owns: when (epoch seconds), which stream, what."""
+
+    at: float
+    stream: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class ProcessExecutionReport:
     """Per-task breakdown of a run, in topological order.
 
@@ -209,6 +218,8 @@ class ProcessExecutionReport:
     started_at: float | None = None
     finished_at: float | None = None
     interrupted: str = ""
+    #: descriptor-level output written while several tasks shared the process's threads
+    run_output: tuple[OutputChunk, ...] = ()
 
     def _with_status(self, status: TaskStatus) -> dict[str, TaskReportEntry]:
         return {name: e for name, e in self.entries.items() if e.status is status}
@@ -275,6 +286,9 @@ class ProcessExecutionReport:
             self,
             entries={n: _masked_entry(e, masker) for n, e in self.entries.items()},
             interrupted=masker.mask(self.interrupted),
+            run_output=tuple(
+                dataclasses.replace(c, text=masker.mask(c.text)) for c in self.run_output
+            ),
         )
 
     def to_json(self, *, indent: int | None = None, **dumps_kwargs: Any) -> str:
@@ -299,6 +313,7 @@ class ProcessExecutionReport:
             "started_at": report.started_at,
             "finished_at": report.finished_at,
             "interrupted": report.interrupted,
+            "run_output": [dataclasses.asdict(c) for c in report.run_output],
         }
         return json.dumps(data, indent=indent, default=default, **dumps_kwargs)
 

@@ -13,6 +13,7 @@ import dataclasses
 import json
 import shutil
 import sys
+import time
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -23,6 +24,7 @@ from ..api.task import Task
 from ..engine.capture import CaptureMode, CaptureSession
 from ..engine.checkpoint import Checkpoint, CheckpointWarning
 from ..engine.executors import Executor
+from ..engine.fdshare import FollowTerminal
 from ..engine.masking import current_masker
 from ..engine.routing import make_executor
 from ..engine.run import run_graph
@@ -42,6 +44,7 @@ from .compat import (
     junit_xml,
     make_collect_report,
     replace_setupstate,
+    terminal_file,
     verbose_word,
     xfailed_key,
 )
@@ -492,6 +495,12 @@ class ProcessesRun:
                 f"processes: upstream task '{item.task}' (not selected) failed: {message}",
                 red=True,
             )
+        if self.report is not None and self.report.run_output and not self.report.ok:
+            terminalreporter.write_sep(
+                "-", "output of the run no single task owns (fds 1 and 2, tasks on threads)"
+            )
+            for line in _run_output_lines(self.report):
+                terminalreporter.write_line(line)
         if self.json_problem:
             terminalreporter.write_line(self.json_problem, red=True, bold=True)
         elif self.settings.json_path and self.report is not None:
@@ -538,11 +547,31 @@ def _run_context(
         warnings.catch_warnings(),  # checkpoint problems are listed in the summary
         _assertion_details(items),
         CaptureSession() if capture else contextlib.nullcontext(),
+        _terminal_follows(config) if capture == "fd" else contextlib.nullcontext(),
         logs.routing() if caplog else contextlib.nullcontext(),
         mask_live_logs(config),
     ):
         warnings.simplefilter("ignore", CheckpointWarning)
         yield
+
+
+def _terminal_follows(config: pytest.Config) -> contextlib.AbstractContextManager[Any]:
+    """pytest's terminal keeps writing to the terminal while tasks' fds 1 and 2 are captured."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None:
+        return contextlib.nullcontext()
+    return terminal_file(reporter, lambda file: FollowTerminal(1, file))
+
+
+def _run_output_lines(report: ProcessExecutionReport) -> Iterator[str]:
+    """Run-level output, each line with its time and stream, secrets masked."""
+    masker = current_masker()
+    for chunk in report.run_output:
+        at = (
+            time.strftime("%H:%M:%S", time.localtime(chunk.at)) + f".{int(chunk.at % 1 * 1000):03d}"
+        )
+        for line in masker.mask(chunk.text).splitlines():
+            yield f"{at} {chunk.stream}: {line}"
 
 
 @contextlib.contextmanager

@@ -108,3 +108,61 @@ def test_capture_sys_keeps_descriptors_uncaptured(pytester: pytest.Pytester) -> 
     assert shown(lines, "CHILD-OUT") == 1  # as before: on the terminal only
     assert "CHILD-OUT" not in outputs["child"]
     assert section(lines, "Captured stdout call", "buffer") == ["BUFFER-OUT"]
+
+
+#: one task alone, then two at once; each writes to fd 1 below print
+SHARED = """
+    import os
+    import subprocess
+    import threading
+
+    BOTH_RUNNING = threading.Barrier(2, timeout=10)
+    BOTH_WROTE = threading.Barrier(2, timeout=10)
+
+    def task_alone():
+        subprocess.run(["echo", "ALONE-CHILD"], check=True)
+        os.write(1, b"ALONE-OSWRITE\\n")
+
+    def together(alone, name):
+        BOTH_RUNNING.wait()
+        os.write(1, f"SHARED-{name.upper()}\\n".encode())
+        BOTH_WROTE.wait()
+        raise ValueError(name)
+
+    def task_left(alone):
+        together(alone, "left")
+
+    def task_right(alone):
+        together(alone, "right")
+"""
+
+
+def test_threads_share_descriptors_for_the_run(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(tasks_shared=SHARED)
+    result = pytester.runpytest_subprocess(
+        "--processes", "--processes-workers", "4", "--processes-json=out.json"
+    )
+    result.assert_outcomes(passed=1, failed=2)
+    lines = result.stdout.lines + result.stderr.lines
+    data = json.loads((pytester.path / "out.json").read_text())
+    alone = data["entries"]["alone"]["output"]
+    assert "ALONE-CHILD" in alone and "ALONE-OSWRITE" in alone  # it ran alone: exact
+    for marker in ("ALONE-CHILD", "ALONE-OSWRITE"):
+        assert shown(lines, marker) == 0, marker  # a passing task's output is not shown
+    run_level = "".join(chunk["text"] for chunk in data["run_output"])
+    assert {c["stream"] for c in data["run_output"]} == {"stdout"}
+    assert all(isinstance(c["at"], float) for c in data["run_output"])
+    summary = lines.index(next(line for line in lines if "no single task owns" in line))
+    for marker in ("SHARED-LEFT", "SHARED-RIGHT"):
+        assert marker in run_level  # written while both ran: the run's, not a guess
+        assert shown(lines, marker) == 1, marker  # only in the failed run's summary
+        assert any(marker in line and " stdout: " in line for line in lines[summary:])
+    pytester.makepyfile(
+        reader="""
+        import pytest_processes
+        report = pytest_processes.ProcessExecutionReport.from_json(open("out.json").read())
+        print(sorted("".join(c.text for c in report.run_output).split()))
+    """
+    )
+    read_back = pytester.runpython(pytester.path / "reader.py")
+    read_back.stdout.fnmatch_lines(["['SHARED-LEFT', 'SHARED-RIGHT']"])
