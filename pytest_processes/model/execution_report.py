@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import time
 import warnings
 from dataclasses import dataclass, field
 from enum import Enum
@@ -204,6 +205,11 @@ class OutputChunk:
     stream: str
     text: str
 
+    def lines(self) -> list[str]:
+        """Each line of the text after its local time and stream: ``12:00:01.250 stdout: ...``."""
+        at = time.strftime("%H:%M:%S", time.localtime(self.at)) + f".{int(self.at % 1 * 1000):03d}"
+        return [f"{at} {self.stream}: {line}" for line in self.text.splitlines()]
+
 
 @dataclass(frozen=True, slots=True)
 class ProcessExecutionReport:
@@ -220,6 +226,10 @@ class ProcessExecutionReport:
     interrupted: str = ""
     #: descriptor-level output written while several tasks shared the process's threads
     run_output: tuple[OutputChunk, ...] = ()
+
+    def run_output_lines(self) -> list[str]:
+        """``run_output`` as lines, each after its time and stream (see ``OutputChunk.lines``)."""
+        return [line for chunk in self.run_output for line in chunk.lines()]
 
     def _with_status(self, status: TaskStatus) -> dict[str, TaskReportEntry]:
         return {name: e for name, e in self.entries.items() if e.status is status}

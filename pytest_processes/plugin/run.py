@@ -13,7 +13,6 @@ import dataclasses
 import json
 import shutil
 import sys
-import time
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -566,12 +565,8 @@ def _terminal_follows(config: pytest.Config) -> contextlib.AbstractContextManage
 def _run_output_lines(report: ProcessExecutionReport) -> Iterator[str]:
     """Run-level output, each line with its time and stream, secrets masked."""
     masker = current_masker()
-    for chunk in report.run_output:
-        at = (
-            time.strftime("%H:%M:%S", time.localtime(chunk.at)) + f".{int(chunk.at % 1 * 1000):03d}"
-        )
-        for line in masker.mask(chunk.text).splitlines():
-            yield f"{at} {chunk.stream}: {line}"
+    for line in report.run_output_lines():
+        yield masker.mask(line)
 
 
 @contextlib.contextmanager

@@ -140,7 +140,11 @@ SHARED = """
 def test_threads_share_descriptors_for_the_run(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(tasks_shared=SHARED)
     result = pytester.runpytest_subprocess(
-        "--processes", "--processes-workers", "4", "--processes-json=out.json"
+        "--processes",
+        "--processes-workers",
+        "4",
+        "--processes-json=out.json",
+        "--processes-html=out.html",
     )
     result.assert_outcomes(passed=1, failed=2)
     lines = result.stdout.lines + result.stderr.lines
@@ -157,6 +161,7 @@ def test_threads_share_descriptors_for_the_run(pytester: pytest.Pytester) -> Non
         assert marker in run_level  # written while both ran: the run's, not a guess
         assert shown(lines, marker) == 1, marker  # only in the failed run's summary
         assert any(marker in line and " stdout: " in line for line in lines[summary:])
+        assert marker in (pytester.path / "out.html").read_text()
     pytester.makepyfile(
         reader="""
         import pytest_processes
