@@ -195,10 +195,10 @@ class TaskCapture:
     __slots__ = ("err", "fd", "lock", "log", "out", "shared")
 
     def __init__(self, fd: bool = False) -> None:
-        self.fd = fd
-        self.lock = threading.Lock()
         #: the run's shared descriptors, which hand this task what it wrote alone
-        self.shared = None if fd else shared_fds()
+        self.shared = shared_fds()
+        self.fd = fd and self.shared is None  # an inline task among threads shares them too
+        self.lock = threading.Lock()
 
     def __enter__(self) -> TaskCapture:
         self.out: io.StringIO | _FdFile

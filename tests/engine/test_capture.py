@@ -165,3 +165,23 @@ def test_capture_fd_inline_is_exact_and_the_default_leaves_descriptors_alone(
     entry = Process([Task("a", body)]).run(capture=True).entries["a"]
     assert split_sections(entry.output)["stdout"] == "print first\n"
     assert "then the descriptor" in capfd.readouterr().out
+
+
+def test_an_inline_task_among_threads_does_not_take_their_descriptor_output() -> None:
+    both_running = threading.Barrier(2, timeout=10)
+    side_wrote = threading.Event()
+
+    def side() -> None:
+        both_running.wait()
+        os.write(1, b"from the thread\n")
+        side_wrote.set()
+
+    def on_main() -> None:
+        both_running.wait()
+        assert side_wrote.wait(10)
+
+    tasks = [Task("side", side), Task("main", on_main, executor="inline")]
+    report = Process(tasks).run(executor="thread", max_workers=2, capture="fd")
+    assert report.entries["main"].status is TaskStatus.SUCCESS, report.entries["main"].output
+    assert "from the thread" not in report.entries["main"].output
+    assert "from the thread" in "".join(chunk.text for chunk in report.run_output)
