@@ -12,6 +12,7 @@ from typing import Any, Literal
 import pluggy
 
 from .. import hookspecs
+from ..engine.capture import CaptureMode
 from ..engine.checkpoint import Checkpoint
 from ..engine.executors import Executor
 from ..engine.routing import make_executor
@@ -273,7 +274,7 @@ class Process:
         *,
         executor: str | Executor | concurrent.futures.Executor | None = None,
         fail_fast: bool = False,
-        capture: bool = False,
+        capture: CaptureMode = False,
         limits: dict[str, int] | None = None,
         grace: float = 5.0,
         checkpoint: str | os.PathLike[str] | Checkpoint | None = None,
@@ -290,7 +291,9 @@ class Process:
         task's dependants are skipped; other branches go on. ``fail_fast``
         starts no new task after the first
         failure. ``capture`` records each task's stdout, stderr and logging in
-        its result. ``limits`` caps how many tasks holding a lock run at once.
+        its result; ``capture="fd"`` also captures descriptors 1 and 2 (child
+        processes, C code) on the process executor and with one worker.
+        ``limits`` caps how many tasks holding a lock run at once.
         Ctrl-C or SIGTERM stops the run (running tasks get ``grace`` seconds) and
         raises :class:`~pytest_processes.exceptions.RunInterrupted` carrying the report.
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..exceptions import TaskSkipped
 from ..model.names import FAILED, NOT_STARTED, OK, SKIPPED, OutcomeKind
-from .capture import TaskCapture
+from .capture import CaptureMode, TaskCapture
 from .tracing import format_exception, qualified_type, traced_frame_vars
 
 __all__ = ["FAILED", "NOT_STARTED", "OK", "SKIPPED", "Call", "Outcome", "Running", "run_call"]
@@ -51,7 +51,7 @@ class Call:
         kwargs: dict[str, Any],
         timeout: float | None = None,
         trace_filter: str | None = None,
-        capture: bool = False,
+        capture: CaptureMode = False,
         executor: str | None = None,
         inputs: Sequence[tuple[int, bool, str]] | None = None,
     ) -> None:
@@ -242,12 +242,16 @@ def _is_skip(exc: BaseException) -> bool:
     return isinstance(exc, TaskSkipped) or (cls.__module__, cls.__name__) in _SKIP_TYPES
 
 
-def run_call(call: Call, worker: str = "", running: Running | None = None) -> Outcome:
+def run_call(
+    call: Call, worker: str = "", running: Running | None = None, *, alone: bool = False
+) -> Outcome:
     """Run one attempt and describe what happened. Only KeyboardInterrupt escapes.
 
-    ``running``, when given, learns the start and the capture as the attempt begins.
+    ``running``, when given, learns the start and the capture as the attempt begins;
+    ``alone``: nothing else in this process writes meanwhile, so ``capture="fd"``
+    may point descriptors 1 and 2 at the task.
     """
-    capture = TaskCapture() if call.capture else None
+    capture = TaskCapture(fd=alone and call.capture == "fd") if call.capture else None
     t0 = time.perf_counter()
     started_at = t0 + _EPOCH_OFFSET
     if running is not None:

@@ -121,7 +121,9 @@ def timeout_outcome(call: Call, started_at: float, worker: str, stack: str = "")
     return outcome
 
 
-def run_guarded(call: Call, worker: str, running: Running | None = None) -> Outcome:
+def run_guarded(
+    call: Call, worker: str, running: Running | None = None, *, alone: bool = False
+) -> Outcome:
     """``run_call``, with a KeyboardInterrupt (or SIGTERM) raised in the task returned as FAILED.
 
     The scheduler then accounts for the task and stops the run; on a pool
@@ -130,7 +132,7 @@ def run_guarded(call: Call, worker: str, running: Running | None = None) -> Outc
     """
     running = running or Running(worker)
     try:
-        return run_call(call, worker, running)
+        return run_call(call, worker, running, alone=alone)
     except KeyboardInterrupt as exc:
         return running.interrupted(exc)
 
@@ -153,15 +155,16 @@ class InlineExecutor:
         if call.timeout is None:
             running = Running("main")
             try:
-                outcome = run_call(call, "main", running)
+                outcome = run_call(call, "main", running, alone=True)
             except KeyboardInterrupt as exc:  # as run_guarded, without its frame per task
                 outcome = running.interrupted(exc)
             self._done.append((key, outcome))
             return
         box: list[Outcome] = []
         started = time.time()
+        running = Running("main-timeout")
         helper = threading.Thread(
-            target=lambda: box.append(run_guarded(call, "main-timeout")),
+            target=lambda: box.append(run_guarded(call, "main-timeout", running, alone=True)),
             name=f"pytest_processes-timeout-{call.name}",
             daemon=True,
         )
@@ -172,6 +175,8 @@ class InlineExecutor:
         if box:
             self._done.append((key, box[0]))
         else:
+            if running.capture is not None:  # the abandoned task keeps no hold on fds 1 and 2
+                running.capture.release()
             outcome = timeout_outcome(call, started, "main-timeout", _thread_stack(helper))
             self._done.append((key, outcome))
 

@@ -198,15 +198,16 @@ def load_call(payload: bytes, paths: Mapping[str, str]) -> Call:
     return call
 
 
-def run_remote(call: Call, worker: str) -> Outcome:
+def run_remote(call: Call, worker: str, *, alone: bool = False) -> Outcome:
     """Run one attempt in a worker process, capturing its output when ``call.capture``.
 
     The capture proxies live per process: a worker installs its own around the call.
+    ``alone``: the worker runs one attempt at a time (see :func:`run_call`).
     """
     if not call.capture:
         return run_guarded(call, worker)
     with CaptureSession():
-        return run_guarded(call, worker)
+        return run_guarded(call, worker, alone=alone)
 
 
 def _round_trips(value: Any) -> bool:

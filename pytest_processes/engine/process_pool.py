@@ -107,7 +107,7 @@ def worker_main(conn: multiprocessing.connection.Connection, name: str, log_leve
             )
             conn.send_bytes(pickle.dumps(failed_outcome(error, name), PROTOCOL))
             continue
-        outcome = run_remote(call, name)
+        outcome = run_remote(call, name, alone=True)  # one attempt at a time: exact fd capture
         conn.send_bytes(portable_outcome(outcome, call.name))
 
 

@@ -17,8 +17,10 @@ from typing import Any
 from ..model.execution_report import ProcessExecutionReport, TaskReportEntry
 from ..model.spec import TaskSpec
 from ..model.task_types import TaskResult
+from .capture import CaptureMode
 from .checkpoint import Checkpoint
 from .executors import Executor
+from .fdshare import SharedFds
 from .scheduler import RunListener, Scheduler
 from .signals import sigterm_as_interrupt
 from .topology import Topology
@@ -53,7 +55,7 @@ def run_graph(
     name: str = "",
     topology: Topology | None = None,
     listener: RunListener | None = None,
-    capture: bool = False,
+    capture: CaptureMode = False,
     fail_fast: bool = False,
     prefetch: bool = True,
     grace: float = 5.0,
@@ -68,7 +70,8 @@ def run_graph(
 
     ``on_start`` is called once the run is set up, just before its clock
     starts; ``context`` is entered around the run itself; with ``sigterm``,
-    SIGTERM stops the run like Ctrl-C.
+    SIGTERM stops the run like Ctrl-C. ``capture="fd"`` with tasks on threads
+    captures fds 1 and 2 for the whole run (see :mod:`.fdshare`).
     """
     scheduler = Scheduler(
         tasks,
@@ -87,7 +90,12 @@ def run_graph(
         on_start()
     started = time.time()
     signals = sigterm_as_interrupt() if sigterm else contextlib.nullcontext()
-    with signals, context if context is not None else contextlib.nullcontext():
+    shared = SharedFds() if capture == "fd" and shares_threads(executor) else None
+    with (
+        signals,
+        context if context is not None else contextlib.nullcontext(),
+        shared if shared is not None else contextlib.nullcontext(),
+    ):
         entries = scheduler.run()
     report = ProcessExecutionReport(
         {e.name: e for e in entries},
@@ -95,6 +103,7 @@ def run_graph(
         started_at=started,
         finished_at=time.time(),
         interrupted=scheduler.stop_reason,
+        run_output=tuple(shared.chunks) if shared is not None else (),
     )
     return RunResult(
         report=report,
@@ -104,3 +113,13 @@ def run_graph(
         interrupted=scheduler.interrupted,
         restored=sorted(checkpoint.restored) if checkpoint is not None else [],
     )
+
+
+def shares_threads(executor: Executor) -> bool:
+    """Tasks run on this process's threads, several at once: fds 1 and 2 are shared.
+
+    Inline and process workers capture each task's descriptors exactly; Dask and
+    other pools may outlive the run, holding the pipes, so they are left alone.
+    """
+    parts = set(executor.name.split("+"))
+    return "thread" in parts and parts <= {"thread", "inline", "process"}

@@ -29,7 +29,7 @@ from ..model.task_types import (
     TaskStatus,
 )
 from .attempt import FAILED, NOT_STARTED, OK, Call, Outcome
-from .capture import CaptureSession
+from .capture import CaptureMode, CaptureSession
 from .checkpoint import Checkpoint
 from .executors import (
     Executor,
@@ -61,7 +61,7 @@ class Scheduler(Stopping, Failures):
         *,
         topology: Topology | None = None,
         listener: RunListener | None = None,
-        capture: bool = False,
+        capture: CaptureMode = False,
         fail_fast: bool = False,
         prefetch: bool = True,
         grace: float = 5.0,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import time
 import warnings
 from dataclasses import dataclass, field
 from enum import Enum
@@ -209,6 +210,20 @@ def _json_fallback(value: Any) -> Any:
 
 
 @dataclass(frozen=True, slots=True)
+class OutputChunk:
+    """Output of the run that no single task owns: when (epoch seconds), which stream, what."""
+
+    at: float
+    stream: str
+    text: str
+
+    def lines(self) -> list[str]:
+        """Each line of the text after its local time and stream: ``12:00:01.250 stdout: ...``."""
+        at = time.strftime("%H:%M:%S", time.localtime(self.at)) + f".{int(self.at % 1 * 1000):03d}"
+        return [f"{at} {self.stream}: {line}" for line in self.text.splitlines()]
+
+
+@dataclass(frozen=True, slots=True)
 class ProcessExecutionReport:
     """Per-task breakdown of a run, in topological order.
 
@@ -221,6 +236,12 @@ class ProcessExecutionReport:
     started_at: float | None = None
     finished_at: float | None = None
     interrupted: str = ""
+    #: descriptor-level output written while several tasks shared the process's threads
+    run_output: tuple[OutputChunk, ...] = ()
+
+    def run_output_lines(self) -> list[str]:
+        """``run_output`` as lines, each after its time and stream (see ``OutputChunk.lines``)."""
+        return [line for chunk in self.run_output for line in chunk.lines()]
 
     def _with_status(self, status: TaskStatus) -> dict[str, TaskReportEntry]:
         return {name: e for name, e in self.entries.items() if e.status is status}
@@ -286,6 +307,9 @@ class ProcessExecutionReport:
             self,
             entries={n: _masked_entry(e, masker) for n, e in self.entries.items()},
             interrupted=masker.mask(self.interrupted),
+            run_output=tuple(
+                dataclasses.replace(c, text=masker.mask(c.text)) for c in self.run_output
+            ),
         )
 
     def to_json(self, *, indent: int | None = None, **dumps_kwargs: Any) -> str:
@@ -310,6 +334,7 @@ class ProcessExecutionReport:
             "started_at": report.started_at,
             "finished_at": report.finished_at,
             "interrupted": report.interrupted,
+            "run_output": [dataclasses.asdict(c) for c in report.run_output],
         }
         return json.dumps(data, indent=indent, default=default, **dumps_kwargs)
 

@@ -9,8 +9,9 @@ is the only module to change.
 
 from __future__ import annotations
 
+import contextlib
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +90,7 @@ __all__ = [
     "replace_fixture_defs",
     "replace_setupstate",
     "set_item_fixtures",
+    "terminal_file",
     "terminal_width",
     "verbose_word",
     "visible_fixture_names",
@@ -315,3 +317,19 @@ def terminal_width(reporter: pytest.TerminalReporter) -> int:
     """The terminal's width: the reporter's private writer ``_tw`` (8.0-9.2)."""
     width: int = reporter._tw.fullwidth
     return width
+
+
+@contextlib.contextmanager
+def terminal_file(reporter: pytest.TerminalReporter, wrap: Callable[[Any], Any]) -> Iterator[None]:
+    """The reporter's writer ``_tw`` writes to ``wrap(its file)`` meanwhile (``_file``, 8.0-9.2).
+
+    Its width is fixed first: with fd 1 on a pipe, pytest would measure 80 columns.
+    """
+    tw = reporter._tw
+    saved_file, saved_width = tw._file, tw._terminal_width
+    tw.fullwidth = tw.fullwidth
+    tw._file = wrap(saved_file)
+    try:
+        yield
+    finally:
+        tw._file, tw._terminal_width = saved_file, saved_width

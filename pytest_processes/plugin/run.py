@@ -20,9 +20,10 @@ from typing import Any
 import pytest
 
 from ..api.task import Task
-from ..engine.capture import CaptureSession
+from ..engine.capture import CaptureMode, CaptureSession
 from ..engine.checkpoint import Checkpoint, CheckpointWarning
 from ..engine.executors import Executor
+from ..engine.fdshare import FollowTerminal
 from ..engine.masking import current_masker
 from ..engine.routing import make_executor
 from ..engine.run import run_graph
@@ -42,6 +43,7 @@ from .compat import (
     junit_xml,
     make_collect_report,
     replace_setupstate,
+    terminal_file,
     verbose_word,
     xfailed_key,
 )
@@ -492,6 +494,12 @@ class ProcessesRun:
                 f"processes: upstream task '{item.task}' (not selected) failed: {message}",
                 red=True,
             )
+        if self.report is not None and self.report.run_output and not self.report.ok:
+            terminalreporter.write_sep(
+                "-", "output of the run no single task owns (fds 1 and 2, tasks on threads)"
+            )
+            for line in _run_output_lines(self.report):
+                terminalreporter.write_line(line)
         if self.json_problem:
             terminalreporter.write_line(self.json_problem, red=True, bold=True)
         elif self.settings.json_path and self.report is not None:
@@ -527,18 +535,38 @@ def _junit_gets_task_output(config: pytest.Config, settings: Settings) -> None:
 
 @contextlib.contextmanager
 def _run_context(
-    config: pytest.Config, capture: bool, items: list[TaskItem], logs: TaskLogs, caplog: Any
+    config: pytest.Config,
+    capture: CaptureMode,
+    items: list[TaskItem],
+    logs: TaskLogs,
+    caplog: Any,
 ) -> Iterator[None]:
     """What the run happens inside: warnings, assertion details, capture, log routing, masking."""
     with (
         warnings.catch_warnings(),  # checkpoint problems are listed in the summary
         _assertion_details(items),
         CaptureSession() if capture else contextlib.nullcontext(),
+        _terminal_follows(config) if capture == "fd" else contextlib.nullcontext(),
         logs.routing() if caplog else contextlib.nullcontext(),
         mask_live_logs(config),
     ):
         warnings.simplefilter("ignore", CheckpointWarning)
         yield
+
+
+def _terminal_follows(config: pytest.Config) -> contextlib.AbstractContextManager[Any]:
+    """pytest's terminal keeps writing to the terminal while tasks' fds 1 and 2 are captured."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None:
+        return contextlib.nullcontext()
+    return terminal_file(reporter, lambda file: FollowTerminal(1, file))
+
+
+def _run_output_lines(report: ProcessExecutionReport) -> Iterator[str]:
+    """Run-level output, each line with its time and stream, secrets masked."""
+    masker = current_masker()
+    for line in report.run_output_lines():
+        yield masker.mask(line)
 
 
 @contextlib.contextmanager

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from ..api.functions import TaskOptions
+from ..engine.capture import CaptureMode
 from ..engine.routing import missing_dask_message
 from ..model.names import RUN_EXECUTORS as EXECUTORS
 from .junit_output import INI as JUNIT_OUTPUT_INI
@@ -144,7 +145,8 @@ class Settings:
     #: ``json_path`` made absolute and checked writable at configure time
     json_target: Path | None = None
     graph: bool = False
-    capture: bool = True
+    #: from ``--capture``: "fd" (pytest's default) also captures descriptors 1 and 2
+    capture: CaptureMode = "fd"
     name: str = ""
     executor: str = "thread"
     dask_address: str | None = None
@@ -183,7 +185,7 @@ class Settings:
             json_path=json_path,
             json_target=json_target,
             graph=bool(config.getoption("processes_graph")),
-            capture=config.getoption("capture", "fd") != "no",
+            capture=_capture_mode(config),
             name=name,
             executor=executor,
             dask_address=dask_address,
@@ -228,3 +230,9 @@ def _run_params(config: pytest.Config) -> dict[str, str]:
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None
     return params
+
+
+def _capture_mode(config: pytest.Config) -> CaptureMode:
+    """``--capture=fd`` captures tasks' descriptors too; ``sys``/``tee-sys`` only the streams."""
+    option = config.getoption("capture", "fd")
+    return "fd" if option == "fd" else option != "no"

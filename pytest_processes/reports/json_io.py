@@ -15,7 +15,7 @@ from ..model.error_data import ErrorData
 from ..model.task_types import TaskStatus
 
 if TYPE_CHECKING:
-    from ..model.execution_report import ProcessExecutionReport, TaskReportEntry
+    from ..model.execution_report import OutputChunk, ProcessExecutionReport, TaskReportEntry
 
 __all__ = ["ReportJSONError", "report_from_json"]
 
@@ -127,4 +127,23 @@ def report_from_json(text: str | bytes) -> ProcessExecutionReport:
         started_at=_opt_number(data, "started_at", "document"),
         finished_at=_opt_number(data, "finished_at", "document"),
         interrupted=_str(data, "interrupted", "document"),
+        run_output=_run_output(data.get("run_output", [])),
     )
+
+
+def _run_output(data: Any) -> tuple[OutputChunk, ...]:
+    """The run-level output chunks (absent in reports from before they existed)."""
+    from ..model.execution_report import OutputChunk
+
+    chunks = []
+    for i, item in enumerate(_expect(data, list, "run_output")):
+        where = f"run_output[{i}]"
+        item = _expect(item, dict, where)
+        chunks.append(
+            OutputChunk(
+                float(_expect(item.get("at"), (int, float), f"{where}.at")),
+                _str(item, "stream", where),
+                _str(item, "text", where),
+            )
+        )
+    return tuple(chunks)

@@ -119,6 +119,8 @@ def build_tree(report: ProcessExecutionReport) -> ET.Element:
         properties={"interrupted": xml_visible_escape(report.interrupted)}
         if report.interrupted
         else None,
+        # output no single task owns (fds shared by threads), as the session's system-out
+        stdout=xml_visible_escape("\n".join(report.run_output_lines())) or None,
     )
     suite_el: ET.Element = suite.build_xml_doc()
     suite_el.attrib.pop("disabled", None)

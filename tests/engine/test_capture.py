@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
 import sys
 import threading
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-from pytest_processes import Process, Task, TaskDependency, TaskStatus
+from pytest_processes import Process, ProcessExecutionReport, Task, TaskDependency, TaskStatus
 from pytest_processes.engine.capture import split_sections
 
 
@@ -111,3 +116,72 @@ def test_output_outside_tasks_passes_through_during_a_run(
     helper.join(5)
     assert split_sections(report.entries["w"].output)["stdout"] == "inside\n"
     assert capsys.readouterr().out == "outside\n"
+
+
+def test_capture_fd_on_threads_keeps_shared_output_for_the_run(
+    tmp_path: Path, junit_schema: Any
+) -> None:
+    both_running = threading.Barrier(2, timeout=10)
+    both_wrote = threading.Barrier(2, timeout=10)
+
+    def alone() -> None:
+        subprocess.run(["echo", "alone child"], check=True)
+
+    def together(name: str) -> Task:
+        def body() -> None:
+            both_running.wait()
+            os.write(1, f"{name} shared\n".encode())
+            both_wrote.wait()
+
+        return Task(name, body, dependencies=[TaskDependency("alone")])
+
+    tasks = [Task("alone", alone), together("left"), together("right")]
+    report = Process(tasks).run(executor="thread", max_workers=4, capture="fd")
+    assert split_sections(report.entries["alone"].output)["stdout"] == "alone child\n"
+    shared = "".join(chunk.text for chunk in report.run_output)
+    assert sorted(shared.splitlines()) == ["left shared", "right shared"]
+    assert "shared" not in report.entries["left"].output + report.entries["right"].output
+    assert "left shared" in report.to_html()
+    report.to_junit_xml(tmp_path / "run.xml")
+    junit_schema.validate(str(tmp_path / "run.xml"))  # a suite-level system-out is valid
+    suite_out = ET.fromstring(report.to_junit_xml().encode()).find("testsuite/system-out")
+    assert suite_out is not None and "right shared" in (suite_out.text or "")
+    assert ProcessExecutionReport.from_json(report.to_json()).run_output == report.run_output
+
+
+def test_capture_fd_inline_is_exact_and_the_default_leaves_descriptors_alone(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    def body() -> None:
+        print("print first")
+        os.write(1, b"then the descriptor\n")
+        subprocess.run(["sh", "-c", "echo child error >&2"], check=True)
+
+    entry = Process([Task("a", body)]).run(capture="fd").entries["a"]
+    sections = split_sections(entry.output)
+    assert sections["stdout"] == "print first\nthen the descriptor\n"
+    assert sections["stderr"] == "child error\n"
+    assert capfd.readouterr() == ("", "")
+    entry = Process([Task("a", body)]).run(capture=True).entries["a"]
+    assert split_sections(entry.output)["stdout"] == "print first\n"
+    assert "then the descriptor" in capfd.readouterr().out
+
+
+def test_an_inline_task_among_threads_does_not_take_their_descriptor_output() -> None:
+    both_running = threading.Barrier(2, timeout=10)
+    side_wrote = threading.Event()
+
+    def side() -> None:
+        both_running.wait()
+        os.write(1, b"from the thread\n")
+        side_wrote.set()
+
+    def on_main() -> None:
+        both_running.wait()
+        assert side_wrote.wait(10)
+
+    tasks = [Task("side", side), Task("main", on_main, executor="inline")]
+    report = Process(tasks).run(executor="thread", max_workers=2, capture="fd")
+    assert report.entries["main"].status is TaskStatus.SUCCESS, report.entries["main"].output
+    assert "from the thread" not in report.entries["main"].output
+    assert "from the thread" in "".join(chunk.text for chunk in report.run_output)

@@ -1,0 +1,196 @@
+"""Descriptors 1 and 2 of a run whose tasks share the process's threads.
+
+Descriptor-level output (child processes, ``os.write``, C code) cannot be told
+apart by thread, so for the whole run fds 1 and 2 feed pipes read here: a chunk
+goes to the task that was the only one running when it was read, the rest is
+kept as run-level output with its time. What the run itself prints (the
+terminal, a thread with no task) goes to the real descriptors through
+:func:`terminal`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import fcntl
+import io
+import os
+import select
+import sys
+import termios
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, TextIO
+
+from ..model.execution_report import OutputChunk
+
+__all__ = ["FollowTerminal", "SharedFds", "current", "flush_streams", "terminal"]
+
+_current: SharedFds | None = None
+_SETTLE_LIMIT = 1.0  # seconds a task's start or end waits for the pipes to be read
+
+
+def terminal(stream: TextIO, which: int) -> TextIO:
+    """Where ``stream`` should write: the real descriptor ``which`` (1 or 2) while fds are
+    shared and ``stream`` writes to that descriptor, else ``stream`` itself."""
+    shared = _current
+    if shared is None or _fileno(stream) != which:
+        return stream
+    return shared.terminals[which - 1]
+
+
+def _fileno(stream: Any) -> int | None:
+    """The descriptor ``stream`` writes to; None for an in-memory stream (pytester's)."""
+    try:
+        fd: int = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return None
+    return fd
+
+
+def _pending(fd: int) -> int:
+    """Bytes written to the pipe whose read end is ``fd`` and not read yet."""
+    buf = fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0")
+    return int.from_bytes(buf, sys.byteorder)
+
+
+class _Pipe:
+    """One descriptor pointed at a pipe, and the thread that reads it."""
+
+    def __init__(self, target: int, take: Callable[[str, str], None]) -> None:
+        self.target, self.stream = target, "stdout" if target == 1 else "stderr"
+        self.saved = os.dup(target)
+        self.read_end, write_end = os.pipe()
+        os.dup2(write_end, target)
+        os.close(write_end)
+        self.busy = False
+        self._take = take
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self.thread = threading.Thread(
+            target=self._read, name=f"pytest_processes-fd{target}", daemon=True
+        )
+        self.thread.start()
+
+    def _read(self) -> None:
+        # busy from before the read until the chunk is taken, so settled() never
+        # sees an empty pipe while a chunk is in hand
+        while True:
+            select.select([self.read_end], [], [])
+            self.busy = True
+            data = os.read(self.read_end, 65536)
+            if not data:
+                self.busy = False
+                return
+            self._take(self.stream, self._decoder.decode(data))
+            self.busy = False
+
+    def settled(self) -> bool:
+        """Nothing written is left unread or in hand (pipe first: see ``_read``)."""
+        return not _pending(self.read_end) and not self.busy
+
+    def restore(self) -> None:
+        """The descriptor back where it was; the reader ends once the pipe is drained."""
+        os.dup2(self.saved, self.target)  # closes the run's write end
+        os.close(self.saved)
+        self.thread.join(_SETTLE_LIMIT)
+        if not self.thread.is_alive():  # else a child still holds the pipe: leave it open
+            os.close(self.read_end)
+
+
+class SharedFds:
+    """Captures fds 1 and 2 for a run; ``chunks`` is what no single task can own."""
+
+    def __init__(self) -> None:
+        self.chunks: list[OutputChunk] = []
+        self.terminals: tuple[TextIO, TextIO] = (sys.__stdout__, sys.__stderr__)  # type: ignore[assignment]
+        self._running: dict[int, Callable[[str, str], None]] = {}
+        self._lock = threading.Lock()
+        self._pipes: list[_Pipe] = []
+
+    def __enter__(self) -> SharedFds:
+        global _current
+        flush_streams()
+        self._pipes = [_Pipe(1, self._take), _Pipe(2, self._take)]
+        self.terminals = (_stream_on(self._pipes[0].saved), _stream_on(self._pipes[1].saved))
+        _current = self
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        global _current
+        flush_streams()
+        _current = None
+        for pipe in self._pipes:
+            pipe.restore()
+        for stream in self.terminals:
+            stream.close()
+
+    def _take(self, stream: str, text: str) -> None:
+        with self._lock:
+            owners = list(self._running.values())
+            if len(owners) == 1:
+                owners[0](stream, text)
+            elif text:
+                self.chunks.append(OutputChunk(time.time(), stream, text))
+
+    def task(self, key: int, write: Callable[[str, str], None] | None) -> None:
+        """A task begins (``write`` receives its chunks) or ends (None) on thread ``key``.
+
+        Output already written is read first, so it goes to whoever ran alone then.
+        """
+        self.settle()
+        with self._lock:
+            if write is None:
+                self._running.pop(key, None)
+            else:
+                self._running[key] = write
+
+    def settle(self) -> None:
+        """Wait (briefly, bounded) until every chunk written so far has been taken."""
+        deadline = time.monotonic() + _SETTLE_LIMIT
+        while not all(p.settled() for p in self._pipes) and time.monotonic() < deadline:
+            time.sleep(0.001)
+
+
+class FollowTerminal:
+    """A file that writes to the real descriptor while fds are shared, else to ``fallback``.
+
+    For writers that hold a stream from before the run (pytest's terminal).
+    """
+
+    def __init__(self, which: int, fallback: TextIO) -> None:
+        self._which, self._fallback = which, fallback
+
+    def _target(self) -> TextIO:
+        return terminal(self._fallback, self._which)
+
+    def write(self, s: str) -> int:
+        return self._target().write(s)
+
+    def flush(self) -> None:
+        self._target().flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._fallback, name)
+
+
+def current() -> SharedFds | None:
+    """The run whose fds are shared right now, if any."""
+    return _current
+
+
+def _stream_on(fd: int) -> TextIO:
+    """A line-buffered text stream onto a duplicate of ``fd`` (closed with the stream)."""
+    encoding = getattr(sys.__stdout__, "encoding", None) or "utf-8"
+    return io.TextIOWrapper(
+        io.FileIO(os.dup(fd), "w"), encoding=encoding, errors="replace", line_buffering=True
+    )
+
+
+def flush_streams(*more: TextIO | None) -> None:
+    """Push out what Python's streams hold, so it lands before descriptors move."""
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__, *more):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            pass
