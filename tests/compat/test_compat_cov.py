@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import subprocess
@@ -10,11 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from compat_helpers import requires, run_tasks
 
-needs_pytest_cov = pytest.mark.skipif(
-    importlib.util.find_spec("pytest_cov") is None,
-    reason="pytest-cov is not installed (pip install -e '.[compat]')",
-)
+needs_pytest_cov = requires("pytest_cov", "pytest-cov")
 
 #: a task module whose every body line and branch runs, which importing it alone never does
 TASKS = """
@@ -55,15 +52,13 @@ LIBRARY_JOB = """
 
 def _coverage_line(pytester: pytest.Pytester, executor: str) -> str:
     """The term-missing report line (statements, branches, missing) of ``tasks_cov.py``."""
-    result = pytester.runpytest_subprocess(
-        "--processes",
+    result = run_tasks(
+        pytester,
         "--processes-executor",
         executor,
         "--cov=.",
         "--cov-branch",  # worker data must be of the parent's kind to combine at all
         "--cov-report=term-missing",
-        "-p",
-        "no:cacheprovider",
     )
     result.assert_outcomes(passed=3)
     lines = [line for line in result.outlines if re.match(r"tasks_cov\.py +\d", line)]
