@@ -1,4 +1,4 @@
-"""Plugins whose settings are mapped onto tasks (pytest-timeout, pytest-rerunfailures) or refused."""
+"""Plugins mapped onto tasks (pytest-timeout, pytest-rerunfailures) or refused (pytest-xdist)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from compat_helpers import requires, run_tasks
 
 @requires("pytest_timeout", "pytest-timeout")
 def test_timeout_option_stops_a_task_in_a_worker_process(pytester: pytest.Pytester) -> None:
-    """``--timeout`` becomes the task's limit: the worker is killed, the failure names the option."""
+    """``--timeout`` becomes the task's limit: the worker is killed, the failure names it."""
     pytester.makepyfile(
         tasks_hang="""
         import threading
