@@ -7,11 +7,12 @@ import importlib.util
 import pytest
 
 
-def requires(module: str, project: str) -> pytest.MarkDecorator:
+def requires(
+    module: str, project: str, how: str = "pip install -e '.[compat]'"
+) -> pytest.MarkDecorator:
     """Skip unless the plugin ``project`` (imported as ``module``) is installed."""
     return pytest.mark.skipif(
-        importlib.util.find_spec(module) is None,
-        reason=f"{project} is not installed (pip install -e '.[compat]')",
+        importlib.util.find_spec(module) is None, reason=f"{project} is not installed ({how})"
     )
 
 

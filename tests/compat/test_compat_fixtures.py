@@ -64,7 +64,7 @@ def test_async_tasks_run_under_either_asyncio_mode(pytester: pytest.Pytester, mo
     assert _results(pytester)["add"] == 42
 
 
-@requires("pytest_benchmark", "pytest_benchmark")
+@requires("pytest_benchmark", "pytest-benchmark")
 def test_benchmark_fixture_measures_inside_a_task(pytester: pytest.Pytester) -> None:
     """The ``benchmark`` fixture works in a task and its table names the task."""
     pytester.makepyfile(
@@ -97,7 +97,7 @@ def test_pytest_env_variables_reach_tasks(pytester: pytest.Pytester, executor: s
     assert _results(pytester)["read"] == "from-pytest-env"
 
 
-@requires("pytest_dotenv", "pytest-dotenv")
+@requires("pytest_dotenv", "pytest-dotenv", "it replaces pytest-env: see docs/plugins.md")
 @pytest.mark.parametrize("executor", ["thread", "process"])
 def test_pytest_dotenv_variables_reach_tasks(pytester: pytest.Pytester, executor: str) -> None:
     """Variables pytest-dotenv loads from ``.env`` are seen by tasks, in worker processes too."""
