@@ -22,8 +22,9 @@ deadline are all seen within one wait, with no helper thread.
 * **Coverage follows the run**: when coverage.py is measuring the parent
   (``pytest --cov``, ``coverage run``), each worker measures with the same
   configuration into a suffixed data file beside the parent's, which pytest-cov
-  combines at the end as it does for xdist workers (``coverage combine`` under
-  ``coverage run``). coverage is not imported unless the parent already has it.
+  combines at the end as it does for xdist workers (under ``coverage run``,
+  coverage's own report combines them). coverage is imported only when the
+  parent already has it. A worker killed at a deadline loses its unsaved data.
 * **No leftover work**: workers ignore Ctrl-C (the run decides, with its grace
   period), exit when the parent dies, and are killed and reaped by ``shutdown``
   or, failing that, at interpreter exit.
