@@ -19,6 +19,12 @@ deadline are all seen within one wait, with no helper thread.
 * **Crashes fail one task**: a worker that dies (segfault, ``os._exit``, OOM
   killer) fails only the task it held, with :class:`WorkerDiedError` naming the
   exit code or signal; the pool replaces it and the run goes on.
+* **Coverage follows the run**: when coverage.py is measuring the parent
+  (``pytest --cov``, ``coverage run``), each worker measures with the same
+  configuration into a suffixed data file beside the parent's, which pytest-cov
+  combines at the end as it does for xdist workers (under ``coverage run``,
+  coverage's own report combines them). coverage is imported only when the
+  parent already has it. A worker killed at a deadline loses its unsaved data.
 * **No leftover work**: workers ignore Ctrl-C (the run decides, with its grace
   period), exit when the parent dies, and are killed and reaped by ``shutdown``
   or, failing that, at interpreter exit.
@@ -86,11 +92,57 @@ def _exit_with_parent() -> None:
     os._exit(1)
 
 
-def worker_main(conn: multiprocessing.connection.Connection, name: str, log_level: int) -> None:
+def parent_coverage() -> str | None:
+    """The parent's active coverage.py configuration, serialized for workers; else None.
+
+    coverage is imported only if something already did (pytest-cov, ``coverage run``).
+    """
+    if "coverage" not in sys.modules:
+        return None
+    import coverage
+
+    current = coverage.Coverage.current()
+    return None if current is None else str(current.config.serialize())
+
+
+def _start_coverage(config: str | None) -> Any:
+    """Measure this worker with the parent's configuration, into a suffixed data file."""
+    if config is None:
+        return None
+    import coverage
+
+    cov = coverage.Coverage(config_file=":data:" + config, data_suffix=True)
+    cov._warn_no_data = False  # a worker that ran no task measured nothing, rightly
+    cov.start()
+    return cov
+
+
+def _save_coverage(cov: Any) -> None:
+    """Stop measuring and write this worker's data file (workers end without atexit)."""
+    if cov is not None:
+        cov.stop()
+        cov.save()
+
+
+def worker_main(
+    conn: multiprocessing.connection.Connection,
+    name: str,
+    log_level: int,
+    coverage_config: str | None = None,
+) -> None:
     """A worker's loop: receive ``(module paths, call)``, run it, send the pickled outcome."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C for the run
     logging.getLogger().setLevel(log_level)
     threading.Thread(target=_exit_with_parent, name="parent-watch", daemon=True).start()
+    cov = _start_coverage(coverage_config)
+    try:
+        _serve(conn, name)
+    finally:
+        _save_coverage(cov)
+
+
+def _serve(conn: multiprocessing.connection.Connection, name: str) -> None:
+    """Run calls from the parent until it says stop or goes away."""
     while True:
         try:
             message = conn.recv_bytes()
@@ -163,6 +215,7 @@ class ProcessExecutor:
         self._stopping = False
         self._serial = 0
         self._finalizer = weakref.finalize(self, _kill_all, self._procs)
+        self._coverage = parent_coverage()
 
     # -- workers -----------------------------------------------------------------------------
 
@@ -172,7 +225,7 @@ class ProcessExecutor:
         ours, theirs = self._ctx.Pipe(duplex=True)
         proc = self._ctx.Process(  # type: ignore[attr-defined]
             target=worker_main,
-            args=(theirs, name, logging.getLogger().getEffectiveLevel()),
+            args=(theirs, name, logging.getLogger().getEffectiveLevel(), self._coverage),
             name=f"pytest_processes-{name}",
         )
         proc.start()
