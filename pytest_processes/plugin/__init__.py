@@ -22,7 +22,12 @@ from .jobfiles import JobFile
 from .junit_output import DEFAULT_LIMIT as JUNIT_OUTPUT_DEFAULT
 from .junit_output import INI as JUNIT_OUTPUT_INI
 from .mask_options import add_mask_options, masker_from_config
-from .other_plugins import RerunReports, default_timeout_source_key, header_lines
+from .other_plugins import (
+    RerunReports,
+    default_timeout_source_key,
+    header_lines,
+    refuse_unsupported_options,
+)
 from .run import ProcessesRun
 from .settings import HELP, Settings
 
@@ -113,11 +118,7 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     if not config.getoption("processes"):
         return
-    if getattr(config.option, "numprocesses", None):
-        raise pytest.UsageError(
-            "--processes cannot be combined with pytest-xdist's -n: tasks already run in "
-            "parallel; drop -n (or add -n 0 when addopts sets it) and use --processes-workers N"
-        )
+    refuse_unsupported_options(config)
     settings = Settings.from_config(config)
     delivery = Delivery.from_config(config)
     run = ProcessesRun(config, settings)

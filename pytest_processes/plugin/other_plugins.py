@@ -264,6 +264,21 @@ class RerunReports:
         item.ihook.pytest_runtest_logreport(report=report)
 
 
+def refuse_unsupported_options(config: pytest.Config) -> None:
+    """Other plugins' options that cannot work with ``--processes``: a usage error."""
+    if getattr(config.option, "numprocesses", None):
+        raise pytest.UsageError(
+            "--processes cannot be combined with pytest-xdist's -n: tasks already run in "
+            "parallel; drop -n (or add -n 0 when addopts sets it) and use --processes-workers N"
+        )
+    if getattr(config.option, "allure_report_dir", None):
+        raise pytest.UsageError(
+            "--processes cannot be combined with allure-pytest's --alluredir: its report hooks "
+            "need the test protocol, which tasks do not go through; drop --alluredir and give "
+            "Allure the JUnit file instead (--junitxml=report.xml)"
+        )
+
+
 def header_lines(config: pytest.Config) -> list[str]:
     """What of the other plugins' settings does not apply to tasks, said once."""
     lines = []
