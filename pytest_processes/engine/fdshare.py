@@ -11,12 +11,10 @@ terminal, a thread with no task) goes to the real descriptors through
 from __future__ import annotations
 
 import codecs
-import fcntl
 import io
 import os
 import select
 import sys
-import termios
 import threading
 import time
 from collections.abc import Callable
@@ -48,12 +46,6 @@ def _fileno(stream: Any) -> int | None:
     return fd
 
 
-def _pending(fd: int) -> int:
-    """Bytes written to the pipe whose read end is ``fd`` and not read yet."""
-    buf = fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0")
-    return int.from_bytes(buf, sys.byteorder)
-
-
 class _Pipe:
     """One descriptor pointed at a pipe, and the thread that reads it."""
 
@@ -72,8 +64,8 @@ class _Pipe:
         self.thread.start()
 
     def _read(self) -> None:
-        # busy from before the read until the chunk is taken, so settled() never
-        # sees an empty pipe while a chunk is in hand
+        # busy from before the read until the chunk is taken, so SharedFds._unread()
+        # never sees an empty pipe while a chunk is in hand
         while True:
             select.select([self.read_end], [], [])
             self.busy = True
@@ -83,10 +75,6 @@ class _Pipe:
                 return
             self._take(self.stream, self._decoder.decode(data))
             self.busy = False
-
-    def settled(self) -> bool:
-        """Nothing written is left unread or in hand (pipe first: see ``_read``)."""
-        return not _pending(self.read_end) and not self.busy
 
     def restore(self) -> None:
         """The descriptor back where it was; the reader ends once the pipe is drained."""
@@ -145,10 +133,23 @@ class SharedFds:
                 self._running[key] = write
 
     def settle(self) -> None:
-        """Wait (briefly, bounded) until every chunk written so far has been taken."""
+        """Wait (briefly, bounded) until every chunk written so far has been taken.
+
+        The usual case, nothing written, costs one ``select`` over both pipes.
+        """
+        if not self._unread():
+            return
         deadline = time.monotonic() + _SETTLE_LIMIT
-        while not all(p.settled() for p in self._pipes) and time.monotonic() < deadline:
+        while self._unread() and time.monotonic() < deadline:
             time.sleep(0.001)
+
+    def _unread(self) -> bool:
+        """Whether a pipe holds data, or a reader a chunk it has not handed on yet."""
+        pipes = self._pipes
+        if any(p.busy for p in pipes):
+            return True
+        readable, _, _ = select.select([p.read_end for p in pipes], [], [], 0)
+        return bool(readable) or any(p.busy for p in pipes)
 
 
 class FollowTerminal:

@@ -36,33 +36,26 @@ import contextlib
 import logging
 import multiprocessing
 import multiprocessing.connection
-import os
 import pickle
-import signal
 import sys
-import threading
 import time
 import weakref
 from collections import deque
 from multiprocessing.context import BaseContext
 from typing import Any
 
+from . import pool_worker
 from .attempt import NOT_STARTED, Call, Outcome, Running
 from .executors import SIGNAL_CHECK, Completion, timeout_outcome
 from .portable import (
     PROTOCOL,
     died_outcome,
     failed_outcome,
-    load_call,
     module_paths,
     pickling_problem,
-    portable_outcome,
-    run_remote,
 )
 
 __all__ = ["ProcessExecutor", "default_context"]
-
-_STOP = b""
 
 
 def default_context() -> BaseContext:
@@ -75,92 +68,9 @@ def default_context() -> BaseContext:
         if getattr(server, "_forkserver_pid", 0) is None:  # not started: preloading counts
             # pytest too when present: a worker re-runs the ``pytest`` script as its main
             extra = ["pytest"] if "pytest" in sys.modules else []
-            ctx.set_forkserver_preload(["__main__", __name__, *extra])
+            ctx.set_forkserver_preload(["__main__", __name__, pool_worker.__name__, *extra])
         return ctx
     return multiprocessing.get_context("spawn")
-
-
-# -- the worker process ----------------------------------------------------------------------
-
-
-def _exit_with_parent() -> None:
-    """Daemon thread of a worker: end the process as soon as the parent is gone."""
-    parent = multiprocessing.parent_process()
-    if parent is None:
-        return
-    multiprocessing.connection.wait([parent.sentinel])
-    os._exit(1)
-
-
-def parent_coverage() -> str | None:
-    """The parent's active coverage.py configuration, serialized for workers; else None.
-
-    coverage is imported only if something already did (pytest-cov, ``coverage run``).
-    """
-    if "coverage" not in sys.modules:
-        return None
-    import coverage
-
-    current = coverage.Coverage.current()
-    return None if current is None else str(current.config.serialize())
-
-
-def _start_coverage(config: str | None) -> Any:
-    """Measure this worker with the parent's configuration, into a suffixed data file."""
-    if config is None:
-        return None
-    import coverage
-
-    cov = coverage.Coverage(config_file=":data:" + config, data_suffix=True)
-    cov._warn_no_data = False  # a worker that ran no task measured nothing, rightly
-    cov.start()
-    return cov
-
-
-def _save_coverage(cov: Any) -> None:
-    """Stop measuring and write this worker's data file (workers end without atexit)."""
-    if cov is not None:
-        cov.stop()
-        cov.save()
-
-
-def worker_main(
-    conn: multiprocessing.connection.Connection,
-    name: str,
-    log_level: int,
-    coverage_config: str | None = None,
-) -> None:
-    """A worker's loop: receive ``(module paths, call)``, run it, send the pickled outcome."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C for the run
-    logging.getLogger().setLevel(log_level)
-    threading.Thread(target=_exit_with_parent, name="parent-watch", daemon=True).start()
-    cov = _start_coverage(coverage_config)
-    try:
-        _serve(conn, name)
-    finally:
-        _save_coverage(cov)
-
-
-def _serve(conn: multiprocessing.connection.Connection, name: str) -> None:
-    """Run calls from the parent until it says stop or goes away."""
-    while True:
-        try:
-            message = conn.recv_bytes()
-        except (EOFError, OSError):
-            return
-        if message == _STOP:
-            return
-        paths, payload = pickle.loads(message)
-        try:
-            call = load_call(payload, paths)
-        except BaseException as exc:
-            error = RuntimeError(
-                f"a task could not be loaded in worker process {name}: {type(exc).__name__}: {exc}"
-            )
-            conn.send_bytes(pickle.dumps(failed_outcome(error, name), PROTOCOL))
-            continue
-        outcome = run_remote(call, name, alone=True)  # one attempt at a time: exact fd capture
-        conn.send_bytes(portable_outcome(outcome, call.name))
 
 
 # -- the parent side ---------------------------------------------------------------------------
@@ -215,7 +125,7 @@ class ProcessExecutor:
         self._stopping = False
         self._serial = 0
         self._finalizer = weakref.finalize(self, _kill_all, self._procs)
-        self._coverage = parent_coverage()
+        self._coverage = pool_worker.parent_coverage()
 
     # -- workers -----------------------------------------------------------------------------
 
@@ -224,7 +134,7 @@ class ProcessExecutor:
         name = f"process-{self._serial}"
         ours, theirs = self._ctx.Pipe(duplex=True)
         proc = self._ctx.Process(  # type: ignore[attr-defined]
-            target=worker_main,
+            target=pool_worker.worker_main,
             args=(theirs, name, logging.getLogger().getEffectiveLevel(), self._coverage),
             name=f"pytest_processes-{name}",
         )
@@ -420,7 +330,7 @@ class ProcessExecutor:
                 self._retire(worker, kill=True)
                 continue
             with contextlib.suppress(OSError):
-                worker.conn.send_bytes(_STOP)  # a busy worker reads it after its attempt
+                worker.conn.send_bytes(pool_worker.STOP)  # a busy worker reads it after its attempt
         for worker in list(self._pool):
             worker.proc.join(None if worker.key is not None else 2.0)
             self._retire(worker, kill=True)

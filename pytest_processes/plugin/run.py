@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import dataclasses
-import json
 import shutil
 import sys
 import warnings
@@ -24,16 +23,14 @@ from ..engine.capture import CaptureMode, CaptureSession
 from ..engine.checkpoint import Checkpoint, CheckpointWarning
 from ..engine.executors import Executor
 from ..engine.fdshare import FollowTerminal
-from ..engine.masking import current_masker
 from ..engine.routing import make_executor
 from ..engine.run import run_graph
 from ..model.execution_report import ProcessExecutionReport
 from ..model.task_types import TaskResult
 from .bridge import Bridge
 from .caplog import TaskLogs, uses_caplog
-from .collect import TaskItem, TasksModule, collected_tasks, expand_task_items
+from .collect import TaskItem
 from .compat import (
-    VerboseWord,
     assertion_protocol,
     check_interactive_exception,
     evaluate_skip_marks,
@@ -41,27 +38,23 @@ from .compat import (
     ini_was_set,
     item_located_skip,
     junit_xml,
-    make_collect_report,
     replace_setupstate,
     terminal_file,
-    verbose_word,
     xfailed_key,
 )
-from .injection import TaskGraph, build_graph, mermaid, unused_run_params
+from .injection import TaskGraph, mermaid
 from .junit_output import JUnitOutput
-from .mask_options import mask_live_logs, mask_test_report
-from .report_files import not_written, write_report_file
+from .mask_options import mask_live_logs
+from .run_collection import GraphCollection
+from .run_summary import RunSummary
 from .settings import Settings
 from .setupstate import ConcurrentSetupState
 from .testreports import Phase, not_run_reports
-from .upstream_files import SupportFile, collect_support_files
 
 __all__ = ["ProcessesRun"]
 
-JSON_SCHEMA_VERSION = 1
 
-
-class ProcessesRun:
+class ProcessesRun(GraphCollection, RunSummary):
     """The plugin object registered under ``--processes`` (one per session)."""
 
     def __init__(self, config: pytest.Config, settings: Settings) -> None:
@@ -85,142 +78,6 @@ class ProcessesRun:
         self.json_problem = ""
         #: module nodeid -> why a task file outside the selection was left out
         self.set_aside: dict[str, str] = {}
-
-    @property
-    def reporter(self) -> pytest.TerminalReporter | None:
-        reporter: pytest.TerminalReporter | None = self.config.pluginmanager.get_plugin(
-            "terminalreporter"
-        )
-        return reporter
-
-    # -- collection ----------------------------------------------------------
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_make_collect_report(
-        self, collector: pytest.Collector
-    ) -> pytest.CollectReport | None:
-        """Collect task files whole: ``--lf`` would skip the files of a failed task's upstream.
-
-        An import error's text is masked like a task failure's.
-        """
-        if isinstance(collector, TasksModule):
-            report = make_collect_report(collector)
-            mask_test_report(report)
-            return report
-        return None
-
-    @pytest.hookimpl(wrapper=True, tryfirst=True)
-    def pytest_collection_modifyitems(
-        self, session: pytest.Session, items: list[pytest.Item]
-    ) -> Iterator[None]:
-        """Build the graph before any plugin selects; once all have, put items in run order.
-
-        ``session.items`` ends in dependency order (declaration order among
-        independent tasks), the order the engine starts them and the JSON report
-        lists them, so ``--co -q``, ``-v`` and JUnit show the same order.
-        """
-        self._build_graph(session, items)
-        result = yield
-        rank = {task.name: k for k, task in enumerate(self.graph.tasks)}
-        # tasks left out of the graph (collection errors) are reported first, before the run
-        items.sort(key=lambda i: rank.get(i.task, -1) if isinstance(i, TaskItem) else -1)
-        return result
-
-    def _build_graph(self, session: pytest.Session, items: list[pytest.Item]) -> None:
-        """Build the graph of every task, even those --lf/-k/-m leave out: they may be needed.
-
-        Task files the command line did not name are collected too (``support``):
-        a selected task may need their tasks upstream. Family instances are
-        settled once every file is in (``expand_task_items``).
-        """
-        support = collect_support_files(session)
-        replaced, family_problems = expand_task_items(session.config)
-        if replaced:  # a selected task stands for all its family instances
-            new: list[pytest.Item] = []
-            for i in items:
-                new.extend(replaced.get(i, [i]) if isinstance(i, TaskItem) else [i])
-            items[:] = list(dict.fromkeys(new))
-        task_items = collected_tasks(session.config)
-        self.graph = build_graph(
-            task_items, self.settings.run_params, self.settings.defaults, family_problems
-        )
-        self._set_aside_support_problems(session, support, items)
-        for nodeid, problems in self.graph.problems.items():
-            report = pytest.CollectReport(nodeid, "failed", "\n".join(problems), [])
-            session.ihook.pytest_collectreport(report=report)
-        if self.graph.problems:  # a module with a problem runs nothing, like one failing import
-            items[:] = [
-                i
-                for i in items
-                if not (
-                    isinstance(i, TaskItem)
-                    and i.parent is not None
-                    and i.parent.nodeid in self.graph.problems
-                )
-            ]
-        unused = unused_run_params(self.graph, self.settings.run_params)
-        if unused and not self.graph.problems:
-            raise pytest.UsageError(
-                f"run parameter(s) {', '.join(map(repr, unused))} given with "
-                "--processes-param / processes_params match no parameter of any task"
-            )
-
-    def _set_aside_support_problems(
-        self, session: pytest.Session, support: list[SupportFile], items: list[pytest.Item]
-    ) -> None:
-        """A broken task file outside the selection fails the run only if the selection needs it.
-
-        It is needed when a selected task depends on one of its broken tasks, or
-        (for a file that does not import) when a selected file has a problem of
-        its own: an unknown parameter may be a task that file defines. Otherwise
-        it is named in the summary and left out.
-        """
-        graph = self.graph
-        ids = {module.nodeid for module, _ in support}
-        selected = {i.task for i in items if isinstance(i, TaskItem)}
-        needed = set()
-        for name in selected & set(graph.dropped):
-            parent = graph.items[graph.dropped[name]].parent
-            needed.add(parent.nodeid if parent is not None else "")
-        shown = {m for nodeid, ms in graph.problems.items() if nodeid not in ids for m in ms}
-        for nodeid in [n for n in graph.problems if n in ids and n not in needed]:
-            own = [m for m in graph.problems.pop(nodeid) if m not in shown]  # not a duplicate name
-            if own:
-                self.set_aside[nodeid] = own[0]
-        for module, rep in support:
-            if rep.passed:
-                continue
-            if shown:
-                session.ihook.pytest_collectreport(report=rep)
-            else:
-                self.set_aside[module.nodeid] = _last_line(str(rep.longrepr))
-
-    def _shown_tasks(self, session: pytest.Session) -> tuple[list[Task], set[str]]:
-        """The tasks a run would start, in dependency order, and which of them are selected."""
-        selected = {
-            i.task
-            for i in session.items
-            if isinstance(i, TaskItem) and i.task not in self.graph.dropped
-        }
-        wanted = self.graph.upstream_closure(selected)
-        return [t for t in self.graph.tasks if t.name in wanted], selected
-
-    def pytest_collection_finish(self, session: pytest.Session) -> None:
-        """``--co`` (not ``-q``): each task's dependencies, and upstream tasks a selection adds.
-
-        ``-q`` lists node ids only (already in run order), for scripts to read.
-        """
-        reporter = self.reporter
-        if reporter is None or not self.config.option.collectonly or self.graph.problems:
-            return
-        if self.config.get_verbosity() < 0:
-            return
-        reporter.write_sep("-", "tasks in dependency order")
-        tasks, selected = self._shown_tasks(session)
-        for task in tasks:
-            deps = ", ".join(task.dependency_names)
-            note = "" if task.name in selected else "  (upstream, not selected)"
-            reporter.write_line(f"{task.name}" + (f"  <- {deps}" if deps else "") + note)
 
     # -- running ---------------------------------------------------------------
 
@@ -296,27 +153,7 @@ class ProcessesRun:
             if self.reporter is not None:
                 self.reporter.write_line(mermaid(self._shown_tasks(session)[0]))
             return True
-        dropped = self.graph.dropped
-        marked = self._not_to_run()
-        blocked = self.graph.dependants(set(marked))
-        for item in session.items:
-            if not isinstance(item, TaskItem):
-                continue
-            if item.task in dropped:
-                reason = f"upstream failed: '{dropped[item.task]}' (collection error)"
-                self._report_not_run(item, item_located_skip(reason))
-            elif item.task in blocked:
-                root = blocked[item.task]
-                exc = marked[root]
-                if root != item.task:
-                    word = "failed" if type(exc) is pytest.fail.Exception else "skipped"
-                    exc = item_located_skip(f"upstream {word}: '{root}'")
-                self._report_not_run(item, exc)
-        selected = {
-            i.task
-            for i in session.items
-            if isinstance(i, TaskItem) and i.task not in dropped and i.task not in blocked
-        }
+        selected = self._report_unrunnable(session)
         wanted = self.graph.upstream_closure(selected)
         tasks = [t for t in self.graph.tasks if t.name in wanted]
         items = [self.graph.items[t.name] for t in tasks]
@@ -363,6 +200,33 @@ class ProcessesRun:
         if session.shouldstop:
             raise session.Interrupted(session.shouldstop)
         return True
+
+    def _report_unrunnable(self, session: pytest.Session) -> set[str]:
+        """Report the selected tasks that cannot run (collection error, skip mark upstream).
+
+        Returns the names of the selected tasks that will run.
+        """
+        dropped = self.graph.dropped
+        marked = self._not_to_run()
+        blocked = self.graph.dependants(set(marked))
+        for item in session.items:
+            if not isinstance(item, TaskItem):
+                continue
+            if item.task in dropped:
+                reason = f"upstream failed: '{dropped[item.task]}' (collection error)"
+                self._report_not_run(item, item_located_skip(reason))
+            elif item.task in blocked:
+                root = blocked[item.task]
+                exc = marked[root]
+                if root != item.task:
+                    word = "failed" if type(exc) is pytest.fail.Exception else "skipped"
+                    exc = item_located_skip(f"upstream {word}: '{root}'")
+                self._report_not_run(item, exc)
+        return {
+            i.task
+            for i in session.items
+            if isinstance(i, TaskItem) and i.task not in dropped and i.task not in blocked
+        }
 
     def _checkpoint(self) -> Checkpoint | None:
         """Results stored under pytest's cache as tasks succeed, for ``--processes-resume``.
@@ -436,83 +300,6 @@ class ProcessesRun:
             self.log(item, phase)
         ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
 
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_report_teststatus(
-        self, report: pytest.TestReport | pytest.CollectReport
-    ) -> tuple[str, str, VerboseWord] | None:
-        """Tasks a stopped run left undone count as "not run" or "interrupted", not skipped."""
-        category: str = getattr(report, "processes_stop", "")
-        if not category or not report.skipped:
-            return None
-        letter = "n" if category == "not run" else "i"
-        return category, letter, verbose_word(category.upper(), yellow=True)
-
-    # -- after the run -----------------------------------------------------------
-
-    @pytest.hookimpl(trylast=True)
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        """Write ``--processes-json``; a failure is one summary line, never a crash."""
-        target = self.settings.json_target
-        if target is None or self.report is None:
-            return
-        try:
-            data = json.loads(self.report.to_json())
-            data = {"schema_version": JSON_SCHEMA_VERSION, **data}
-            data["nodeids"] = {name: item.nodeid for name, item in self.graph.items.items()}
-            write_report_file(target, json.dumps(data, indent=2))
-        except Exception as exc:
-            self.json_problem = not_written(session, "JSON", target, exc)
-
-    def _resume_line(self) -> str:
-        """What ``--processes-resume`` did, said plainly (a completed run leaves nothing)."""
-        assert self.report is not None
-        checkpoint = self.checkpoint
-        if not self.restored and checkpoint is not None and checkpoint.last_run_complete:
-            return "processes: the last run completed: nothing to resume, running everything"
-        ran = len(self.report.entries) - len(self.restored)
-        names = ", ".join(self.restored) if self.restored else "none"
-        return (
-            f"processes: resumed: {len(self.restored)} task(s) restored from the last run "
-            f"({names}); {ran} task(s) run"
-        )
-
-    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
-        if self.settings.resume and self.report is not None:
-            terminalreporter.write_line(self._resume_line())
-        for problem in self.checkpoint.problems if self.checkpoint is not None else ():
-            terminalreporter.write_line(f"processes: checkpoint: {problem}", yellow=True)
-        for nodeid, why in self.set_aside.items():
-            terminalreporter.write_line(
-                f"processes: left out {nodeid}, which no selected task needs: {why}",
-                yellow=True,
-            )
-        for item, result in self.support_failures:
-            error = result.error_data
-            message = f"{result.error_type}: {error.exception}" if error else result.reason
-            message = current_masker().mask(message)
-            terminalreporter.write_line(
-                f"processes: upstream task '{item.task}' (not selected) failed: {message}",
-                red=True,
-            )
-        if self.report is not None and self.report.run_output and not self.report.ok:
-            terminalreporter.write_sep(
-                "-", "output of the run no single task owns (fds 1 and 2, tasks on threads)"
-            )
-            for line in _run_output_lines(self.report):
-                terminalreporter.write_line(line)
-        if self.json_problem:
-            terminalreporter.write_line(self.json_problem, red=True, bold=True)
-        elif self.settings.json_path and self.report is not None:
-            terminalreporter.write_sep(
-                "-", f"generated processes json file: {self.settings.json_path}"
-            )
-
-
-def _last_line(text: str) -> str:
-    """The last non-empty line of a collection error: usually the exception itself."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[-1].removeprefix("E").strip() if lines else "collection failed"
-
 
 def _junit_gets_task_output(config: pytest.Config, settings: Settings) -> None:
     """``--junitxml`` writes each task's captured output to ``system-out``, capped.
@@ -560,13 +347,6 @@ def _terminal_follows(config: pytest.Config) -> contextlib.AbstractContextManage
     if reporter is None:
         return contextlib.nullcontext()
     return terminal_file(reporter, lambda file: FollowTerminal(1, file))
-
-
-def _run_output_lines(report: ProcessExecutionReport) -> Iterator[str]:
-    """Run-level output, each line with its time and stream, secrets masked."""
-    masker = current_masker()
-    for line in report.run_output_lines():
-        yield masker.mask(line)
 
 
 @contextlib.contextmanager
