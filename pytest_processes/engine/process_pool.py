@@ -33,6 +33,7 @@ deadline are all seen within one wait, with no helper thread.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
 import multiprocessing
 import multiprocessing.connection
@@ -74,6 +75,15 @@ def default_context() -> BaseContext:
 
 
 # -- the parent side ---------------------------------------------------------------------------
+
+
+def _worker_entry() -> Any:
+    """``pool_worker.worker_main`` as ``sys.modules`` has it now, so pickling finds it by name.
+
+    A harness that restores ``sys.modules`` (pytester's in-process runs) can leave the
+    module this one imported out of it; a reference pickled from there would not match.
+    """
+    return importlib.import_module(pool_worker.__name__).worker_main
 
 
 class _Worker:
@@ -134,7 +144,7 @@ class ProcessExecutor:
         name = f"process-{self._serial}"
         ours, theirs = self._ctx.Pipe(duplex=True)
         proc = self._ctx.Process(  # type: ignore[attr-defined]
-            target=pool_worker.worker_main,
+            target=_worker_entry(),
             args=(theirs, name, logging.getLogger().getEffectiveLevel(), self._coverage),
             name=f"pytest_processes-{name}",
         )
