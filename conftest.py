@@ -27,6 +27,19 @@ SHARED_JUNIT_XSD = Path(
 )
 
 
+#: tests of other plugins with --processes: they need the ``compat`` extra, so they run in
+#: their own job (``tox -e compat``, the last step of .ci/run), named on the command line
+COMPAT_TESTS = Path(__file__).resolve().parent / "tests" / "compat"
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Leave ``tests/compat`` out of a run that does not name it (nothing to skip there)."""
+    if collection_path != COMPAT_TESTS:
+        return None
+    named = (Path(str(arg).split("::")[0]).resolve() for arg in config.args)
+    return not any(path == COMPAT_TESTS or COMPAT_TESTS in path.parents for path in named)
+
+
 class JunitSchemas:
     """Validates a JUnit file against every schema at hand: the repo's, then the shared one."""
 
