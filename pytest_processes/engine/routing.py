@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterable, Sequence
 
 from ..model.names import EXECUTORS as KINDS
 from .attempt import Call, Running
-from .dask_client import missing_dask_message  # with the Dask code; kept here for callers
 from .executors import (
     Completion,
     Executor,
@@ -29,7 +28,7 @@ from .executors import (
     ThreadExecutor,
 )
 
-__all__ = ["KINDS", "RoutingExecutor", "make_executor", "missing_dask_message"]
+__all__ = ["KINDS", "RoutingExecutor", "make_executor"]
 
 #: longest wait on one executor while another may have finished (mixed runs only)
 SLICE = 0.005

@@ -15,7 +15,7 @@ import pytest
 
 from ..api.functions import TaskOptions
 from ..engine.capture import CaptureMode
-from ..engine.routing import missing_dask_message
+from ..engine.dask_client import missing_dask_message
 from ..model.names import RUN_EXECUTORS as EXECUTORS
 from .junit_output import INI as JUNIT_OUTPUT_INI
 from .junit_output import parse_size
