@@ -6,6 +6,7 @@ the order tasks really ran in (no sleeps, no timings).
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 
@@ -79,12 +80,14 @@ def deploy(pytester: pytest.Pytester) -> pytest.Pytester:
 def test_before_tasks_run_first_when_everything_runs(
     deploy: pytest.Pytester, run_processes: RunProcesses
 ) -> None:
-    result = run_processes("--processes-workers=2")
+    result = run_processes("--processes-workers=2", "--processes-json=run.json")
     result.assert_outcomes(passed=5)
     order = starts(journal(deploy))
+    entries = json.loads((deploy.path / "run.json").read_text(encoding="utf-8"))["entries"]
     for target in ("deploy[dev]", "deploy[prod]"):
         assert order.index("setup") < order.index(target)
         assert order.index("migrate") < order.index(target)
+        assert entries[target]["dependencies"] == ["setup", "migrate"]
 
 
 def test_selecting_a_target_pulls_in_a_plain_before_task_only(
