@@ -76,9 +76,9 @@ def wave_queue(tasks: Sequence[TaskSpec], ready: Any, entries: list[Any]) -> Wav
     ``entries[i]`` is task ``i``'s report entry, None until it settles. A
     dependency on a later wave is a ``ValueError`` (it would never run).
     """
-    waves = list(map(task_wave, tasks))
-    if not any(waves):
+    if not any(map(task_wave, tasks)):  # one pass, no list: the plain case stays as it was
         return None
+    waves = list(map(task_wave, tasks))
     problems = wave_problems(tasks)
     if problems:
         raise ValueError("; ".join(message for _, message in problems))
