@@ -138,9 +138,8 @@ def _marker_options(item: TaskItem, base: TaskOptions, graph: TaskGraph) -> Task
                     f"@pytest.mark.{MARKER}" + (f"; did you mean '{hint[0]}'?" if hint else ""),
                 )
                 continue
-            value = (
-                tuple(value) if key in ("locks", "before") and isinstance(value, list) else value
-            )
+            if key == "locks" or (key == "before" and isinstance(value, list)):
+                value = tuple(value)
             opts = replace(opts, **{key: value})  # type: ignore[arg-type]
     return opts
 
