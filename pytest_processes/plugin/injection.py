@@ -140,7 +140,7 @@ def _marker_options(item: TaskItem, base: TaskOptions, graph: TaskGraph) -> Task
                 continue
             if key == "locks" or (key == "before" and isinstance(value, list)):
                 value = tuple(value)
-            opts = replace(opts, **{key: value})  # type: ignore[arg-type]
+            opts = replace(opts, **{key: value})
     return opts
 
 
