@@ -104,6 +104,19 @@ def test_selecting_a_target_pulls_in_a_plain_before_task_only(
     assert sorted(order[1:]) == ["deploy[dev]", "deploy[prod]"]
 
 
+def test_marker_selection_honours_both_forms(
+    pytester: pytest.Pytester, run_processes: RunProcesses
+) -> None:
+    """``-m ship`` selects the deploys: setup (plain) comes along, migrate does not."""
+    pytester.makeini("[pytest]\nmarkers =\n    ship: deploys\n")
+    pytester.makepyfile(
+        tasks_ship=DEPLOY.replace("    @task\n", "    @task\n    @pytest.mark.ship\n", 1)
+    )
+    result = run_processes("-m", "ship")
+    result.assert_outcomes(passed=2)
+    assert sorted(starts(journal(pytester))) == ["deploy[dev]", "deploy[prod]", "setup"]
+
+
 def test_selecting_a_when_scheduled_task_pulls_in_its_targets_after_it(
     deploy: pytest.Pytester, run_processes: RunProcesses
 ) -> None:
