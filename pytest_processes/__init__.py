@@ -26,6 +26,7 @@ from .comms import (
     WebhookChannel,
     WebhookConfig,
 )
+from .engine.before import when_scheduled
 from .engine.checkpoint import Checkpoint, CheckpointWarning
 from .exceptions import (
     CircularDependencyError,
@@ -67,6 +68,7 @@ __all__ = [
     "WorkerDiedError",
     "param",
     "task",
+    "when_scheduled",
 ]
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast, overload
 
+from ..engine.before import BeforeEntry
 from ..exceptions import TaskDefinitionError
 from ..model.task_types import TaskDependency
 from .families import FamilyNode, Variant, expand_families, variants_from_params
@@ -44,6 +45,10 @@ class TaskOptions:
     traced_vars_frame_filter: str | None = None
     #: a parametrized family: ``((name, values), ...)``, from ``@task(params={name: values})``
     params: tuple[tuple[str, tuple[Any, ...]], ...] = ()
+    #: task name patterns this task runs before (see :mod:`pytest_processes.engine.before`)
+    before: tuple[BeforeEntry, ...] = ()
+    #: coarse ordering: every task of a lower wave settles before this one starts
+    wave: int = 0
 
 
 @overload
@@ -63,6 +68,8 @@ def task(
     executor: str | None = None,
     traced_vars_frame_filter: str | None = None,
     params: Mapping[str, Iterable[Any]] | None = None,
+    before: Iterable[BeforeEntry] = (),
+    wave: int = 0,
 ) -> Callable[[F], F]: ...
 
 
@@ -72,10 +79,13 @@ def task(func: Any = None, /, **options: Any) -> Any:
     The function is returned unchanged, so it can still be called and unit-tested directly.
     ``params={"env": ["dev", "prod"]}`` makes a family: one task per value
     (``build[dev]``, ``build[prod]``), each given its value as parameter ``env``
-    (see :mod:`pytest_processes.api.families`).
+    (see :mod:`pytest_processes.api.families`). ``before=["deploy[*]"]`` and
+    ``wave=N`` order tasks beyond their data flow (docs/ordering.md).
     """
     if "locks" in options and isinstance(options["locks"], list):
         options["locks"] = tuple(options["locks"])
+    if isinstance(options.get("before"), list):
+        options["before"] = tuple(options["before"])
     if "params" in options:
         options["params"] = _normal_params(options["params"])
     opts = TaskOptions(**options)
@@ -161,6 +171,8 @@ def build_task(
         trigger=opts.trigger,
         locks=opts.locks,
         executor=opts.executor,
+        before=opts.before,
+        wave=opts.wave,
     )
 
 

@@ -12,6 +12,7 @@ from typing import Any, Literal
 import pluggy
 
 from .. import hookspecs
+from ..engine.before import BeforeDependency, add_before_edges
 from ..engine.capture import CaptureMode
 from ..engine.checkpoint import Checkpoint
 from ..engine.executors import Executor
@@ -19,10 +20,12 @@ from ..engine.routing import make_executor
 from ..engine.run import RunResult, run_graph
 from ..engine.scheduler import RunListener
 from ..engine.topology import Topology, collector_paused, compile_graph
+from ..engine.waves import wave_problems
 from ..exceptions import (
     CircularDependencyError,
     DependencyNotFoundError,
     RunInterrupted,
+    TaskDefinitionError,
     TaskNotFoundError,
 )
 from ..model.execution_report import ProcessExecutionReport
@@ -33,6 +36,11 @@ from .task import Task
 __all__ = ["CircularDependencyError", "DependencyNotFoundError", "Process", "TaskNotFoundError"]
 
 AUTO_PARALLEL_AT = 10
+
+
+def _declares(tasks: list[Task]) -> bool:
+    """Whether any task declares ``before=`` (most graphs: no edge to add)."""
+    return any(t.before for t in tasks)
 
 
 class ProcessRunner:
@@ -137,10 +145,30 @@ class Process:
             if not isinstance(task, Task):
                 raise TypeError(f"task must be Task. Got {type(task)}")
         # validated and indexed once here, reused by every run of this task list
-        order, self._topology = compile_graph(tasks)
+        added: list[tuple[Any, BeforeDependency]] = []
+        try:
+            order, self._topology = self._ordered(tasks, added)
+        except BaseException:
+            for target, edge in added:  # nothing changes on an error
+                target.dependencies.remove(edge)
+            raise
         self.tasks = [tasks[i] for i in order]
         self._index = None
         self.runner = ProcessRunner()
+
+    @staticmethod
+    def _ordered(
+        tasks: list[Task], added: list[tuple[Any, BeforeDependency]]
+    ) -> tuple[list[int], Topology]:
+        """``compile_graph`` after the ``before=`` edges; bad patterns or waves raise together."""
+        problems = [m for _, m in add_before_edges(tasks, added=added)] if _declares(tasks) else []
+        if problems:
+            raise TaskDefinitionError(problems)
+        compiled = compile_graph(tasks)
+        problems = [m for _, m in wave_problems(tasks)]
+        if problems:
+            raise TaskDefinitionError(problems)
+        return compiled
 
     def _reinstall(self, tasks: list[Task], undo: Callable[[], None] = lambda: None) -> None:
         """Install a changed task list, or restore the previous state and re-raise."""
@@ -223,13 +251,32 @@ class Process:
     def remove_task(self, task_name: str) -> None:
         """Remove a task no other task depends on, closing its log handlers."""
         task = self.get_task(task_name)
-        users = sorted(t.name for t in self.tasks if task.name in t.get_dependencies_names())
+        users = sorted(
+            t.name
+            for t in self.tasks
+            if any(
+                d.task_name == task.name and type(d) is not BeforeDependency for d in t.dependencies
+            )
+        )
         if users:
             raise ValueError(
                 f"Cannot remove task '{task.name}': still required by {', '.join(users)}. "
                 "Remove the dependent task(s) first."
             )
-        self._reinstall([t for t in self.tasks if t is not task])
+        edges = [
+            (t, d)
+            for t in self.tasks
+            for d in t.dependencies
+            if type(d) is BeforeDependency and d.task_name == task.name
+        ]  # its before= edges go with it
+        for t, d in edges:
+            t.dependencies.remove(d)
+
+        def undo() -> None:
+            for t, d in edges:
+                t.dependencies.append(d)
+
+        self._reinstall([t for t in self.tasks if t is not task], undo=undo)
         task.close_handlers()
 
     def add_task_dependency(self, task_name: str, dependency: TaskDependency) -> None:

@@ -7,12 +7,14 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ..engine.before import BeforeEntry, normal_before
 from ..engine.executors import InlineExecutor
 from ..engine.run import run_graph
 from ..engine.tasklog import TaskLogfileFormatter, base_has_handlers, task_logger
 from ..engine.topology import Topology
 from ..engine.tracing import callable_name
 from ..engine.upstream import gather_into, inject
+from ..engine.waves import check_wave
 from ..exceptions import CircularDependencyError
 from ..model.names import EXECUTORS, TRIGGERS
 from ..model.task_types import TaskDependency, TaskResult, TaskStatus
@@ -30,12 +32,14 @@ class Task:
     Beyond processes: ``trigger`` (``all_success``, ``all_done``, ``no_failures``)
     decides when it runs relative to its dependencies' outcomes, ``locks``
     names resources it must hold exclusively (see ``Process.run(limits=...)``),
-    and ``executor`` asks for a kind of worker.
+    ``executor`` asks for a kind of worker, ``before`` names tasks (patterns)
+    it must run before and ``wave`` orders coarse groups (see docs/ordering.md).
     """
 
     __slots__ = (
         "_logger",
         "args",
+        "before",
         "dependencies",
         "executor",
         "func",
@@ -48,6 +52,7 @@ class Task:
         "timeout",
         "traced_vars_frame_filter",
         "trigger",
+        "wave",
     )
 
     def __init__(
@@ -66,6 +71,8 @@ class Task:
         trigger: str = "all_success",
         locks: tuple[str, ...] | list[str] = (),
         executor: str | None = None,
+        before: tuple[BeforeEntry, ...] | list[BeforeEntry] = (),
+        wave: int = 0,
     ) -> None:
         if not isinstance(name, str):
             raise TypeError(f"name must be str. Got {type(name)}")
@@ -83,6 +90,8 @@ class Task:
         self.trigger = trigger
         self.locks = tuple(locks) if isinstance(locks, (list, tuple)) else locks
         self.executor = executor
+        self.before = normal_before(self.name, before) if before else ()
+        self.wave = wave
         self._logger: logging.Logger | None = None
         self._check_types()
         if " " in self.name:
@@ -143,6 +152,8 @@ class Task:
                 f"Task '{self.name}': executor must be one of {', '.join(EXECUTORS)}, "
                 f"got {self.executor!r}"
             )
+        if type(self.wave) is not int:
+            check_wave(self.name, self.wave)
 
     @property
     def logger(self) -> logging.Logger:

@@ -45,6 +45,7 @@ from .stopping import Stopping
 from .tasklog import base_has_handlers
 from .topology import Topology
 from .upstream import gather_into, inject
+from .waves import WaveQueue, wave_queue
 
 __all__ = ["RunListener", "Scheduler", "Terminated"]
 
@@ -93,7 +94,7 @@ class Scheduler(Stopping, Failures):
         self.first_failure = ""
         self.stop_reason = ""
         self.interrupted = ""
-        self._ready: deque[int] | ReadyHeap = deque()
+        self._ready: deque[int] | ReadyHeap | WaveQueue = deque()
         self._deferred: list[int] = []
         self._interrupt: KeyboardInterrupt | None = None
         self._flights: dict[int, Flight] = {}
@@ -116,6 +117,9 @@ class Scheduler(Stopping, Failures):
         # dependants early, unless something must happen here first (see ``sendahead``)
         eager = prefetch and not fail_fast and durations is None and not self._prepares
         self._ahead = SendAhead(executor, n) if eager and isinstance(executor, SendsAhead) else None
+        held = wave_queue(tasks, self._ready, self.entries)  # None unless a task has a wave
+        if held is not None:  # later waves wait in the queue: nothing may be sent ahead
+            self._ready, self._ahead = held, None
 
     def _prioritise(self, durations: Mapping[str, float]) -> list[float]:
         """The ready queue becomes a heap by remaining path, picked as each worker frees up."""

@@ -113,7 +113,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"{MARKER}(retries=N, timeout=SECONDS, retry_on=(Exc,), trigger=..., locks=[...], "
-        "executor=thread|process|dask): "
+        "executor=thread|process|dask, before=[pattern, ...], wave=N): "
         "per-task options for pytest --processes",
     )
     if not config.getoption("processes"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import inspect
 import re
 import typing
@@ -12,7 +13,9 @@ from typing import Any
 from ..api.functions import TaskOptions, build_task
 from ..api.params import Sources, TaskParams, resolve
 from ..api.task import Task
+from ..engine.before import add_before_edges, before_edge
 from ..engine.topology import closest, compile_order
+from ..engine.waves import wave_problems
 from ..exceptions import CircularDependencyError
 from .collect import MARKER, TaskItem
 from .compat import visible_fixture_names as _fixtures
@@ -22,7 +25,16 @@ from .runparams import cast_value
 
 __all__ = ["TaskGraph", "build_graph", "mermaid"]
 
-MARKER_OPTIONS = ("retries", "timeout", "retry_on", "trigger", "locks", "executor")
+MARKER_OPTIONS = (
+    "retries",
+    "timeout",
+    "retry_on",
+    "trigger",
+    "locks",
+    "executor",
+    "before",
+    "wave",
+)
 
 
 @dataclass
@@ -40,23 +52,63 @@ class TaskGraph:
         self.problems.setdefault(item.parent.nodeid, []).append(message)
 
     def upstream_closure(self, names: set[str]) -> set[str]:
-        """``names`` plus every task they depend on, transitively."""
+        """``names`` plus every task they depend on, transitively.
+
+        A ``before=`` task is upstream of its targets like any dependency; a
+        ``when_scheduled`` one is not, but once it is in, it pulls its targets in.
+        """
+        return self.closure(names)[0]
+
+    def closure(self, names: set[str]) -> tuple[set[str], list[str]]:
+        """:meth:`upstream_closure`, and the tasks only ``when_scheduled`` pulled in."""
         by_name = {t.name: t for t in self.tasks}
+        pulls: dict[str, list[str]] = {}
+        for task in self.tasks:
+            for dep in task.dependencies:
+                if before_edge(dep) == "when_scheduled":
+                    pulls.setdefault(dep.task_name, []).append(task.name)
         seen: set[str] = set()
-        stack = list(names)
+        pulled: list[str] = []
+        stack = [(name, False) for name in names]
         while stack:
-            name = stack.pop()
-            if name not in seen:
-                seen.add(name)
-                stack.extend(by_name[name].dependency_names)
-        return seen
+            name, by_pull = stack.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            if by_pull:
+                pulled.append(name)
+            deps = by_name[name].dependencies
+            stack.extend((d.task_name, False) for d in deps if before_edge(d) != "when_scheduled")
+            stack.extend((target, True) for target in pulls.get(name, ()))
+        return seen, pulled
+
+    def tasks_in(self, wanted: set[str]) -> list[Task]:
+        """``wanted``'s tasks in run order, minus ``when_scheduled`` edges of tasks left out."""
+        out = []
+        for task in self.tasks:
+            if task.name not in wanted:
+                continue
+            deps = task.dependencies
+            if any(before_edge(d) == "when_scheduled" and d.task_name not in wanted for d in deps):
+                task = copy.copy(task)
+                task.dependencies = [
+                    d for d in deps if before_edge(d) != "when_scheduled" or d.task_name in wanted
+                ]
+            out.append(task)
+        return out
 
     def dependants(self, roots: set[str]) -> dict[str, str]:
-        """Every task that needs one of ``roots``, transitively -> that root (roots: itself)."""
+        """Every task that needs one of ``roots``, transitively -> that root (roots: itself).
+
+        A ``when_scheduled`` edge does not count: a root kept from running does not run first.
+        """
         cause = {name: name for name in roots}
         for task in self.tasks:  # dependency order: a task's dependencies come first
             if task.name not in cause:
-                root = next((cause[d] for d in task.dependency_names if d in cause), None)
+                needs = (
+                    d.task_name for d in task.dependencies if before_edge(d) != "when_scheduled"
+                )
+                root = next((cause[d] for d in needs if d in cause), None)
                 if root is not None:
                     cause[task.name] = root
         return cause
@@ -86,8 +138,9 @@ def _marker_options(item: TaskItem, base: TaskOptions, graph: TaskGraph) -> Task
                     f"@pytest.mark.{MARKER}" + (f"; did you mean '{hint[0]}'?" if hint else ""),
                 )
                 continue
-            value = tuple(value) if key == "locks" else value
-            opts = replace(opts, **{key: value})  # type: ignore[arg-type]
+            if key == "locks" or (key == "before" and isinstance(value, list)):
+                value = tuple(value)
+            opts = replace(opts, **{key: value})
     return opts
 
 
@@ -160,8 +213,18 @@ def build_graph(
             )
         except (TypeError, ValueError) as exc:
             graph.problem(item, f"{where(item)}: task '{name}': {exc}")
+    _ordering_problems(graph)
     _order_sound_tasks(graph)
     return graph
+
+
+def _ordering_problems(graph: TaskGraph) -> None:
+    """Add the ``before=`` edges; a bad pattern or wave order is a problem of the task at fault."""
+    if any(t.before for t in graph.tasks):
+        for name, message in add_before_edges(graph.tasks):
+            graph.problem(graph.items[name], f"{where(graph.items[name])}: {message}")
+    for name, message in wave_problems(graph.tasks):
+        graph.problem(graph.items[name], f"{where(graph.items[name])}: {message}")
 
 
 def _index(items: list[TaskItem], graph: TaskGraph) -> None:
@@ -235,6 +298,8 @@ def _order_sound_tasks(graph: TaskGraph) -> None:
             dropped.update((n, n) for n in cycle)
             continue
         graph.tasks = [keep[i] for i in order]
+        if any(t.wave for t in graph.tasks):  # run order: a task only needs lower waves
+            graph.tasks.sort(key=lambda t: t.wave)
         return
 
 
@@ -253,7 +318,10 @@ _MERMAID_ID = re.compile(r"[a-z_][a-z0-9_]*")
 
 
 def mermaid(tasks: list[Task]) -> str:
-    """The task graph as a Mermaid flowchart (dependency --> dependant)."""
+    """The task graph as a Mermaid flowchart (dependency --> dependant).
+
+    An edge injected by ``before=`` is dotted and labelled with its form.
+    """
     ids = {
         t.name: t.name if _MERMAID_ID.fullmatch(t.name) else f"t{k}" for k, t in enumerate(tasks)
     }
@@ -261,5 +329,16 @@ def mermaid(tasks: list[Task]) -> str:
     for task in tasks:
         lines.append(f'    {ids[task.name]}["{task.name}"]')
     for task in tasks:
-        lines.extend(f"    {ids[dep]} --> {ids[task.name]}" for dep in task.dependency_names)
+        for dep in task.dependencies:
+            form = before_edge(dep)
+            arrow = f"-.->|{form}|" if form else "-->"
+            lines.append(f"    {ids[dep.task_name]} {arrow} {ids[task.name]}")
     return "\n".join(lines)
+
+
+def dependency_text(task: Task) -> str:
+    """``load, setup (before)``: a task's dependencies for ``--co``, injected ones marked."""
+    return ", ".join(
+        f"{d.task_name} ({form})" if (form := before_edge(d)) else d.task_name
+        for d in task.dependencies
+    )

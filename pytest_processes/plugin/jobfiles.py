@@ -14,6 +14,8 @@ For teams that keep jobs as configuration. One YAML document, read with a safe l
         timeout: 60                 # names: builtins or dotted paths), locks, trigger
         locks: [db]                 # and executor: as in @pytest.mark.processes
         markers: [slow, {skipif: "sys.platform == 'win32'"}]
+        before: [report]            # run before these tasks (patterns; {when_scheduled: p})
+        wave: 1                     # every task of a lower wave finishes first
 
 A parameter given in neither ``args`` nor ``inputs`` is filled by name like a
 Python task's: a task result, a fixture, a run parameter, else its default.

@@ -14,6 +14,7 @@ import pytest
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from ..engine.before import BeforeEntry, when_scheduled
 from ..engine.topology import closest
 from ..engine.tracing import safe_repr
 from ..model.names import RUN_EXECUTORS as EXECUTORS
@@ -37,6 +38,8 @@ TASK_KEYS = (
     "locks",
     "trigger",
     "executor",
+    "before",
+    "wave",
     "markers",
 )
 #: keys from other job formats (flowmancer...) -> what to write here
@@ -205,7 +208,7 @@ class JobReader(YamlReader):
     def options(self, task: str, keys: dict[str, tuple[Node, Node]]) -> dict[str, Any]:
         """The ``@pytest.mark.processes`` options given as keys, checked for type."""
         out: dict[str, Any] = {}
-        for key in ("retries", "timeout", "trigger", "executor"):
+        for key in ("retries", "timeout", "trigger", "executor", "wave"):
             if key not in keys:
                 continue
             node = keys[key][1]
@@ -215,6 +218,9 @@ class JobReader(YamlReader):
             if key == "retries":
                 good = isinstance(value, int) and not isinstance(value, bool) and value >= 0
                 need = "a whole number of extra attempts (0 or more)"
+            elif key == "wave":
+                good = isinstance(value, int) and not isinstance(value, bool)
+                need = "a whole number (tasks of lower waves finish first)"
             elif key == "timeout":
                 good = isinstance(value, (int, float)) and not isinstance(value, bool)
                 good = good and value > 0
@@ -231,6 +237,8 @@ class JobReader(YamlReader):
                 self.problem(node, task, f"'{key}' must be {need}, got {kind(node)}")
         if "locks" in keys:
             out["locks"] = tuple(n for n, _ in self.names(keys["locks"][1], task, "'locks'"))
+        if "before" in keys:
+            out["before"] = self.before(task, keys["before"][1])
         if "retry_on" in keys:
             classes = []
             for name, node in self.names(keys["retry_on"][1], task, "'retry_on'"):
@@ -240,6 +248,36 @@ class JobReader(YamlReader):
                     self.problem(node, task, f"retry_on: {exc}")
             out["retry_on"] = tuple(classes)
         return out
+
+    def before(self, task: str, node: Node) -> tuple[BeforeEntry, ...]:
+        """``before``: task name patterns, or ``{when_scheduled: pattern}`` (conditional form)."""
+        if not isinstance(node, SequenceNode):
+            self.problem(
+                node, task, f"'before' must be a list of task name patterns, got {kind(node)}"
+            )
+            return ()
+        out: list[BeforeEntry] = []
+        for entry in node.value:
+            if isinstance(entry, ScalarNode) and entry.tag == STR_TAG and entry.value:
+                out.append(entry.value)
+                continue
+            if isinstance(entry, MappingNode) and len(entry.value) == 1:
+                knode, vnode = entry.value[0]
+                if (
+                    getattr(knode, "value", None) == "when_scheduled"
+                    and isinstance(vnode, ScalarNode)
+                    and vnode.tag == STR_TAG
+                    and vnode.value
+                ):
+                    out.append(when_scheduled(vnode.value))
+                    continue
+            self.problem(
+                entry,
+                task,
+                "before: an entry is a task name pattern or {when_scheduled: pattern}, "
+                f"got {kind(entry)}",
+            )
+        return tuple(out)
 
     def markers(self, task: str, keys: dict[str, tuple[Node, Node]]) -> list[pytest.MarkDecorator]:
         """``[name, {name: args}]``: args a list (positional), a mapping (keywords) or a value."""

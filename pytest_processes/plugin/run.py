@@ -154,18 +154,14 @@ class ProcessesRun(GraphCollection, RunSummary):
                 self.reporter.write_line(mermaid(self._shown_tasks(session)[0]))
             return True
         selected = self._report_unrunnable(session)
-        wanted = self.graph.upstream_closure(selected)
-        tasks = [t for t in self.graph.tasks if t.name in wanted]
+        wanted, pulled = self.graph.closure(selected)
+        tasks = self.graph.tasks_in(wanted)
         items = [self.graph.items[t.name] for t in tasks]
         logs = TaskLogs(self.config)
         caplog = self._caplog_tasks(tasks, items, logs)
         reported = {i for i, t in enumerate(tasks) if t.name in selected}
         self.support = [t.name for t in tasks if t.name not in selected]
-        if self.support and self.reporter is not None:
-            self.reporter.write_line(
-                f"processes: also running {len(self.support)} upstream task(s) that were not "
-                f"selected: {', '.join(self.support)}"
-            )
+        self._announce_support(pulled)
         state = ConcurrentSetupState(items)
         replace_setupstate(session, state)
         bridge = Bridge(self, session, tasks, items, reported, state, logs, caplog)

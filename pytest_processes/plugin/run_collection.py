@@ -13,7 +13,7 @@ import pytest
 from ..api.task import Task
 from .collect import TaskItem, TasksModule, collected_tasks, expand_task_items
 from .compat import make_collect_report
-from .injection import TaskGraph, build_graph, unused_run_params
+from .injection import TaskGraph, build_graph, dependency_text, unused_run_params
 from .mask_options import mask_test_report
 from .settings import Settings
 from .upstream_files import SupportFile, collect_support_files
@@ -28,6 +28,7 @@ class GraphCollection:
     settings: Settings
     graph: TaskGraph
     set_aside: dict[str, str]
+    support: list[str]
 
     @property
     def reporter(self) -> pytest.TerminalReporter | None:
@@ -136,15 +137,32 @@ class GraphCollection:
             else:
                 self.set_aside[module.nodeid] = _last_line(str(rep.longrepr))
 
-    def _shown_tasks(self, session: pytest.Session) -> tuple[list[Task], set[str]]:
-        """The tasks a run would start, in dependency order, and which of them are selected."""
+    def _shown_tasks(self, session: pytest.Session) -> tuple[list[Task], set[str], list[str]]:
+        """The tasks a run would start (in order), the selected ones, the ones pulled in."""
         selected = {
             i.task
             for i in session.items
             if isinstance(i, TaskItem) and i.task not in self.graph.dropped
         }
-        wanted = self.graph.upstream_closure(selected)
-        return [t for t in self.graph.tasks if t.name in wanted], selected
+        wanted, pulled = self.graph.closure(selected)
+        return self.graph.tasks_in(wanted), selected, pulled
+
+    def _announce_support(self, pulled: list[str]) -> None:
+        """Name the tasks the run adds to the selection: upstream ones, and pulled-in targets."""
+        if self.reporter is None:
+            return
+        upstream = [name for name in self.support if name not in pulled]
+        if upstream:
+            self.reporter.write_line(
+                f"processes: also running {len(upstream)} upstream task(s) that were not "
+                f"selected: {', '.join(upstream)}"
+            )
+        later = [name for name in self.support if name in pulled]
+        if later:
+            self.reporter.write_line(
+                f"processes: also running {len(later)} task(s) that selected tasks must run "
+                f"before (before=when_scheduled): {', '.join(later)}"
+            )
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         """``--co`` (not ``-q``): each task's dependencies, and upstream tasks a selection adds.
@@ -157,11 +175,15 @@ class GraphCollection:
         if self.config.get_verbosity() < 0:
             return
         reporter.write_sep("-", "tasks in dependency order")
-        tasks, selected = self._shown_tasks(session)
+        tasks, selected, pulled = self._shown_tasks(session)
         for task in tasks:
-            deps = ", ".join(task.dependency_names)
-            note = "" if task.name in selected else "  (upstream, not selected)"
-            reporter.write_line(f"{task.name}" + (f"  <- {deps}" if deps else "") + note)
+            deps = dependency_text(task)
+            wave = f"  (wave {task.wave})" if task.wave else ""
+            note = ""
+            if task.name not in selected:
+                why = "when_scheduled" if task.name in pulled else "upstream"
+                note = f"  ({why}, not selected)"
+            reporter.write_line(f"{task.name}" + (f"  <- {deps}" if deps else "") + wave + note)
 
 
 def _last_line(text: str) -> str:
