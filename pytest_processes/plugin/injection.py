@@ -252,8 +252,12 @@ def unused_run_params(graph: TaskGraph, run_params: dict[str, str]) -> list[str]
 _MERMAID_ID = re.compile(r"[a-z_][a-z0-9_]*")
 
 
-def mermaid(tasks: list[Task]) -> str:
-    """The task graph as a Mermaid flowchart (dependency --> dependant)."""
+def mermaid(tasks: list[Task], selected: set[str] | None = None) -> str:
+    """The task graph as a Mermaid flowchart (dependency --> dependant).
+
+    Tasks not in ``selected`` (run only because a selected task needs them) get
+    the class ``upstream``, drawn dashed; ``None`` means every task is selected.
+    """
     ids = {
         t.name: t.name if _MERMAID_ID.fullmatch(t.name) else f"t{k}" for k, t in enumerate(tasks)
     }
@@ -262,4 +266,8 @@ def mermaid(tasks: list[Task]) -> str:
         lines.append(f'    {ids[task.name]}["{task.name}"]')
     for task in tasks:
         lines.extend(f"    {ids[dep]} --> {ids[task.name]}" for dep in task.dependency_names)
+    support = [ids[t.name] for t in tasks if selected is not None and t.name not in selected]
+    if support:
+        lines.append("    classDef upstream stroke-dasharray: 5 5,fill:#ddf4ff,color:#0969da")
+        lines.append(f"    class {','.join(support)} upstream")
     return "\n".join(lines)
