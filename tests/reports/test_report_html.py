@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import re
-import shutil
 import struct
-import subprocess
 from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 
-import pytest
+from report_browser import chromium, needs_chromium
 
 from pytest_processes.error_data import ErrorData
 from pytest_processes.execution_report import ProcessExecutionReport, TaskReportEntry
@@ -139,43 +137,19 @@ def _png_size(path: Path) -> tuple[int, int]:
     return width, height
 
 
-CHROMIUM = shutil.which("chromium")
-
-
-@pytest.mark.skipif(
-    CHROMIUM is None, reason="chromium is not on PATH (CI installs Debian's chromium)"
-)
+@needs_chromium
 def test_renders_in_chromium(sample_report: ProcessExecutionReport, tmp_path: Path) -> None:
-    assert CHROMIUM is not None
     ARTIFACTS.mkdir(exist_ok=True)
     page = ARTIFACTS / "report-html.html"
     sample_report.to_html(page)
     shot = ARTIFACTS / "report-html.png"
     shot.unlink(missing_ok=True)
-    base = [
-        CHROMIUM,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp_path / 'profile'}",
-    ]
+    profile = tmp_path / "profile"
     url = page.as_uri()
-    subprocess.run(
-        [*base, f"--screenshot={shot}", "--window-size=1280,2000", url],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
+    chromium(profile, f"--screenshot={shot}", "--window-size=1280,2000", url)
     assert _png_size(shot) == (1280, 2000)
     assert shot.stat().st_size > 20_000  # a blank page compresses to almost nothing
-    dom = subprocess.run(
-        [*base, "--dump-dom", url], check=True, capture_output=True, text=True, timeout=120
-    ).stdout
+    dom = chromium(profile, "--dump-dom", url).stdout
     for needle in (
         "extract",
         "fetch_rates",
