@@ -67,6 +67,6 @@ def test_html_and_json_mark_and_count_upstream_tasks_apart(
     assert cards[:3] == [("1", "tasks selected"), ("1", "passed"), ("0", "failed")]
     assert ("2", "upstream, not selected") in cards
     rows = re.findall(r'<tr class="success" data-status="success"( data-upstream="1")? ', page)
-    assert sorted(rows) == ["", " data-upstream=\"1\"", " data-upstream=\"1\""]
+    assert sorted(rows) == ["", ' data-upstream="1"', ' data-upstream="1"']
     assert page.count('<span class="chip upstream">upstream, not selected</span>') == 2
     assert '<option value="upstream">upstream, not selected</option>' in page
