@@ -66,7 +66,9 @@
       zoom(svg, ev.deltaY < 0 ? 0.8 : 1.25, p.x, p.y);
     }, { passive: false });
     svg.addEventListener("pointerdown", function (ev) {
-      grab = point(svg, ev); svg.setPointerCapture(ev.pointerId); svg.classList.add("grabbing");
+      grab = point(svg, ev);
+      svg.classList.add("grabbing");
+      try { svg.setPointerCapture(ev.pointerId); } catch (e) { /* a pointer no longer down */ }
     });
     svg.addEventListener("pointermove", function (ev) {
       if (!grab) { return; }
