@@ -82,6 +82,38 @@ def _sweep(columns: list[list[str]], nbrs: dict[str, list[str]], forward: bool) 
         columns[c] = [name for _, _, name in sorted(keyed)]
 
 
+def _crossings(columns: list[list[str]], nbrs: dict[str, list[str]]) -> int:
+    """How many pairs of edges cross between each column and the next (counted as inversions)."""
+    total = 0
+    for left, right in itertools.pairwise(columns):
+        pos = {n: i for i, n in enumerate(right)}
+        ends = [p for n in left for p in sorted(pos[m] for m in nbrs[n] if m in pos)]
+        tree = [0] * (len(right) + 1)  # Fenwick tree: how many ends seen at or below a position
+        for seen, p in enumerate(ends):
+            below, i = 0, p + 1
+            while i:
+                below, i = below + tree[i], i & (i - 1)
+            total += seen - below  # earlier edges that end further down: each one crosses
+            i = p + 1
+            while i <= len(right):
+                tree[i], i = tree[i] + 1, i + (i & -i)
+    return total
+
+
+def _ordered(columns: list[list[str]], nbrs: dict[str, list[str]]) -> list[list[str]]:
+    """The columns after a few barycenter sweeps down and up: the order with fewest crossings."""
+    best, fewest = [list(c) for c in columns], _crossings(columns, nbrs)
+    for _ in range(SWEEPS):
+        if not fewest:
+            break
+        _sweep(columns, nbrs, forward=True)
+        _sweep(columns, nbrs, forward=False)
+        count = _crossings(columns, nbrs)
+        if count < fewest:
+            best, fewest = [list(c) for c in columns], count
+    return best
+
+
 def _place(columns: list[list[str]], nbrs: dict[str, list[str]]) -> dict[str, float]:
     """Top of each node: in column order, as near its left neighbours' mean height as fits."""
     top: dict[str, float] = {}
@@ -119,9 +151,7 @@ def layered_layout(nodes: Sequence[str], edges: Sequence[tuple[str, str]]) -> La
         for a, b in itertools.pairwise(path):
             nbrs[a].append(b)
             nbrs[b].append(a)
-    for _ in range(SWEEPS):
-        _sweep(columns, nbrs, forward=True)
-        _sweep(columns, nbrs, forward=False)
+    columns = _ordered(columns, nbrs)
     top = _place(columns, nbrs)
     x = {n: PAD + c * (BOX_W + GAP_X) for c, col in enumerate(columns) for n in col}
     out = Layout(boxes={n: (x[n], top[n]) for n in nodes})

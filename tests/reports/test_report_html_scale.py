@@ -90,6 +90,13 @@ def test_layout_edges_pass_only_through_their_own_ends() -> None:
             assert points[0][0] == boxes[up][2] and points[-1][0] == boxes[down][0]
 
 
+def test_layout_untangles_crossed_edges() -> None:
+    """Declared as x before y, but a -> y and b -> x: the sweeps put y beside a, x beside b."""
+    layout = layered_layout(["a", "b", "x", "y", "z"], [("a", "y"), ("b", "x"), ("b", "z")])
+    top = {n: y for n, (_, y) in layout.boxes.items()}
+    assert top["a"] < top["b"] and top["y"] < top["x"] < top["z"]
+
+
 def test_layout_of_a_cyclic_input_ends() -> None:
     """Reports come from DAGs, but a hand-edited JSON report may not: no hang, every box placed."""
     layout = layered_layout(["a", "b", "c"], [("a", "b"), ("b", "c"), ("c", "a")])
