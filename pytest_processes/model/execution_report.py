@@ -16,7 +16,7 @@ from .spec import TaskSpec
 from .task_types import RESTORED_REASON, TaskResult, TaskStatus
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
 
     from ..comms.base import ReportChannel
     from ..engine.masking import SecretMasker
@@ -43,7 +43,7 @@ class TaskReportEntry:
 
     The first nine fields are the processes schema; the rest say when and where
     the task ran, why it did not, what it printed, what type of exception it
-    raised and which tasks it depended on.
+    raised, which tasks it depended on and whether it was selected.
     """
 
     name: str
@@ -62,6 +62,8 @@ class TaskReportEntry:
     output: str = ""
     error_type: str = ""
     dependencies: tuple[str, ...] = ()
+    #: False for a task that ran only because a selected task needs it (``-k``, node ids)
+    selected: bool = True
 
     @property
     def restored(self) -> bool:
@@ -111,6 +113,7 @@ def new_entry(
     output: str = "",
     error_type: str = "",
     dependencies: tuple[str, ...] = (),
+    selected: bool = True,
 ) -> TaskReportEntry:
     """A :class:`TaskReportEntry`, built fast: a run makes one per task.
 
@@ -135,6 +138,7 @@ def new_entry(
     e.output = output
     e.error_type = error_type
     e.dependencies = dependencies
+    e.selected = selected
     e.__class__ = TaskReportEntry  # identical layouts: now a frozen entry
     entry: TaskReportEntry = e
     return entry
@@ -356,6 +360,17 @@ class ProcessExecutionReport:
         from ..reports.html import report_to_html
 
         return report_to_html(self, path)
+
+    def with_unselected(self, names: Iterable[str]) -> ProcessExecutionReport:
+        """A copy whose entries ``names`` are marked as run only for a selected task downstream."""
+        support = set(names)
+        if not support:
+            return self
+        entries = {
+            n: dataclasses.replace(e, selected=False) if n in support else e
+            for n, e in self.entries.items()
+        }
+        return dataclasses.replace(self, entries=entries)
 
     def restricted_to(self, tasks: list[str]) -> ProcessExecutionReport:
         """A new report with only the named tasks (names compared case-insensitively)."""

@@ -317,10 +317,12 @@ def unused_run_params(graph: TaskGraph, run_params: dict[str, str]) -> list[str]
 _MERMAID_ID = re.compile(r"[a-z_][a-z0-9_]*")
 
 
-def mermaid(tasks: list[Task]) -> str:
+def mermaid(tasks: list[Task], selected: set[str] | None = None) -> str:
     """The task graph as a Mermaid flowchart (dependency --> dependant).
 
-    An edge injected by ``before=`` is dotted and labelled with its form.
+    An edge injected by ``before=`` is dotted and labelled with its form. Tasks not in
+    ``selected`` (run only because a selected task needs them) get the class ``upstream``,
+    drawn dashed; ``None`` means every task is selected.
     """
     ids = {
         t.name: t.name if _MERMAID_ID.fullmatch(t.name) else f"t{k}" for k, t in enumerate(tasks)
@@ -333,6 +335,10 @@ def mermaid(tasks: list[Task]) -> str:
             form = before_edge(dep)
             arrow = f"-.->|{form}|" if form else "-->"
             lines.append(f"    {ids[dep.task_name]} {arrow} {ids[task.name]}")
+    support = [ids[t.name] for t in tasks if selected is not None and t.name not in selected]
+    if support:
+        lines.append("    classDef upstream stroke-dasharray: 5 5,fill:#ddf4ff,color:#0969da")
+        lines.append(f"    class {','.join(support)} upstream")
     return "\n".join(lines)
 
 

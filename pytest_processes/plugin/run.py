@@ -151,7 +151,8 @@ class ProcessesRun(GraphCollection, RunSummary):
         _junit_gets_task_output(self.config, self.settings)
         if self.settings.graph:
             if self.reporter is not None:
-                self.reporter.write_line(mermaid(self._shown_tasks(session)[0]))
+                shown, selected, _ = self._shown_tasks(session)
+                self.reporter.write_line(mermaid(shown, selected))
             return True
         selected = self._report_unrunnable(session)
         wanted, pulled = self.graph.closure(selected)
@@ -187,7 +188,7 @@ class ProcessesRun(GraphCollection, RunSummary):
         finally:
             bridge.status.clear()
         self.restored = [tasks[i].name for i in ran.restored]
-        self.report = ran.report
+        self.report = ran.report.with_unselected(self.support)
         self.config.hook.pytest_processes_run_finish(report=self.report)
         if ran.interrupted:
             raise KeyboardInterrupt(ran.interrupted)

@@ -1,8 +1,8 @@
-"""A report as one self-contained, static HTML page (no script, no external asset).
+"""A report as one self-contained HTML page (no external asset; one small inline script).
 
-Sections: verdict and summary counts, the task table, each failure with its
-exception, traceback, downstream impact and traced variables, captured output,
-a timeline of when each task ran on which worker, and the dependency graph.
+Failures first: the verdict and counts, then each failed task with its error,
+traceback and captured output; then the dependency graph around the failures, the
+task table (filter, sort), the timeline (one lane per worker) and other output.
 Every value from the report is HTML-escaped; ANSI colour codes are removed, other control
 characters and undecodable bytes are shown escaped (``\\x00``, ``\\xe9``).
 """
@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..model.task_types import TaskStatus
-from ._svg import STATUS_COLOURS, dependency_graph_svg, timeline_svg
+from ._html_parts import STATUS_LABELS, anchor, badge, graph_section, task_table, upstream_chip
+from ._svg import timeline_svg
 from ._text import format_duration, format_epoch, html_text, seconds
 
 if TYPE_CHECKING:
@@ -26,19 +27,11 @@ if TYPE_CHECKING:
 
 __all__ = ["report_to_html"]
 
-STATUS_LABELS = {
-    TaskStatus.SUCCESS: "passed",
-    TaskStatus.ERRORED: "failed",
-    TaskStatus.SKIPPED: "skipped",
-    TaskStatus.PENDING: "not run",
-}
-
 
 @cache
-def _template() -> string.Template:
+def _asset(name: str) -> str:
     folder = resources.files("pytest_processes.reports").joinpath("templates")
-    text = folder.joinpath("report.html").read_text("utf-8")
-    return string.Template(text)
+    return folder.joinpath(name).read_text("utf-8")
 
 
 def _e(text: object) -> str:
@@ -46,19 +39,10 @@ def _e(text: object) -> str:
     return html_text(text)
 
 
-def badge(status: TaskStatus) -> str:
-    """The coloured status pill of a task."""
-    return f'<span class="badge {status.value}">{STATUS_LABELS[status]}</span>'
-
-
 def _total_time(report: ProcessExecutionReport) -> float:
     if report.started_at is not None and report.finished_at is not None:
         return seconds(report.finished_at - report.started_at)
     return sum(seconds(e.elapsed_seconds) for e in report.entries.values())
-
-
-def _anchor(index: int) -> str:
-    return f"task-{index}"
 
 
 def _header(report: ProcessExecutionReport) -> str:
@@ -87,19 +71,22 @@ def _header(report: ProcessExecutionReport) -> str:
 
 
 def _cards(report: ProcessExecutionReport) -> str:
-    counts = {s: 0 for s in TaskStatus}
-    for entry in report.entries.values():
-        counts[entry.status] += 1
-    cards = [("total", len(report.entries), "tasks")]
+    """Counts per status of the selected tasks; the upstream tasks a selection pulled in apart."""
+    chosen = [e for e in report.entries.values() if e.selected]
+    support = [e for e in report.entries.values() if not e.selected]
+    counts = {s: sum(1 for e in chosen if e.status is s) for s in TaskStatus}
+    cards = [("total", len(chosen), "tasks selected" if support else "tasks")]
     cards += [
-        (TaskStatus.SUCCESS.value, counts[TaskStatus.SUCCESS], "passed"),
-        (TaskStatus.ERRORED.value, counts[TaskStatus.ERRORED], "failed"),
-        (TaskStatus.SKIPPED.value, counts[TaskStatus.SKIPPED], "skipped"),
+        (s.value, counts[s], STATUS_LABELS[s])
+        for s in (TaskStatus.SUCCESS, TaskStatus.ERRORED, TaskStatus.SKIPPED, TaskStatus.PENDING)
+        if counts[s] or s is not TaskStatus.PENDING
     ]
-    if counts[TaskStatus.PENDING]:
-        cards.append((TaskStatus.PENDING.value, counts[TaskStatus.PENDING], "not run"))
+    if support:
+        failed = sum(1 for e in support if e.status is TaskStatus.ERRORED)
+        note = f", {failed} failed" if failed else ""
+        cards.append(("upstream", len(support), f"upstream, not selected{note}"))
     html = "".join(
-        f'<div class="card {kind}"><div class="n">{n}</div><div class="l">{label}</div></div>'
+        f'<div class="card {kind}"><div class="n">{n}</div><div class="l">{_e(label)}</div></div>'
         for kind, n, label in cards
     )
     html += (
@@ -109,67 +96,30 @@ def _cards(report: ProcessExecutionReport) -> str:
     return f'<section class="cards" aria-label="Summary">{html}</section>'
 
 
-def _details_cell(entry: TaskReportEntry, index: int) -> str:
-    parts = [f"<code>{_e(entry.function)}</code>"]
-    if entry.status is TaskStatus.ERRORED:
-        summary = entry.error.exception if entry.error is not None else ""
-        first = summary.splitlines()[0] if summary.strip() else "(no message)"
-        kind = f"{entry.error_type}: " if entry.error_type else ""
-        parts.append(f'<a href="#{_anchor(index)}">{_e(kind + first)}</a>')
-    elif entry.reason:
-        parts.append(f'<span class="muted">{_e(entry.reason)}</span>')
-    return "<br>".join(parts)
-
-
-def _task_table(report: ProcessExecutionReport) -> str:
-    t0 = report.started_at
-    rows = []
-    for index, entry in enumerate(report.entries.values()):
-        start = ""
-        if entry.started_at is not None:
-            at = entry.started_at
-            start = f"+{at - t0:.3f}s" if t0 is not None else format_epoch(at)
-        ran = entry.attempts > 0 or seconds(entry.elapsed_seconds) > 0
-        duration = format_duration(entry.elapsed_seconds) if ran else "—"
-        rows.append(
-            f'<tr class="{entry.status.value}"><td><strong>{_e(entry.name)}</strong></td>'
-            f'<td>{badge(entry.status)}</td><td class="num">{entry.attempts}</td>'
-            f'<td class="num">{_e(duration)}</td><td>{_e(entry.worker)}</td>'
-            f'<td class="num">{_e(start)}</td><td>{_details_cell(entry, index)}</td></tr>'
-        )
-    if not rows:
-        return '<section><h2>Tasks</h2><p class="muted">This report has no tasks.</p></section>'
-    head = "".join(
-        f"<th>{h}</th>"
-        for h in ("Task", "Status", "Attempts", "Duration", "Worker", "Started", "Details")
-    )
-    return (
-        f'<section><h2>Tasks</h2><table class="tasks"><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table></section>"
-    )
-
-
 def _pre(text: str) -> str:
     return f'<pre class="block">{_e(text.rstrip())}</pre>'
 
 
 def _failure(entry: TaskReportEntry, index: int) -> str:
+    """One failed task in full: its error first, then traceback, output and what it stopped."""
     error = entry.error
     message = error.exception if error is not None else ""
     kind = entry.error_type or "Exception"
     parts = [
-        f'<article class="failure" id="{_anchor(index)}"><h3>{_e(entry.name)} '
-        f"{badge(entry.status)}</h3>"
+        f'<article class="failure" id="{anchor(index)}"><h3>{_e(entry.name)} '
+        f"{badge(entry.status)}{upstream_chip(entry)}</h3>"
+        f'<div class="exc">{_e(kind)}: {_e(message or "(no message)")}</div>'
         f'<div class="muted">function <code>{_e(entry.function)}</code> · '
         f"{entry.attempts} attempt{'s' if entry.attempts != 1 else ''} · "
-        f"{_e(format_duration(entry.elapsed_seconds))}</div>"
-        f'<h4>Exception</h4><div class="exc">{_e(kind)}: {_e(message or "(no message)")}</div>'
+        f"{_e(format_duration(entry.elapsed_seconds))}"
+        f"{' · worker ' + _e(entry.worker) if entry.worker else ''}</div>"
     ]
-    if error is not None and error.downstream_impact:
-        chips = "".join(f'<span class="chip">{_e(n)}</span>' for n in error.downstream_impact)
-        parts.append(f"<h4>Downstream impact (not run)</h4><div>{chips}</div>")
+    if entry.reason:
+        parts.append(f"<h4>Reason</h4><div>{_e(entry.reason)}</div>")
     if error is not None and error.traceback_str.strip():
         parts.append(f"<h4>Traceback</h4>{_pre(error.traceback_str)}")
+    if entry.output.strip():
+        parts.append(f"<h4>Captured output</h4>{_pre(entry.output)}")
     if error is not None and error.traced_vars:
         loc = error.traced_vars_location
         where = f" at <code>{_e(loc)}</code>" if loc else ""
@@ -178,8 +128,9 @@ def _failure(entry: TaskReportEntry, index: int) -> str:
             for k, v in error.traced_vars.items()
         )
         parts.append(f'<h4>Traced variables{where}</h4><table class="vars">{rows}</table>')
-    if entry.output.strip():
-        parts.append(f"<h4>Captured output</h4>{_pre(entry.output)}")
+    if error is not None and error.downstream_impact:
+        chips = "".join(f'<span class="chip">{_e(n)}</span>' for n in error.downstream_impact)
+        parts.append(f"<h4>Downstream impact (not run)</h4><div>{chips}</div>")
     parts.append("</article>")
     return "".join(parts)
 
@@ -192,7 +143,7 @@ def _failures(report: ProcessExecutionReport) -> str:
     ]
     if not cards:
         return ""
-    return f"<section><h2>Failures ({len(cards)})</h2>{''.join(cards)}</section>"
+    return f'<section id="failures"><h2>Failures ({len(cards)})</h2>{"".join(cards)}</section>'
 
 
 def _outputs(report: ProcessExecutionReport) -> str:
@@ -218,32 +169,15 @@ def _run_output(report: ProcessExecutionReport) -> str:
     )
 
 
-def _legend() -> str:
-    items = "".join(
-        f'<span><svg width="12" height="12" aria-hidden="true"><rect width="12" height="12" '
-        f'rx="2" fill="{light}" stroke="{strong}"/></svg> {STATUS_LABELS[status]}</span>'
-        for status, (strong, light) in STATUS_COLOURS.items()
-    )
-    return f'<p class="legend muted">{items}</p>'
-
-
-def _figures(report: ProcessExecutionReport) -> str:
-    out = []
+def _timeline(report: ProcessExecutionReport) -> str:
     timeline = timeline_svg(report)
-    if timeline:
-        out.append(
-            '<section><h2>Timeline</h2><p class="muted">When each task ran, on which worker '
-            "(seconds from the start of the run).</p>"
-            f'<div class="figure">{timeline}</div></section>'
-        )
-    graph = dependency_graph_svg(report)
-    if graph:
-        out.append(
-            '<section><h2>Dependency graph</h2><p class="muted">Arrows go from a task to the '
-            f"tasks that depend on it; red dashed arrows leave a failed task.</p>{_legend()}"
-            f'<div class="figure">{graph}</div></section>'
-        )
-    return "".join(out)
+    if not timeline:
+        return ""
+    return (
+        '<section id="timeline"><h2>Timeline</h2><p class="muted">One lane per worker, '
+        "seconds from the start of the run; hover a bar for the task's name and times.</p>"
+        f'<div class="figure">{timeline}</div></section>'
+    )
 
 
 def render_html(report: ProcessExecutionReport) -> str:
@@ -253,16 +187,18 @@ def render_html(report: ProcessExecutionReport) -> str:
         [
             _header(report),
             _cards(report),
-            _task_table(report),
             _failures(report),
-            _figures(report),
+            graph_section(report),
+            task_table(report),
+            _timeline(report),
             _outputs(report),
             _run_output(report),
             f"<footer>Generated by pytest-processes on {_e(generated)}.</footer>",
         ]
     )
     title = f"Process report: {report.process_name or '(unnamed process)'}"
-    return _template().substitute(title=_e(title), body=body)
+    template = string.Template(_asset("report.html"))
+    return template.substitute(title=_e(title), body=body, script=_asset("report.js"))
 
 
 def report_to_html(

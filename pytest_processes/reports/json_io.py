@@ -106,6 +106,7 @@ def _entry(name: str, data: Any) -> TaskReportEntry:
         dependencies=tuple(
             str(d) for d in _expect(data.get("dependencies", []), list, f"{where}.dependencies")
         ),
+        selected=bool(_expect(data.get("selected", True), bool, f"{where}.selected")),
     )
 
 

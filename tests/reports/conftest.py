@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from typing import Any
 
@@ -129,3 +130,80 @@ def sample_report() -> ProcessExecutionReport:
         started_at=T0,
         finished_at=T0 + 3.1,
     )
+
+
+def build_big_report(size: int, *, families: bool = True, seed: int = 7) -> ProcessExecutionReport:
+    """A run of ``size`` tasks on 4 workers with one failure (``parse[17]``) and its dependants.
+
+    With ``families``, three quarters of the tasks are instances of ``fetch``, ``parse`` and
+    ``check`` (``fetch[i] -> parse[i] -> check[i]``); the rest are distinct tasks that each
+    depend on one to three earlier tasks, as a real project's graph does.
+    """
+    rnd = random.Random(seed)
+    deps: dict[str, tuple[str, ...]] = {}
+    per_family = size // 4 if families else 0
+    for i in range(per_family):
+        deps[f"fetch[{i}]"] = ()
+        deps[f"parse[{i}]"] = (f"fetch[{i}]",)
+        deps[f"check[{i}]"] = (f"parse[{i}]",)
+    names = list(deps)
+    for k in range(size - len(deps)):
+        pool = names[-60:] if names else []
+        picked = tuple(sorted(set(rnd.sample(pool, min(len(pool), rnd.randint(1, 3))))))
+        deps[f"step_{k:04d}_{rnd.choice(['load', 'merge', 'score', 'export'])}"] = picked
+        names.append(list(deps)[-1])
+    failed = "parse[17]" if families else names[len(names) // 3]
+    return _simulate(deps, failed, rnd)
+
+
+def _simulate(
+    deps: dict[str, tuple[str, ...]], failed: str, rnd: random.Random
+) -> ProcessExecutionReport:
+    """Entries for ``deps`` run in order on 4 workers: ``failed`` raises, its dependants skip."""
+    free = [0.0] * 4
+    done: dict[str, float] = {}
+    broken: set[str] = set()
+    entries = []
+    for name, ups in deps.items():
+        if any(d in broken for d in ups):
+            broken.add(name)
+            entries.append(
+                build_entry(name, "skipped", deps=ups, reason=f"upstream failed: '{failed}'")
+            )
+            continue
+        w = min(range(4), key=free.__getitem__)
+        start = max([free[w], *(done[d] for d in ups)])
+        elapsed = round(rnd.uniform(0.01, 0.4), 3)
+        free[w] = done[name] = start + elapsed
+        if name == failed:
+            broken.add(name)
+            error = ErrorData(
+                task_name=name,
+                function="parse",
+                exception="row 17: expected 5 columns, got 4",
+                traceback_str=TRACEBACK.replace("bad row 3 <b>&amp;</b>", "row 17"),
+            )
+            entries.append(
+                build_entry(
+                    name,
+                    "errored",
+                    elapsed=elapsed,
+                    start=start,
+                    worker=f"worker-{w + 1}",
+                    deps=ups,
+                    error=error,
+                    error_type="ValueError",
+                    output="reading part 17\n",
+                )
+            )
+        else:
+            entries.append(
+                build_entry(name, elapsed=elapsed, start=start, worker=f"worker-{w + 1}", deps=ups)
+            )
+    return build_report(*entries, name="big", started_at=T0, finished_at=T0 + max(free))
+
+
+@pytest.fixture
+def big_report() -> Callable[..., ProcessExecutionReport]:
+    """``big_report(size, families=True)``: see :func:`build_big_report`."""
+    return build_big_report

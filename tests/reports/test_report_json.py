@@ -142,3 +142,16 @@ def test_reads_processes_own_json_shape() -> None:
 def test_bad_documents_name_the_problem(text: str, message: str) -> None:
     with pytest.raises(ReportJSONError, match=message.replace("[", r"\[").replace("]", r"\]")):
         report_from_json(text)
+
+
+def test_upstream_not_selected_survives_the_trip(
+    make_entry: EntryFactory, make_report: ReportFactory
+) -> None:
+    report = make_report(make_entry("extract"), make_entry("load", deps=("extract",)))
+    marked = report.with_unselected(["extract"])
+    data = json.loads(marked.to_json())
+    assert [e["selected"] for e in data["entries"].values()] == [False, True]  # once per entry
+    back = report_from_json(marked.to_json())
+    assert back == marked and not back.entries["extract"].selected
+    del data["entries"]["extract"]["selected"]  # a report from before the field: selected
+    assert report_from_json(json.dumps(data)).entries["extract"].selected
