@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -329,22 +330,24 @@ def terminal_column(reporter: pytest.TerminalReporter) -> int:
 
 @contextlib.contextmanager
 def writes_announced(
-    reporter: pytest.TerminalReporter, before: Callable[[], None]
+    reporter: pytest.TerminalReporter, before: Callable[[], None], lock: threading.RLock
 ) -> Iterator[Callable[[str], None]]:
     """``before()`` runs ahead of every write to pytest's terminal; yields a raw writer.
 
     Every line pytest and other plugins print goes through the writer ``_tw``'s
-    ``write``, which is wrapped meanwhile; the raw writer goes to its ``_file``
-    (looked up on each write: it may be swapped) without moving pytest's idea
-    of the current line (8.0-9.2).
+    ``write``, which is wrapped meanwhile (each call under ``lock``: live logs
+    may come from worker threads); the raw writer goes to its ``_file`` (looked
+    up on each write: it may be swapped) without moving pytest's idea of the
+    current line (8.0-9.2).
     """
     tw = reporter._tw
     original = tw.write
 
     def write(msg: str, **kwargs: Any) -> None:
-        if msg:
-            before()
-        original(msg, **kwargs)
+        with lock:
+            if msg:
+                before()
+            original(msg, **kwargs)
 
     def raw(text: str) -> None:
         tw._file.write(text)

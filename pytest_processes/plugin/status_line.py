@@ -91,7 +91,7 @@ class StatusLine:
         if not self.tty or self.reporter is None:
             yield
             return
-        with writes_announced(self.reporter, self.clear) as raw:
+        with writes_announced(self.reporter, self.clear, self._lock) as raw:
             self._raw = raw
             try:
                 yield

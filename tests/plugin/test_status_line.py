@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import textwrap
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -203,6 +204,17 @@ LIVE_TASKS = """
 SEEN = "running 1, done 1, failed 0, waiting 1"
 
 
+def assert_wiped_before_every_write(raw: str) -> None:
+    """After each drawing of the view (which ends by moving the cursor back up), the next
+    bytes on the terminal erase it: nothing is written over the view."""
+    text = without_colours(raw)
+    drawn = list(re.finditer(r"\r\x1b\[\d+A(\x1b\[\d+C)?", text))
+    assert drawn, "the view was never drawn"
+    for match in drawn:
+        after = text[match.end() : match.end() + 3]
+        assert after in ("\x1b[J", ""), repr(text[match.start() : match.end() + 40])
+
+
 def _run_live(pytester: pytest.Pytester, *args: str) -> str:
     pytester.makepyfile(tasks_live=LIVE_TASKS)
     return run_on_pty(
@@ -217,6 +229,7 @@ def test_on_a_tty_the_view_is_redrawn_in_place_and_v_lines_arrive_intact(
     pytester: pytest.Pytester,
 ) -> None:
     raw = _run_live(pytester, "-v")
+    assert_wiped_before_every_write(raw)
     plain = without_colours(raw)
     assert SEEN in plain and "\x1b[J" in plain and "\x1b[2A" in plain  # drawn, then moved up
     for name, percent in (("quick", 33), ("first", 66), ("second", 100)):
@@ -232,9 +245,32 @@ def test_on_a_tty_the_view_is_redrawn_in_place_and_v_lines_arrive_intact(
     assert any(re.fullmatch(r"=+ 3 passed in [\d.]+s =+", line) for line in screen)
 
 
+def test_on_a_tty_live_log_lines_from_worker_threads_wipe_the_view_first(
+    pytester: pytest.Pytester,
+) -> None:
+    logs = (
+        "            time.sleep(0.01)\n        logging.getLogger('etl').warning('first logs: go')\n"
+    )
+    tasks = LIVE_TASKS.replace("            time.sleep(0.01)\n", logs)
+    pytester.makepyfile(tasks_live="import logging\n" + textwrap.dedent(tasks))
+    raw = run_on_pty(
+        ["--processes", "-p", "no:cacheprovider", "--log-cli-level=WARNING"],
+        pytester.path,
+        when=lambda out: SEEN in out,
+        then=lambda: (pytester.path / "go").write_text("go"),
+    )
+    # written from the worker thread while the view was up: whole, and the view gone
+    assert_wiped_before_every_write(raw)
+    assert re.search(r"WARNING +etl:tasks_live\.py:\d+ first logs: go", without_colours(raw))
+    screen = render(raw)
+    assert any(line.endswith("first logs: go") for line in screen)
+    assert not [line for line in screen if line.startswith(("processes ", "  first ("))]
+
+
 def test_on_a_tty_the_progress_line_of_dots_stays_one_line(pytester: pytest.Pytester) -> None:
     raw = _run_live(pytester)
     assert SEEN in raw
+    assert_wiped_before_every_write(raw)
     screen = render(raw)
     assert [line for line in screen if line.startswith("tasks_live.py")] == [
         "tasks_live.py ..." + " " * (COLUMNS - 24) + "[100%]"
