@@ -32,7 +32,6 @@ CLASSES = """
 """
 
 
-
 def test_a_task_class_gets_upstream_results_in_run_and_feeds_functions(
     pytester: pytest.Pytester, run_processes: RunProcesses
 ) -> None:
