@@ -78,6 +78,7 @@ class StatusLine:
         self._lock = threading.RLock()  # live logging may write from a worker thread
         self._last_plain = 0.0
         self._started = time.monotonic()
+        self._height = 24  # the terminal's lines, measured when the run starts
         #: seconds between scheduler ticks (None: no terminal, no ticks)
         self.interval: float | None = None
         if reporter is not None:
@@ -91,6 +92,8 @@ class StatusLine:
         if not self.tty or self.reporter is None:
             yield
             return
+        # measured now: while tasks run, fd 1 may be a capture pipe
+        self._height = shutil.get_terminal_size().lines
         with writes_announced(self.reporter, self.clear, self._lock) as raw:
             self._raw = raw
             try:
@@ -125,7 +128,7 @@ class StatusLine:
         """The counts, then one line per running task (longest-running first), cut to fit."""
         assert self.reporter is not None
         width = terminal_width(self.reporter) - 1  # never the last column: no wrap
-        rows = max(1, min(MAX_ROWS, shutil.get_terminal_size().lines - 3))
+        rows = max(1, min(MAX_ROWS, self._height - 3))
         waiting = max(0, self.total - self.done - self.failed - len(running))
         lines = [format_counts(len(running), self.done, self.failed, waiting, now - self._started)]
         ordered = sorted(running, key=lambda pair: pair[1])

@@ -82,6 +82,54 @@ def test_a_task_class_gets_upstream_results_in_run_and_feeds_functions(
     result.assert_outcomes(passed=4)  # extract, sum_rows, report, base
 
 
+def test_marks_families_and_async_run_work_on_class_tasks(
+    pytester: pytest.Pytester, run_processes: RunProcesses
+) -> None:
+    pytester.makepyfile(
+        tasks_more="""
+        import asyncio
+
+        import pytest
+        from pytest_processes import task
+
+        @task
+        @pytest.mark.parametrize("env", ["dev", "prod"])
+        class Deploy:
+            def run(self, env):
+                return f"deployed {env}"
+
+        def task_check(deploy):             # fan-in over the family
+            assert deploy == {"dev": "deployed dev", "prod": "deployed prod"}, deploy
+
+        @task
+        @pytest.mark.skip(reason="not today")
+        class Skipped:
+            def run(self):
+                raise AssertionError
+
+        @task
+        class Waits:
+            async def run(self):
+                await asyncio.sleep(0)
+                return 5
+
+        def task_after(waits):
+            assert waits == 5, waits
+        """
+    )
+    result = run_processes("-v", "-rs")
+    result.stdout.fnmatch_lines_random(
+        [
+            "tasks_more.py::deploy[[]dev[]] PASSED*",
+            "tasks_more.py::deploy[[]prod[]] PASSED*",
+            "tasks_more.py::check PASSED*",
+            "tasks_more.py::skipped SKIPPED (not today)*",
+            "tasks_more.py::after PASSED*",
+        ]
+    )
+    result.assert_outcomes(passed=5, skipped=1)
+
+
 @pytest.mark.parametrize("executor", ["thread", "process"])
 def test_a_failing_class_task_reports_like_a_function(
     pytester: pytest.Pytester, executor: str

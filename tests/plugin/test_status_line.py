@@ -85,19 +85,24 @@ def test_the_view_is_drawn_below_pytests_line_and_wiped_before_its_next_write(
     assert reporter._tw.write == reporter._tw.__class__.write.__get__(reporter._tw)  # unwrapped
 
 
+@pytest.mark.parametrize(("lines", "rows"), [(40, status.MAX_ROWS), (6, 3)])
 def test_the_view_fits_the_terminal(
-    tty_reporter: tuple[pytest.TerminalReporter, FakeTTY], monkeypatch: pytest.MonkeyPatch
+    tty_reporter: tuple[pytest.TerminalReporter, FakeTTY],
+    monkeypatch: pytest.MonkeyPatch,
+    lines: int,
+    rows: int,
 ) -> None:
+    """Never wider than a line, never taller than the screen (it could not move back up)."""
     monkeypatch.delenv("TERM", raising=False)
-    monkeypatch.setenv("LINES", "40")
+    monkeypatch.setenv("LINES", str(lines))
     reporter, screen = tty_reporter
     view = StatusLine(reporter, total=30)
     with view.attached():
         now = time.monotonic()
         view.update([(f"task_with_a_long_name_{i:02d}" * 4, now - i) for i in range(12)])
         shown = render(screen.getvalue())
-    assert len(shown) == 1 + 1 + status.MAX_ROWS  # pytest's line, the counts, the rows
-    assert shown[-1] == "  ... and 5 more"
+    assert len(shown) == 1 + 1 + rows  # pytest's line, the counts, the rows
+    assert shown[-1] == f"  ... and {12 - rows + 1} more"
     assert all(len(line) < COLUMNS for line in shown)
 
 
