@@ -15,6 +15,7 @@ import os
 import shutil
 import threading
 import time
+import unicodedata
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -44,8 +45,21 @@ def format_running(names: list[tuple[str, float]], now: float, width: int = 200)
     return _cut(text, width)
 
 
+def _columns(char: str) -> int:
+    return 2 if unicodedata.east_asian_width(char) in "WF" else 1
+
+
 def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(0, width - 3)] + "..."
+    """``text`` in at most ``width`` terminal columns (wide characters take two)."""
+    if sum(map(_columns, text)) <= width:
+        return text
+    used, kept = 0, []
+    for char in text:
+        used += _columns(char)
+        if used > width - 3:
+            break
+        kept.append(char)
+    return "".join(kept) + "..."
 
 
 def format_counts(running: int, done: int, failed: int, waiting: int, elapsed: float) -> str:

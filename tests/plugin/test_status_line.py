@@ -39,6 +39,12 @@ def test_format_running_is_cut_to_the_width() -> None:
     assert text.endswith("...")
 
 
+def test_wide_characters_count_twice_when_cut() -> None:
+    text = format_running([("集計" * 20, 0.0)], 1.0, width=40)
+    assert text.endswith("...")
+    assert sum(2 if "\u3000" < c < "\uffff" else 1 for c in text) <= 40
+
+
 class FakeTTY(io.StringIO):
     """What pytest's terminal writes to, claiming to be a terminal."""
 
