@@ -11,6 +11,7 @@ from typing import Any, TypeVar, cast, overload
 from ..engine.before import BeforeEntry
 from ..exceptions import TaskDefinitionError
 from ..model.task_types import TaskDependency
+from .classes import OPTIONS_ATTR, ClassTask, ClassTaskError
 from .families import FamilyNode, Variant, expand_families, variants_from_params
 from .params import Sources, TaskParams, Wire, resolve, wants_task_result
 from .task import Task
@@ -27,7 +28,6 @@ __all__ = [
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
-OPTIONS_ATTR = "__pytest_processes_task__"
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,7 @@ def task(func: Any = None, /, **options: Any) -> Any:
     """Mark a function as a task, bare (``@task``) or with options (``@task(retries=2)``).
 
     The function is returned unchanged, so it can still be called and unit-tested directly.
+    A class with a ``run(self, ...)`` method can be decorated too (see :mod:`.classes`).
     ``params={"env": ["dev", "prod"]}`` makes a family: one task per value
     (``build[dev]``, ``build[prod]``), each given its value as parameter ``env``
     (see :mod:`pytest_processes.api.families`). ``before=["deploy[*]"]`` and
@@ -125,8 +126,15 @@ def family_variants(func: Any) -> tuple[Variant, ...] | None:
 
 
 def task_options(func: Any) -> TaskOptions | None:
-    """The ``@task`` options of ``func``, or None if it is not decorated."""
-    opts = getattr(func, OPTIONS_ATTR, None)
+    """The ``@task`` options of ``func``, or None if it is not decorated.
+
+    A class counts as decorated only by its own ``@task``, not a base class's.
+    """
+    opts = (
+        vars(func).get(OPTIONS_ATTR)
+        if isinstance(func, type)
+        else getattr(func, OPTIONS_ATTR, None)
+    )
     return opts if isinstance(opts, TaskOptions) else None
 
 
@@ -253,6 +261,12 @@ def _by_name(
         if not callable(cast(object, func)):  # users pass anything
             problems.append(f"{func!r} is not callable and cannot be a task")
             continue
+        if isinstance(func, type):  # a class task: built without arguments, then run()
+            try:
+                func = ClassTask(func)
+            except ClassTaskError as exc:
+                problems.append(str(exc))
+                continue
         name = task_name(func)
         if name in by_name:
             problems.append(

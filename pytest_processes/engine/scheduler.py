@@ -178,6 +178,8 @@ class Scheduler(Stopping, Failures):
 
     def _loop(self) -> None:
         flights, executor, listener = self._flights, self.executor, self.listener
+        interval = listener.tick_interval
+        next_tick = time.monotonic() + interval if interval is not None else 0.0
         while True:
             if not self.stop_reason:
                 self._fill()
@@ -186,14 +188,17 @@ class Scheduler(Stopping, Failures):
                     self._release_deferred()
                     continue
                 return
-            done = executor.poll(listener.tick_interval)
-            if not done:
-                listener.tick({i: f.started_at for i, f in flights.items()})
-                continue
+            if interval is None:
+                done = executor.poll(None)
+            else:  # ticks every ``interval`` however often tasks finish
+                done = executor.poll(max(0.0, next_tick - time.monotonic()))
             for key, outcome in done:
                 self._on_outcome(key, outcome)
             if self._interrupt is not None:  # raised inside a task, now accounted for
                 raise self._interrupt
+            if interval is not None and flights and time.monotonic() >= next_tick:
+                next_tick = time.monotonic() + interval
+                listener.tick({i: f.started_at for i, f in flights.items()})
 
     def _fill(self) -> None:
         ready, flights, capacity = self._ready, self._flights, self._window

@@ -93,12 +93,22 @@ def traced_frame_vars(
     return values, f"{frame.f_code.co_filename}:{node.tb_lineno}"
 
 
+def _hidden(tb: TracebackType) -> bool:
+    return bool(tb.tb_frame.f_locals.get("__tracebackhide__"))
+
+
 def format_exception(exc: BaseException, skip_frames: int = 0) -> str:
-    """The full traceback text, without the first ``skip_frames`` frames (the engine's own)."""
+    """The full traceback text, without the first ``skip_frames`` frames (the engine's own).
+
+    Leading frames that set ``__tracebackhide__`` (pytest's convention, e.g. the
+    call of a class task's ``run``) are left out too.
+    """
     tb = exc.__traceback__
     for _ in range(skip_frames):
         if tb is not None and tb.tb_next is not None:
             tb = tb.tb_next
+    while tb is not None and tb.tb_next is not None and _hidden(tb):
+        tb = tb.tb_next
     return "".join(traceback.format_exception(type(exc), exc, tb))
 
 

@@ -47,7 +47,8 @@ class Bridge(RunListener):
         #: tasks that use caplog -> the kind of executor they run on
         self.caplog = caplog
         self.setup_seconds: dict[int, float] = {}
-        self.status = StatusLine(run.reporter)
+        # tasks that print straight to the terminal (-s) would cut through the live view
+        self.status = StatusLine(run.reporter, len(tasks), live=bool(run.settings.capture))
         self.tick_interval = self.status.interval
         self.scheduler: Scheduler | None = None
 
@@ -82,13 +83,13 @@ class Bridge(RunListener):
     def task_finish(self, index: int, result: TaskResult) -> None:
         item = self.items[index]
         item.ihook.pytest_processes_task_finish(task=self.tasks[index], result=result)
+        self.status.settled(result.status is TaskStatus.ERRORED)
         if index not in self.reported:  # an unselected upstream task: run, not reported
             self._teardown(item)
             if result.status is TaskStatus.ERRORED:
                 self.run.support_failures.append((item, result))
                 self._count_failure()
             return
-        self.status.clear()
         stopped = bool(stop_category(result))
         failed_before = stopped and self.run.failed_last_time(item)
         ihook = item.ihook

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from ..api.classes import ClassTask
 from ..api.families import FamilyNode, Link, TaskSpec, Variant, expand_families
 from ..api.functions import TaskOptions, task_name, task_options
 from .compat import empty_fixture_info, fixture_defined, set_item_fixtures
@@ -42,7 +43,7 @@ def record_tasks(config: pytest.Config, items: Iterable[TaskItem]) -> None:
 
 
 def is_task_function(name: str, obj: Any, module_name: str) -> bool:
-    """A module-level function named ``task_*`` or decorated with ``@task``, defined here.
+    """A module-level ``task_*`` function, or a function or class marked ``@task``, defined here.
 
     Raises ``TypeError`` for something named ``task_*`` that is not callable.
     """
@@ -201,7 +202,9 @@ class TasksModule(pytest.Module):
             try:
                 if not is_task_function(name, obj, module.__name__):
                     continue
-            except TypeError as exc:
+                if isinstance(obj, type):  # a class task: built without arguments
+                    obj = ClassTask(obj)
+            except TypeError as exc:  # ClassTaskError too
                 raise self.CollectError(f"{self.path.name}: {exc}") from None
             base = task_name(obj)
             declared = declared_variants(self, obj, base)

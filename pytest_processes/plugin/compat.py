@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -90,10 +91,12 @@ __all__ = [
     "replace_fixture_defs",
     "replace_setupstate",
     "set_item_fixtures",
+    "terminal_column",
     "terminal_file",
     "terminal_width",
     "verbose_word",
     "visible_fixture_names",
+    "writes_announced",
     "xfailed_key",
 ]
 
@@ -317,6 +320,45 @@ def terminal_width(reporter: pytest.TerminalReporter) -> int:
     """The terminal's width: the reporter's private writer ``_tw`` (8.0-9.2)."""
     width: int = reporter._tw.fullwidth
     return width
+
+
+def terminal_column(reporter: pytest.TerminalReporter) -> int:
+    """Where pytest's cursor is on its current line (-1 if unknown): ``_tw`` (8.0-9.2)."""
+    column: int = reporter._tw.width_of_current_line
+    return column
+
+
+@contextlib.contextmanager
+def writes_announced(
+    reporter: pytest.TerminalReporter, before: Callable[[], None], lock: threading.RLock
+) -> Iterator[Callable[[str], None]]:
+    """``before()`` runs ahead of every write to pytest's terminal; yields a raw writer.
+
+    Every line pytest and other plugins print goes through the writer ``_tw``'s
+    ``write``, which is wrapped meanwhile (each call under ``lock``: live logs
+    may come from worker threads); the raw writer goes to its ``_file`` (looked
+    up on each write: it may be swapped) without moving pytest's idea of the
+    current line (8.0-9.2).
+    """
+    tw = reporter._tw
+    original = tw.write
+
+    def write(msg: str, **kwargs: Any) -> None:
+        with lock:
+            if msg:
+                before()
+            original(msg, **kwargs)
+
+    def raw(text: str) -> None:
+        tw._file.write(text)
+        tw._file.flush()
+
+    tw.write = write  # type: ignore[method-assign]
+    try:
+        yield raw
+    finally:
+        if vars(tw).get("write") is write:
+            del tw.write
 
 
 @contextlib.contextmanager

@@ -1,4 +1,8 @@
-"""Binding a job's ``args`` and ``inputs`` to its function's signature, every mismatch named."""
+"""Binding a job's ``args`` and ``inputs`` to its function's signature, every mismatch named.
+
+For a class (``call: etl.LoadRows``), ``args`` go to its constructor and
+``inputs`` (and injection by name) to the parameters of its ``run`` method.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from typing import Any
 
 from yaml.nodes import Node
 
+from ..api.classes import ClassTask, ClassTaskError, constructor_signature, run_method
 from ..engine.topology import closest
 from .jobcall import JobCall
 from .jobyaml import YamlReader
@@ -29,6 +34,11 @@ def bind(
     and ``inputs`` as given, and nothing else.
     """
     path = str(getattr(node, "value", ""))
+    if isinstance(target, type):  # a class task: args go to the constructor
+        target = _class_task(reader, task, node, path, target, args)
+        if target is None:
+            return None
+        args = {}
     try:
         signature = inspect.signature(target)
     except (TypeError, ValueError):
@@ -55,6 +65,30 @@ def bind(
         return None
     bound = {param: value for param, (_, value) in args.items()}
     return JobCall(target, signature.replace(parameters=rest), path, bound)
+
+
+def _class_task(
+    reader: YamlReader,
+    task: str,
+    node: Node,
+    path: str,
+    klass: type,
+    args: Mapping[str, tuple[Node, Any]],
+) -> ClassTask | None:
+    """``klass`` built from ``args`` at run time; its ``run`` parameters are left to inject."""
+    try:
+        params = constructor_signature(klass).parameters
+        run_method(klass)
+    except ClassTaskError as exc:
+        reader.problem(node, task, f"call: {exc}")
+        return None
+    if not _given_fit(reader, task, path, params, args, {}):
+        return None
+    try:
+        return ClassTask(klass, {param: value for param, (_, value) in args.items()})
+    except ClassTaskError as exc:  # a constructor argument left without a value
+        reader.problem(node, task, f"call: {exc}")
+        return None
 
 
 def _given_fit(

@@ -19,6 +19,8 @@ For teams that keep jobs as configuration. One YAML document, read with a safe l
 
 A parameter given in neither ``args`` nor ``inputs`` is filled by name like a
 Python task's: a task result, a fixture, a run parameter, else its default.
+A class in ``call`` is a class task: ``args`` go to its constructor, the rest
+to its ``run`` method (see :mod:`pytest_processes.api.classes`).
 Top-level keys starting with ``x-`` hold YAML anchors to reuse (``args: *common``;
 ``<<: *defaults`` merges a mapping); nothing else is ignored.
 Modules are found on ``sys.path``, then in the job file's directory, then in the

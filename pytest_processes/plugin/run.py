@@ -168,7 +168,7 @@ class ProcessesRun(GraphCollection, RunSummary):
         bridge = Bridge(self, session, tasks, items, reported, state, logs, caplog)
         executor = self._executor(tasks)
         self.checkpoint = self._checkpoint()
-        try:
+        with bridge.status.attached():
             ran = run_graph(
                 tasks,
                 executor,
@@ -185,8 +185,6 @@ class ProcessesRun(GraphCollection, RunSummary):
                 ),
                 context=_run_context(self.config, self.settings.capture, items, logs, caplog),
             )
-        finally:
-            bridge.status.clear()
         self.restored = [tasks[i].name for i in ran.restored]
         self.report = ran.report.with_unselected(self.support)
         self.config.hook.pytest_processes_run_finish(report=self.report)

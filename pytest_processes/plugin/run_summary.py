@@ -102,9 +102,10 @@ class RunSummary:
                 terminalreporter.write_line(line)
         if self.json_problem:
             terminalreporter.write_line(self.json_problem, red=True, bold=True)
-        elif self.settings.json_path and self.report is not None:
+        elif self.settings.json_target is not None and self.report is not None:
+            # absolute, as pytest prints --junitxml's: a CI log says where to look
             terminalreporter.write_sep(
-                "-", f"generated processes json file: {self.settings.json_path}"
+                "-", f"generated processes json file: {self.settings.json_target}"
             )
 
 

@@ -36,6 +36,9 @@ ETL = """
         def __init__(self, message):
             raise ValueError(message)
 
+        def run(self):
+            pass
+
     NOT_CALLABLE = 42
 """
 

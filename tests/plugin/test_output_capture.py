@@ -34,6 +34,12 @@ TWO_AT_ONCE = """
 """
 
 
+def _separator(line: str) -> bool:
+    """A pytest separator line; one whose title is wider than the terminal is ``- title -``."""
+    squeezed = line.startswith("- ") and line.endswith(" -")
+    return line.startswith(("---", "___", "===")) or squeezed
+
+
 def section(lines: list[str], title: str, task: str) -> list[str]:
     """The lines of the ``title`` section (e.g. "Captured stdout call") of ``task``'s report."""
     start = next(
@@ -41,7 +47,7 @@ def section(lines: list[str], title: str, task: str) -> list[str]:
     )
     begin = next(i for i in range(start, len(lines)) if f" {title} " in lines[i]) + 1
     end = begin
-    while end < len(lines) and not lines[end].startswith(("---", "___", "===")):
+    while end < len(lines) and not _separator(lines[end]):
         end += 1
     return lines[begin:end]
 
