@@ -10,6 +10,7 @@ from typing import Any, TypeVar, cast, overload
 
 from ..exceptions import TaskDefinitionError
 from ..model.task_types import TaskDependency
+from .context import reserved_name_problem
 from .families import FamilyNode, Variant, expand_families, variants_from_params
 from .params import Sources, TaskParams, Wire, resolve, wants_task_result
 from .task import Task
@@ -242,6 +243,10 @@ def _by_name(
             problems.append(f"{func!r} is not callable and cannot be a task")
             continue
         name = task_name(func)
+        reserved = reserved_name_problem(name, location(func))
+        if reserved:
+            problems.append(reserved)
+            continue
         if name in by_name:
             problems.append(
                 f"two tasks are named '{name}': {location(by_name[name])} and {location(func)}; "

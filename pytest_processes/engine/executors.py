@@ -216,6 +216,10 @@ class _Slot:
         self.abandoned = False
 
 
+#: put on a thread pool's completion queue to make a waiting ``poll`` return
+_WAKE = _Slot(-1, Call("", None, (), {}))
+
+
 class ThreadExecutor:
     """A pool of daemon threads fed by one queue; completions come back on another.
 
@@ -347,7 +351,7 @@ class ThreadExecutor:
                 key, outcome = item
                 if type(key) is int:
                     out.append((key, outcome))
-                else:
+                elif key is not _WAKE:  # a wake-up (see ``wake``) returns nothing
                     slot: _Slot = key  # type: ignore[assignment]
                     self._timed.remove(slot)
                     out.append((slot.key, outcome))
@@ -378,6 +382,18 @@ class ThreadExecutor:
 
     def stop_queued(self) -> None:
         self._stopping = True
+
+    def wake(self) -> None:
+        """Make a waiting :meth:`poll` return now (a task asked the scheduler something)."""
+        self._done.put((_WAKE, Outcome(NOT_STARTED)))
+
+    def lend(self, n: int) -> None:
+        """A task waits for others (``n`` = 1): one more thread runs them; -1 takes it back."""
+        self.workers += n
+        if n > 0:
+            self._spawn()
+        else:
+            self._work.put(None)  # the next thread to look for work ends
 
     def shutdown(self, *, cancel: bool) -> None:
         for _ in self._threads:
