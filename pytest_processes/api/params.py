@@ -138,6 +138,7 @@ def resolve(task: TaskParams, sources: Sources) -> Wiring:
         whole = wants_task_result(hint)
         if param.name == CONTEXT_PARAM:  # reserved: never a task, fixture or input
             out.kwargs[param.name] = ContextRequest(task.values, sources.inputs)
+            out.taken.add(param.name)  # not a fixture of that name either
             out.used_inputs |= set(sources.inputs)  # read through context.run_params
         elif param.name in task.links:
             out.taken.add(param.name)

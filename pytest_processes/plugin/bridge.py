@@ -13,6 +13,7 @@ from ..engine.scheduler import RunListener, Scheduler
 from ..model.task_types import TaskResult, TaskStatus
 from .caplog import TaskLogs
 from .collect import TaskItem
+from .created import created_item
 from .setupstate import ConcurrentSetupState
 from .status_line import StatusLine
 from .testreports import call_report, setup_report, stop_category, teardown_report
@@ -66,6 +67,17 @@ class Bridge(RunListener):
         finally:
             self.setup_seconds[index] = time.perf_counter() - t0
         return {name: item.funcargs[name] for name in item.fixture_params}
+
+    def task_created(self, index: int, creator: int) -> None:
+        """A task created during the run: an item of its own, reported as its creator is."""
+        assert self.scheduler is not None
+        task = self.scheduler.tasks[index]
+        item = created_item(self.items[creator], task, self.session, self.state)
+        self.tasks.append(task)
+        self.items.append(item)
+        self.run.graph.items[task.name] = item  # --processes-json lists its node id
+        if creator in self.reported:
+            self.reported.add(index)
 
     def task_start(self, index: int, attempt: int) -> None:
         item = self.items[index]
