@@ -230,6 +230,13 @@ class Dynamic(Waits):
                 f"task '{parent}' creates '{task.name}', but a task of that name exists; "
                 "give each created task its own name"
             )
+        kinds = s.executor.name.split("+")
+        if task.executor is not None and task.executor not in kinds:
+            raise DynamicTaskError(
+                f"task '{parent}' creates '{task.name}' with executor='{task.executor}', but "
+                f"this run has no {task.executor} executor (it has {', '.join(kinds)}); give "
+                f"a task declared upfront executor='{task.executor}', or leave the option out"
+            )
         parents = [self._resolve(parent, task.name, dep) for dep in task.dependencies]
         consumers = self.fan_ins.get(creator, [])
         self._refuse_cycle(parent, task.name, parents, consumers)
