@@ -23,7 +23,7 @@ from ..model.spec import TaskSpec
 from ..model.task_types import TaskStatus
 from .topology import closest, plan_of
 from .upstream import Gather, Plan
-from .waits import Waits
+from .waits import RunStopping, Waits
 
 if TYPE_CHECKING:
     from .scheduler import Scheduler
@@ -224,7 +224,7 @@ class Dynamic(Waits):
         s = self.scheduler
         parent = s.tasks[creator].name
         if s.stop_reason:
-            raise DynamicTaskError(f"task '{parent}' cannot create '{task.name}': {s.stop_reason}")
+            raise RunStopping(f"task '{parent}' cannot create '{task.name}': {s.stop_reason}")
         if task.name in self.index:
             raise DynamicTaskError(
                 f"task '{parent}' creates '{task.name}', but a task of that name exists; "

@@ -24,10 +24,14 @@ from .topology import closest
 if TYPE_CHECKING:
     from .scheduler import Scheduler
 
-__all__ = ["Waits"]
+__all__ = ["RunStopping", "Waits"]
 
 #: how long a task waiting on the scheduler's thread polls other executors at a time
 POLL = 0.05
+
+
+class RunStopping(DynamicTaskError):
+    """The run stopped while a task created or waited: it counts as cut off, not failed."""
 
 
 class _Request:
@@ -58,8 +62,8 @@ class _Waiter:
         self.names = names
         self.left: set[int] = set()
         self.request = request
-        #: why the wait failed before it ended ("" if it did not)
-        self.error = ""
+        #: why the wait failed before it ended (None if it did not)
+        self.error: DynamicTaskError | None = None
 
 
 class Waits:
@@ -96,7 +100,7 @@ class Waits:
         request = _Request(kind, task, payload)
         with self._lock:
             if self.closed:
-                raise DynamicTaskError(self._refusal(task, self.closed))
+                raise RunStopping(self._refusal(task, self.closed))
             self.inbox.append(request)
         wake = getattr(self.scheduler.executor, "wake", None)
         if wake is not None:
@@ -137,7 +141,7 @@ class Waits:
     def break_stall(self) -> None:
         """Fail every wait of a stalled run, naming what each waited for."""
         for waiter in list(self.waiting.values()):
-            self._fail(waiter, self._stall_message(waiter))
+            self._fail(waiter, DynamicTaskError(self._stall_message(waiter)))
 
     def stop(self, reason: str) -> None:
         """The run is stopping: refuse new requests, end every wait with an error."""
@@ -146,10 +150,10 @@ class Waits:
             pending = list(self.inbox)
             self.inbox.clear()
         for request in pending:
-            request.answer(error=DynamicTaskError(self._refusal(request.task, reason)))
+            request.answer(error=RunStopping(self._refusal(request.task, reason)))
         for waiter in list(self.waiting.values()):
             if waiter.request is not None:
-                self._fail(waiter, self._refusal(waiter.task, reason))
+                self._fail(waiter, RunStopping(self._refusal(waiter.task, reason)))
 
     # -- waits ----------------------------------------------------------------
 
@@ -222,20 +226,20 @@ class Waits:
         except DynamicTaskError as exc:
             waiter.request.answer(error=exc)
 
-    def _fail(self, waiter: _Waiter, message: str) -> None:
+    def _fail(self, waiter: _Waiter, error: DynamicTaskError) -> None:
         self._unregister(waiter)
         if waiter.request is not None:
             self._lend(-1)
-            waiter.request.answer(error=DynamicTaskError(message))
+            waiter.request.answer(error=error)
         else:
             waiter.left.clear()  # the inline loop ends and raises it
-            waiter.error = message
+            waiter.error = error
 
     def _values(self, waiter: _Waiter) -> dict[str, Any]:
         """The values awaited, by the names given; an error if one did not succeed."""
         s = self.scheduler
-        if waiter.error:
-            raise DynamicTaskError(waiter.error)
+        if waiter.error is not None:
+            raise waiter.error
         for name, j in waiter.names.items():
             if not self.succeeded(j):
                 entry = s.entries[j]
@@ -266,10 +270,10 @@ class Waits:
         try:
             while waiter.left:
                 if s.stop_reason or s._interrupt is not None:
-                    raise DynamicTaskError(self._refusal(task, s.stop_reason or "interrupted"))
+                    raise RunStopping(self._refusal(task, s.stop_reason or "interrupted"))
                 s._fill()
                 if self.stalled():
-                    self._fail(waiter, self._stall_message(waiter))
+                    self._fail(waiter, DynamicTaskError(self._stall_message(waiter)))
                     break
                 for key, outcome in s.executor.poll(POLL):
                     s._on_outcome(key, outcome)
