@@ -332,7 +332,7 @@ class Checkpoint:
 
         Tasks created during the run are not stored: their creator runs again on resume.
         """
-        if not self._enabled or i >= len(self._tasks):
+        if not self._enabled or i >= len(self._fingerprints):
             return
         task = self._tasks[i]
         self._ran[task.name] = elapsed
