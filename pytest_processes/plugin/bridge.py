@@ -51,6 +51,9 @@ class Bridge(RunListener):
         self.status = StatusLine(run.reporter)
         self.tick_interval = self.status.interval
         self.scheduler: Scheduler | None = None
+        #: created task -> its creator; collected tasks whose created tasks failed
+        self.creator_of: dict[int, int] = {}
+        self.failed_creators: set[TaskItem] = set()
 
     def run_start(self, scheduler: Scheduler) -> None:
         self.scheduler = scheduler
@@ -78,6 +81,7 @@ class Bridge(RunListener):
         self.run.graph.items[task.name] = item  # --processes-json lists its node id
         if creator in self.reported:
             self.reported.add(index)
+        self.creator_of[index] = creator
 
     def task_start(self, index: int, attempt: int) -> None:
         item = self.items[index]
@@ -101,6 +105,8 @@ class Bridge(RunListener):
                 self._count_failure()
             return
         self.status.clear()
+        if result.status is TaskStatus.ERRORED and index in self.creator_of:
+            self._creator_failed(index)
         stopped = bool(stop_category(result))
         failed_before = stopped and self.run.failed_last_time(item)
         ihook = item.ihook
@@ -119,6 +125,12 @@ class Bridge(RunListener):
         reason = session.shouldfail or session.shouldstop
         if reason and self.scheduler is not None:
             self.scheduler.request_stop(str(reason))
+
+    def _creator_failed(self, index: int) -> None:
+        """A created task failed: ``--lf`` re-runs the collected task that created it."""
+        while index in self.creator_of:
+            index = self.creator_of[index]
+        self.failed_creators.add(self.items[index])
 
     def _count_failure(self) -> None:
         """A failed support task is not shown as a test, but fails the run and counts for -x."""

@@ -88,6 +88,18 @@ def test_a_failed_created_task_fails_the_run_and_skips_the_fan_in(
 
 
 @pytest.mark.timeout(60)
+def test_last_failed_runs_the_creator_of_a_failed_created_task_again(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(tasks_files=FILES)
+    first = pytester.runpytest("--processes", "--processes-param", "files=a.csv,bad.csv")
+    first.assert_outcomes(passed=2, failed=1, skipped=1)
+    again = pytester.runpytest("--processes", "--lf", "--processes-param", "files=a.csv,bad.csv")
+    again.assert_outcomes(passed=2, failed=1, skipped=1)  # scan re-created its tasks, reported
+    again.stdout.fnmatch_lines(["FAILED tasks_files.py::scan/load[[]bad.csv] - ValueError*"])
+
+
+@pytest.mark.timeout(60)
 def test_exitfirst_treats_a_created_task_like_any_task(
     pytester: pytest.Pytester, run_processes: RunProcesses
 ) -> None:
