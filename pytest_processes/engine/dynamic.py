@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import DynamicTaskError
@@ -106,10 +106,12 @@ class TaskHandle:
 
     @property
     def task(self) -> TaskSpec:
+        """The running task itself."""
         return self._run.scheduler.tasks[self.index]
 
     @property
     def name(self) -> str:
+        """The running task's name."""
         return self.task.name
 
     def results(self) -> dict[str, Any]:
@@ -185,19 +187,22 @@ class Dynamic(Waits):
         return plan_of(self.scheduler.tasks[i].dependencies, self.parents.get(i, ()))
 
     def succeeded(self, j: int) -> bool:
+        """Whether task ``j`` has settled as a success."""
         entry = self.scheduler.entries[j]
         return entry is not None and entry.status is TaskStatus.SUCCESS
 
     def upstream_values(self, i: int) -> dict[str, Any]:
+        """The values of task ``i``'s dependencies that succeeded, by name."""
         s = self.scheduler
         names = s.tasks[i].dependency_names
         found = (self.index.get(n) for n in names)
         return {s.tasks[j].name: s.values[j] for j in found if j is not None and self.succeeded(j)}
 
-    def created_values(self, creators: Iterable[str]) -> dict[str, Any]:
+    def created_values(self, creators: Sequence[str]) -> dict[str, Any]:
+        """The values of what ``creators`` created and succeeded (short names for one creator)."""
         s = self.scheduler
         made = [c for name in creators for c in self.created.get(self.index.get(name, -1), ())]
-        single = len(set(self.creator_of[c] for c in made)) <= 1
+        single = len(creators) == 1
         out: dict[str, Any] = {}
         for c in made:
             if self.succeeded(c):
