@@ -245,7 +245,7 @@ class Dynamic(Waits):
         parents = [self._resolve(parent, task.name, dep) for dep in task.dependencies]
         consumers = self.fan_ins.get(creator, [])
         self._refuse_cycle(parent, task.name, parents, consumers)
-        i = s.add_task(task)
+        i = s.add_task(task, creator)
         self.index[task.name] = i
         self.creator_of[i] = creator
         self.created.setdefault(creator, []).append(i)

@@ -270,8 +270,8 @@ class Scheduler(Stopping, Failures):
         self.children = dynamic.children_view
         return dynamic
 
-    def add_task(self, task: TaskSpec) -> int:
-        """Append a created task to every per-task list; its index (scheduler thread)."""
+    def add_task(self, task: TaskSpec, creator: int) -> int:
+        """Append a task that ``creator`` created to every per-task list; its index."""
         i = len(self.tasks)
         self.tasks.append(task)  # type: ignore[attr-defined]  # a list since _grow
         self.pending.append(0)
@@ -281,6 +281,9 @@ class Scheduler(Stopping, Failures):
         self._loggers.append(task.active_logger(base_has_handlers()))
         if self.priorities is not None:
             self.priorities.append(0.0)
+        adopt = getattr(self._ready, "adopt", None)  # a ready queue with data per task
+        if adopt is not None:
+            adopt(i, creator)
         return i
 
     def created_ready(self, i: int) -> None:
