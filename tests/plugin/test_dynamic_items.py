@@ -126,6 +126,31 @@ def test_exitfirst_treats_a_created_task_like_any_task(
     )
 
 
+@pytest.mark.timeout(60)
+def test_a_job_file_task_takes_a_context_and_creates_tasks(
+    pytester: pytest.Pytester, run_processes: RunProcesses
+) -> None:
+    pytester.makepyfile(
+        etl="""
+        def upper(path):
+            return path.upper()
+
+        def scan(context, prefix):
+            for n in ("a", "b"):
+                context.create(f"load[{n}]", upper, kwargs={"path": prefix + n})
+            return context.name
+        """
+    )
+    pytester.makefile(
+        ".yaml", tasks_job='tasks:\n  scan:\n    call: etl.scan\n    args:\n      prefix: "x-"\n'
+    )
+    result = run_processes("-v", "--processes-json=out.json")
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines_random(["tasks_job.yaml::scan/load[[]b] PASSED*"])
+    entries = json.loads((pytester.path / "out.json").read_text())["entries"]
+    assert entries["scan/load[b]"]["result"] == "X-B"
+
+
 def test_a_task_named_context_is_a_collection_error(
     pytester: pytest.Pytester, run_processes: RunProcesses
 ) -> None:
