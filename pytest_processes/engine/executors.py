@@ -218,6 +218,8 @@ class _Slot:
 
 #: put on a thread pool's completion queue to make a waiting ``poll`` return
 _WAKE = _Slot(-1, Call("", None, (), {}))
+#: put on its work queue: the thread that takes it ends (a lent thread is given back)
+_RETIRE = _Slot(-1, Call("", None, (), {}))
 
 
 class ThreadExecutor:
@@ -281,6 +283,11 @@ class ThreadExecutor:
                 del live[running]  # after the put: a started call is always in one of them
                 continue
             slot: _Slot = item  # type: ignore[assignment]
+            if slot is _RETIRE:  # the thread a waiting task lent goes (see ``lend``)
+                with lock:
+                    if me in self._threads:
+                        self._threads.remove(me)
+                return
             if self._stopping:
                 done.put((slot, Outcome(NOT_STARTED)))
                 continue
@@ -393,12 +400,13 @@ class ThreadExecutor:
         if n > 0:
             self._spawn()
         else:
-            self._work.put(None)  # the next thread to look for work ends
+            self._work.put(_RETIRE)  # the next thread to look for work ends
 
     def shutdown(self, *, cancel: bool) -> None:
-        for _ in self._threads:
+        threads = list(self._threads)  # a lent thread may be leaving meanwhile
+        for _ in threads:
             self._work.put(None)
         if not cancel:
-            for thread in self._threads:
+            for thread in threads:
                 thread.join()
         self._threads = []

@@ -305,3 +305,21 @@ def test_a_hand_built_task_asks_for_its_context() -> None:
     tasks = [Task("spawn", spawn, kwargs={"context": TaskContext.slot(), "count": 4})]
     report = Process(tasks).run(parallel=True, max_workers=2)
     assert report.entries["spawn"].result == 0 + 1 + 4 + 9
+
+
+@pytest.mark.timeout(30)
+def test_the_thread_a_wait_lent_is_given_back_and_the_pool_keeps_its_size() -> None:
+    """After the wait, four tasks still meet at a barrier: the pool runs four at once again."""
+    barrier = threading.Barrier(4, timeout=10)
+
+    def scan(context: TaskContext) -> Any:
+        context.create("a", lambda: 1)
+        return context.wait("a")
+
+    @task(params={"k": [1, 2, 3, 4]})
+    def meet(scan: Any, k: int) -> int:
+        return barrier.wait()
+
+    entries = run([scan, meet], "thread", 4).entries
+    for k in (1, 2, 3, 4):
+        assert entries[f"meet[{k}]"].status is TaskStatus.SUCCESS, entries[f"meet[{k}]"].error
