@@ -323,3 +323,22 @@ def test_the_thread_a_wait_lent_is_given_back_and_the_pool_keeps_its_size() -> N
     entries = run([scan, meet], "thread", 4).entries
     for k in (1, 2, 3, 4):
         assert entries[f"meet[{k}]"].status is TaskStatus.SUCCESS, entries[f"meet[{k}]"].error
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize(("executor", "workers"), EXECUTORS)
+def test_created_tasks_create_and_wait_in_turn(executor: str, workers: int) -> None:
+    def leaf(context: TaskContext) -> str:
+        return context.name
+
+    def mid(context: TaskContext) -> Any:
+        context.create("leaf", leaf)
+        return context.wait("leaf")["leaf"]
+
+    def top(context: TaskContext) -> Any:
+        context.create("mid", mid)
+        return context.wait("mid")["mid"]
+
+    entries = run([top], executor, workers).entries
+    assert entries["top"].result == "top/mid/leaf"
+    assert list(entries) == ["top", "top/mid", "top/mid/leaf"]
