@@ -58,7 +58,7 @@ from graphs import (
 
 RESULT_MARKER = "BENCH-RESULT "
 IMPLS: tuple[str, ...] = ("ours", "processes", "baseline")
-SCENARIOS: tuple[str, ...] = ("A", "B", "C", "D", "E")
+SCENARIOS: tuple[str, ...] = ("A", "B", "C", "D", "E", "F")
 
 CONSTRUCTION_TARGET_US = 3.0
 CONSTRUCTION_RSS_TARGET = 400
@@ -185,6 +185,20 @@ class Adapter:
             return PlainGraph(parents)
         return self.lib.Process(user_tasks(self.lib, parents, func)).__enter__()
 
+    def build_created(self, parents: Parents, func: Callable[..., int]) -> Any:
+        """One task ``n0`` that creates ``n1``... at run time (``context.create``), ours only."""
+        if self.lib is None or self.impl != "ours":
+            raise Unavailable("tasks created at run time: pytest_processes only")
+        n, lib = len(parents), self.lib
+
+        def spawn(context: Any) -> int:
+            for i in range(1, n):
+                context.create(f"n{i}", func, args=(i,))
+            return 0
+
+        task = lib.Task("n0", spawn, kwargs={"context": lib.TaskContext.slot()})
+        return lib.Process([task]).__enter__()
+
     def run(self, built: Any, job: Job, func: Callable[..., int]) -> Any:
         """Run ``built``; what it returns is only read by :meth:`check`."""
         if self.lib is None:
@@ -199,7 +213,9 @@ class Adapter:
             results = ran
         else:
             by_name = built.runner.results
-            results = [by_name[f"n{i}"].result for i in range(n)]
+            created = len(built.tasks) == 1 and n > 1  # n0 created the others: n0/n1, ...
+            names = [f"n0/n{i}" if created and i else f"n{i}" for i in range(n)]
+            results = [by_name[name].result for name in names]
             built.__exit__(None, None, None)
         wrong = sum(1 for i, r in enumerate(results) if r != i)
         if len(results) != n or wrong:
@@ -209,7 +225,8 @@ class Adapter:
 def run_job(job: Job) -> Measurement:
     """Execute ``job`` in this interpreter (the ``--job`` child process)."""
     result = Measurement(job)
-    parents = parents_of(job.graph, job.n, job.seed)
+    created = job.graph == "created"
+    parents = parents_of("independent" if created else job.graph, job.n, job.seed)
     func = sleep_echo if job.graph == "layered" else echo
     gc.collect()
     gc.freeze()  # the input graph belongs to the harness: the collector skips it
@@ -221,7 +238,7 @@ def run_job(job: Job) -> Measurement:
             if job.traced:
                 tracemalloc.start()
             t0 = time.perf_counter()
-            built = adapter.build(parents, func)
+            built = (adapter.build_created if created else adapter.build)(parents, func)
             t1 = time.perf_counter()
             rss_built = _status_kib("VmHWM")
             ran = adapter.run(built, job, func)
@@ -548,12 +565,32 @@ def scenario_e(plan: Plan, rep: Report) -> None:
     )
 
 
+def scenario_f(plan: Plan, rep: Report) -> None:
+    """F: 1,000 tasks created at run time by one task, against the same tasks declared upfront."""
+    n = 1_001
+    ms = {
+        "created at run time": rep.take("F", Job("ours", "created", n, reps=plan.reps), plan),
+        "declared upfront": rep.take("F", Job("ours", "independent", n, reps=plan.reps), plan),
+    }
+    rows = [_timing_row(label, m) for label, m in ms.items()]
+    rep.sections += [
+        f"### F. {n - 1:,} tasks created at run time by one task, 4 workers",
+        "",
+        *_table(TIMING_HEADER, rows),
+        "",
+        "Created: one task calls `context.create` 1,000 times from a pool thread (each call "
+        "waits for the scheduler's answer); declared: the same 1,001 tasks built upfront.",
+        "",
+    ]
+
+
 RUNNERS: dict[str, Callable[[Plan, Report], None]] = {
     "A": scenario_a,
     "B": scenario_b,
     "C": scenario_c,
     "D": scenario_d,
     "E": scenario_e,
+    "F": scenario_f,
 }
 
 

@@ -13,6 +13,7 @@ from typing import Any
 # whoever imports the ``task`` module later.
 from . import error_data, execution_report, process, task_types  # noqa: F401
 from . import task as _task_module  # noqa: F401
+from .api.context import Created, TaskContext
 from .api.families import param
 from .api.functions import task
 from .api.process import Process
@@ -31,6 +32,7 @@ from .engine.checkpoint import Checkpoint, CheckpointWarning
 from .exceptions import (
     CircularDependencyError,
     DependencyNotFoundError,
+    DynamicTaskError,
     RunInterrupted,
     TaskDefinitionError,
     TaskNotFoundError,
@@ -45,7 +47,9 @@ __all__ = [
     "Checkpoint",
     "CheckpointWarning",
     "CircularDependencyError",
+    "Created",
     "DependencyNotFoundError",
+    "DynamicTaskError",
     "EmailChannel",
     "ErrorData",
     "HTMLEmailStyle",
@@ -56,6 +60,7 @@ __all__ = [
     "RunInterrupted",
     "SMTPConfig",
     "Task",
+    "TaskContext",
     "TaskDefinitionError",
     "TaskDependency",
     "TaskNotFoundError",

@@ -5,6 +5,7 @@ from __future__ import annotations
 __all__ = [
     "CircularDependencyError",
     "DependencyNotFoundError",
+    "DynamicTaskError",
     "RunInterrupted",
     "TaskDefinitionError",
     "TaskNotFoundError",
@@ -37,6 +38,14 @@ class CircularDependencyError(Exception):
     def __init__(self, message: str, cycle: list[str] | None = None) -> None:
         self.cycle = list(cycle or [])
         super().__init__(message)
+
+
+class DynamicTaskError(RuntimeError):
+    """A task created or awaited during the run cannot be (``context.create``/``context.wait``).
+
+    An unknown dependency, a name taken, a cycle, a wait that could never end,
+    or a run that stopped meanwhile: raised inside the calling task, so only it fails.
+    """
 
 
 class TaskDefinitionError(ValueError):

@@ -12,6 +12,7 @@ from ..engine.before import BeforeEntry
 from ..exceptions import TaskDefinitionError
 from ..model.task_types import TaskDependency
 from .classes import OPTIONS_ATTR, ClassTask, ClassTaskError
+from .context import reserved_name_problem
 from .families import FamilyNode, Variant, expand_families, variants_from_params
 from .params import Sources, TaskParams, Wire, resolve, wants_task_result
 from .task import Task
@@ -268,6 +269,10 @@ def _by_name(
                 problems.append(str(exc))
                 continue
         name = task_name(func)
+        reserved = reserved_name_problem(name, location(func))
+        if reserved:
+            problems.append(reserved)
+            continue
         if name in by_name:
             problems.append(
                 f"two tasks are named '{name}': {location(by_name[name])} and {location(func)}; "

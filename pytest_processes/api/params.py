@@ -16,6 +16,7 @@ from typing import Any
 
 from ..engine.topology import closest
 from ..model.task_types import TaskDependency, TaskResult
+from .context import CONTEXT_PARAM, ContextRequest, created_slot, wants_created
 
 __all__ = [
     "Sources",
@@ -133,8 +134,13 @@ def resolve(task: TaskParams, sources: Sources) -> Wiring:
     out = Wiring()
     for param in task.parameters:
         key = param.name.lower()
-        whole = wants_task_result(task.hints.get(param.name, param.annotation))
-        if param.name in task.links:
+        hint = task.hints.get(param.name, param.annotation)
+        whole = wants_task_result(hint)
+        if param.name == CONTEXT_PARAM:  # reserved: never a task, fixture or input
+            out.kwargs[param.name] = ContextRequest(task.values, sources.inputs)
+            out.taken.add(param.name)  # not a fixture of that name either
+            out.used_inputs |= set(sources.inputs)  # read through context.run_params
+        elif param.name in task.links:
             out.taken.add(param.name)
             if sources.check_positional_only and param.kind is param.POSITIONAL_ONLY:
                 out.problems.append(
@@ -142,15 +148,14 @@ def resolve(task: TaskParams, sources: Sources) -> Wiring:
                     "positional-only; make it a regular parameter so the result can be "
                     "passed by name"
                 )
-            for upstream, fan_in_key in task.links[param.name]:
-                out.dependencies.append(_dependency(upstream, param.name, fan_in_key, whole))
+            _wire(out, param.name, list(task.links[param.name]), whole, wants_created(hint))
         elif key in sources.linked_only and key != task.base:
             pass  # no instance to pair with: family expansion reported it
         elif param.name in task.values:
             out.kwargs[param.name] = task.values[param.name]
         elif key in sources.tasks and key != task.name:
             out.taken.add(param.name)
-            out.dependencies.append(_dependency(key, param.name, "", whole))
+            _wire(out, param.name, [(key, "")], whole, wants_created(hint))
         elif param.name in task.fixtures:
             pass
         elif param.name in sources.inputs:
@@ -162,6 +167,18 @@ def resolve(task: TaskParams, sources: Sources) -> Wiring:
             )
             out.problems.append(message + sources.advice.format(param=param.name))
     return out
+
+
+def _wire(
+    out: Wiring, param: str, upstreams: list[tuple[str, str]], whole: bool, created: bool
+) -> None:
+    """``param`` receives its upstream results, or (``Created``) what those tasks create."""
+    if created:
+        out.dependencies.extend(TaskDependency(up) for up, _ in upstreams)
+        out.kwargs[param] = created_slot([up for up, _ in upstreams])
+        return
+    for upstream, fan_in_key in upstreams:
+        out.dependencies.append(_dependency(upstream, param, fan_in_key, whole))
 
 
 def _dependency(upstream: str, param: str, fan_in_key: str, whole: bool) -> TaskDependency:

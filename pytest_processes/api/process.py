@@ -97,6 +97,12 @@ class _HookListener(RunListener):
         self.hook = hook
         self.tasks = tasks
 
+    def run_start(self, scheduler: Any) -> None:
+        self.scheduler = scheduler
+
+    def task_created(self, index: int, creator: int) -> None:
+        self.tasks = self.scheduler.tasks  # the run's own list, grown by one
+
     def task_start(self, index: int, attempt: int) -> None:
         self.hook.pytest_processes_task_start(task=self.tasks[index], attempt=attempt)
 
@@ -383,7 +389,7 @@ class Process:
     def _finish(self, ran: RunResult, hook: Any) -> ProcessExecutionReport:
         """Keep the run's exceptions for ``runner``, tell the hooks, raise if interrupted."""
         report = ran.report
-        tasks = self.tasks
+        tasks = ran.tasks
         self.runner = ProcessRunner(
             report, {tasks[i].name: exc for i, exc in ran.exceptions.items()}
         )

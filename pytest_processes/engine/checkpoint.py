@@ -328,8 +328,11 @@ class Checkpoint:
     # -- writing ---------------------------------------------------------------
 
     def store(self, i: int, value: Any, elapsed: float) -> None:
-        """Task ``i`` succeeded with ``value``: write its record (a warning if it cannot be)."""
-        if not self._enabled:
+        """Task ``i`` succeeded with ``value``: write its record (a warning if it cannot be).
+
+        Tasks created during the run are not stored: their creator runs again on resume.
+        """
+        if not self._enabled or i >= len(self._fingerprints):
             return
         task = self._tasks[i]
         self._ran[task.name] = elapsed

@@ -216,6 +216,12 @@ class _Slot:
         self.abandoned = False
 
 
+#: put on a thread pool's completion queue to make a waiting ``poll`` return
+_WAKE = _Slot(-1, Call("", None, (), {}))
+#: put on its work queue: the thread that takes it ends (a lent thread is given back)
+_RETIRE = _Slot(-1, Call("", None, (), {}))
+
+
 class ThreadExecutor:
     """A pool of daemon threads fed by one queue; completions come back on another.
 
@@ -277,6 +283,11 @@ class ThreadExecutor:
                 del live[running]  # after the put: a started call is always in one of them
                 continue
             slot: _Slot = item  # type: ignore[assignment]
+            if slot is _RETIRE:  # the thread a waiting task lent goes (see ``lend``)
+                with lock:
+                    if me in self._threads:
+                        self._threads.remove(me)
+                return
             if self._stopping:
                 done.put((slot, Outcome(NOT_STARTED)))
                 continue
@@ -347,7 +358,7 @@ class ThreadExecutor:
                 key, outcome = item
                 if type(key) is int:
                     out.append((key, outcome))
-                else:
+                elif key is not _WAKE:  # a wake-up (see ``wake``) returns nothing
                     slot: _Slot = key  # type: ignore[assignment]
                     self._timed.remove(slot)
                     out.append((slot.key, outcome))
@@ -379,10 +390,23 @@ class ThreadExecutor:
     def stop_queued(self) -> None:
         self._stopping = True
 
+    def wake(self) -> None:
+        """Make a waiting :meth:`poll` return now (a task asked the scheduler something)."""
+        self._done.put((_WAKE, Outcome(NOT_STARTED)))
+
+    def lend(self, n: int) -> None:
+        """A task waits for others (``n`` = 1): one more thread runs them; -1 takes it back."""
+        self.workers += n
+        if n > 0:
+            self._spawn()
+        else:
+            self._work.put(_RETIRE)  # the next thread to look for work ends
+
     def shutdown(self, *, cancel: bool) -> None:
-        for _ in self._threads:
+        threads = list(self._threads)  # a lent thread may be leaving meanwhile
+        for _ in threads:
             self._work.put(None)
         if not cancel:
-            for thread in self._threads:
+            for thread in threads:
                 thread.join()
         self._threads = []

@@ -17,6 +17,7 @@ from .attempt import Outcome
 from .executors import Executor
 from .flight import Flight, attempt_result
 from .listener import RunListener, Terminated
+from .waits import RunStopping
 
 __all__ = ["DEFAULT_RETRY_ON", "Failures"]
 
@@ -51,6 +52,9 @@ class Failures:
             # stop now, before the batch's later outcomes are handled
             self.request_stop(f"run interrupted ({'SIGTERM' if term else 'KeyboardInterrupt'})")
             self._cut_off(i, flight, outcome)
+            return
+        if self.stop_reason and isinstance(outcome.exception, RunStopping):
+            self._cut_off(i, flight, outcome)  # the stop ended its wait: cut off, not failed
             return
         if self._should_retry(self.tasks[i], flight.attempt, outcome.exception):
             self._flights[i] = flight

@@ -30,6 +30,9 @@ class RunListener:
         """Extra keyword arguments for a task about to start (raising fails the task)."""
         return None
 
+    def task_created(self, index: int, creator: int) -> None:
+        """Task ``creator`` added task ``index`` to the run (``scheduler.tasks[index]``)."""
+
     def task_start(self, index: int, attempt: int) -> None:
         """An attempt is being submitted."""
 

@@ -168,6 +168,21 @@ class RoutingExecutor:
         for executor in self._members:
             executor.stop_queued()
 
+    def wake(self) -> None:
+        """Make a waiting :meth:`poll` return now, whichever executor it waits on."""
+        for executor in self._members:
+            wake = getattr(executor, "wake", None)
+            if wake is not None:
+                wake()
+
+    def lend(self, n: int) -> None:
+        """A waiting task lends its worker: to the thread pool, where context tasks run."""
+        for executor in self._members:
+            lend = getattr(executor, "lend", None)
+            if lend is not None:
+                lend(n)
+                return
+
     def taken_on_stop(self) -> list[tuple[int, Call]]:
         """Calls sent ahead that had started when the run stopped, from every executor."""
         taken: list[tuple[int, Call]] = []

@@ -42,6 +42,8 @@ class RunResult:
     interrupted: str
     #: indices of the tasks a checkpoint restored
     restored: list[int]
+    #: every task of the run by index: the tasks given, then those created during the run
+    tasks: Sequence[TaskSpec]
 
     def result(self, i: int) -> TaskResult:
         """Task ``i``'s final result, with its live exception."""
@@ -112,6 +114,7 @@ def run_graph(
         stop_reason=scheduler.stop_reason,
         interrupted=scheduler.interrupted,
         restored=sorted(checkpoint.restored) if checkpoint is not None else [],
+        tasks=scheduler.tasks,
     )
 
 

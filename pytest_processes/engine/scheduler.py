@@ -31,6 +31,7 @@ from ..model.task_types import (
 from .attempt import FAILED, NOT_STARTED, OK, Call, Outcome
 from .capture import CaptureMode, CaptureSession
 from .checkpoint import Checkpoint
+from .dynamic import Dynamic, Slot, has_slots
 from .executors import (
     Executor,
     SendsAhead,
@@ -120,6 +121,9 @@ class Scheduler(Stopping, Failures):
         held = wave_queue(tasks, self._ready, self.entries)  # None unless a task has a wave
         if held is not None:  # later waves wait in the queue: nothing may be sent ahead
             self._ready, self._ahead = held, None
+        self._topology = topo
+        #: created tasks and waiting tasks (see ``dynamic.py``); None until a task asks for them
+        self._dynamic: Dynamic | None = None
 
     def _prioritise(self, durations: Mapping[str, float]) -> list[float]:
         """The ready queue becomes a heap by remaining path, picked as each worker frees up."""
@@ -188,10 +192,15 @@ class Scheduler(Stopping, Failures):
                     self._release_deferred()
                     continue
                 return
+            dynamic = self._dynamic
+            if dynamic is not None and dynamic.stalled():
+                dynamic.break_stall()
             if interval is None:
                 done = executor.poll(None)
             else:  # ticks every ``interval`` however often tasks finish
                 done = executor.poll(max(0.0, next_tick - time.monotonic()))
+            if dynamic is not None:
+                dynamic.drain()
             for key, outcome in done:
                 self._on_outcome(key, outcome)
             if self._interrupt is not None:  # raised inside a task, now accounted for
@@ -222,12 +231,7 @@ class Scheduler(Stopping, Failures):
             try:
                 extra = self.listener.prepare(i)
             except Exception as exc:  # e.g. a fixture that fails to set up
-                failure = Outcome.failure(
-                    exc, trace_filter=task.traced_vars_frame_filter, started_at=time.time()
-                )
-                flight = Flight(Call(task.name, task.func, args, kwargs), time.monotonic())
-                flight.attempt = 0
-                self._settle(i, self._errored(i, flight, failure), False)
+                self._fail_unstarted(i, exc)
                 return
         if plan is not None or extra or gather is not None:
             args, kwargs = inject(args, kwargs, plan, self.values)
@@ -235,6 +239,12 @@ class Scheduler(Stopping, Failures):
                 gather_into(kwargs, gather, self.values, self.result)
             if extra:
                 kwargs.update(extra)
+        if kwargs and has_slots(kwargs):
+            try:
+                kwargs = self._fill_slots(i, kwargs)
+            except Exception as exc:  # e.g. a context on an executor that cannot give one
+                self._fail_unstarted(i, exc)
+                return
         call = self._call(task, args, kwargs, plan)
         self._flights[i] = Flight(call, time.monotonic())
         if self._starts:
@@ -242,6 +252,55 @@ class Scheduler(Stopping, Failures):
         self.executor.submit(i, call)
         if self._ahead is not None:
             self._ahead.after_submit(self, i, self._call)
+
+    def _fail_unstarted(self, i: int, exc: Exception) -> None:
+        """Task ``i`` fails before its first attempt (its setup raised ``exc``)."""
+        task = self.tasks[i]
+        failure = Outcome.failure(
+            exc, trace_filter=task.traced_vars_frame_filter, started_at=time.time()
+        )
+        flight = Flight(Call(task.name, task.func, task.args, task.kwargs), time.monotonic())
+        flight.attempt = 0
+        self._settle(i, self._errored(i, flight, failure), False)
+
+    # -- tasks created during the run (see dynamic.py) ---------------------------
+
+    def _fill_slots(self, i: int, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """Task ``i``'s keyword arguments with its context and fan-ins filled in."""
+        dynamic = self._dynamic or self._grow()
+        return {k: v.fill(dynamic, i) if isinstance(v, Slot) else v for k, v in kwargs.items()}
+
+    def _grow(self) -> Dynamic:
+        """From now on the graph may grow: per-task lists become this run's own."""
+        self.tasks = list(self.tasks)
+        self._ahead = None  # send-ahead sizes its tables once, for the compiled tasks
+        self._dynamic = dynamic = Dynamic(self, self._topology.wiring, len(self.tasks))
+        self.wiring = dynamic.wiring
+        self.children = dynamic.children_view
+        return dynamic
+
+    def add_task(self, task: TaskSpec, creator: int) -> int:
+        """Append a task that ``creator`` created to every per-task list; its index."""
+        i = len(self.tasks)
+        self.tasks.append(task)  # type: ignore[attr-defined]  # a list since _grow
+        self.pending.append(0)
+        self.values.append(None)
+        self.entries.append(None)
+        self.blocked.append("")
+        self._loggers.append(task.active_logger(base_has_handlers()))
+        if self.priorities is not None:
+            self.priorities.append(0.0)
+        adopt = getattr(self._ready, "adopt", None)  # a ready queue with data per task
+        if adopt is not None:
+            adopt(i, creator)
+        return i
+
+    def created_ready(self, i: int) -> None:
+        """A created task whose dependencies have all settled is queued (or skipped) now."""
+        if self.pending[i] == 0:
+            skipped = self._activate(i)
+            if skipped is not None:
+                self._settle(i, skipped, False)
 
     def _call(
         self,
@@ -351,7 +410,12 @@ class Scheduler(Stopping, Failures):
             if not cascade:
                 continue
             cause = "" if ok else (self.blocked[i] or self.tasks[i].name)
-            for c in self._kids[self._kid_start[i] : self._kid_start[i + 1]]:
+            kids: Sequence[int]
+            if self._dynamic is None:
+                kids = self._kids[self._kid_start[i] : self._kid_start[i + 1]]
+            else:
+                kids = self._dynamic.dependants(i, self._kids, self._kid_start)
+            for c in kids:
                 if cause and not self.blocked[c]:
                     self.blocked[c] = cause
                 self.pending[c] -= 1
@@ -365,7 +429,12 @@ class Scheduler(Stopping, Failures):
         if i in self.lock_table.holding:
             self._release_locks(i)
         pending, start = self.pending, self._kid_start
-        for c in self._kids[start[i] : start[i + 1]]:
+        kids: Sequence[int]
+        if self._dynamic is None:
+            kids = self._kids[start[i] : start[i + 1]]
+        else:
+            kids = self._dynamic.dependants(i, self._kids, start)
+        for c in kids:
             pending[c] -= 1
             if pending[c] == 0:
                 skipped = self._activate(c)

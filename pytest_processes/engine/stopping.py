@@ -16,6 +16,9 @@ from .executors import Executor, HandsBackOnStop, InlineExecutor, ReportsStarted
 from .flight import Flight, flight_start
 from .listener import RunListener
 
+if TYPE_CHECKING:
+    from .dynamic import Dynamic
+
 __all__ = ["Stopping"]
 
 
@@ -30,6 +33,7 @@ class Stopping:
         stop_reason: str
         _flights: dict[int, Flight]
         _starts: bool
+        _dynamic: Dynamic | None
 
         def _settle(
             self, i: int, result: TaskResult, ok: bool, *, cascade: bool = True
@@ -42,6 +46,8 @@ class Stopping:
         if not self.stop_reason:
             self.stop_reason = reason
             self.executor.stop_queued()
+            if self._dynamic is not None:  # tasks waiting for others: the wait is over
+                self._dynamic.stop(reason)
             executor = self.executor
             taken = executor.taken_on_stop() if isinstance(executor, HandsBackOnStop) else ()
             for i, call in taken:

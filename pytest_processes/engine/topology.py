@@ -20,6 +20,7 @@ from typing import overload
 
 from ..exceptions import CircularDependencyError, DependencyNotFoundError
 from ..model.spec import TaskSpec
+from ..model.task_types import TaskDependency
 from .upstream import Gather, Plan
 
 _NAME = attrgetter("name")
@@ -34,6 +35,7 @@ __all__ = [
     "compile_order",
     "find_cycle",
     "group_by_parent",
+    "plan_of",
 ]
 
 
@@ -231,23 +233,32 @@ class Topology:
         if not deps:
             return None, None
         start = self.parent_start
-        plan: list[tuple[int, bool, str]] = []
-        gather: list[tuple[int, str, str, bool]] | None = None
-        # a dependency appended after the graph was built is not in it: zip stops there
-        for dep, j in zip(deps, self.parent_index[start[i] : start[i + 1]], strict=False):
-            if dep.use_result_as_additional_kwargs:
-                kw = dep.additional_kwarg_name
-                key: str = getattr(dep, "fan_in_key", "")
-                whole: bool = getattr(dep, "pass_result", False)
-                if kw and (key or whole):  # a fan-in dict or a whole TaskResult
-                    if gather is None:
-                        gather = []
-                    gather.append((j, kw, key, whole))
-                else:
-                    plan.append((j, dep.use_result_as_additional_args, kw))
-            elif dep.use_result_as_additional_args:
-                plan.append((j, True, ""))
-        return (tuple(plan) if plan else None), gather
+        return plan_of(deps, self.parent_index[start[i] : start[i + 1]])
+
+
+def plan_of(
+    deps: Sequence[TaskDependency], parents: Sequence[int]
+) -> tuple[Plan | None, Gather | None]:
+    """The plan and gather of a task with dependencies ``deps`` at indices ``parents``."""
+    if not deps:
+        return None, None
+    plan: list[tuple[int, bool, str]] = []
+    gather: list[tuple[int, str, str, bool]] | None = None
+    # a dependency appended after the graph was built is not in it: zip stops there
+    for dep, j in zip(deps, parents, strict=False):
+        if dep.use_result_as_additional_kwargs:
+            kw = dep.additional_kwarg_name
+            key: str = getattr(dep, "fan_in_key", "")
+            whole: bool = getattr(dep, "pass_result", False)
+            if kw and (key or whole):  # a fan-in dict or a whole TaskResult
+                if gather is None:
+                    gather = []
+                gather.append((j, kw, key, whole))
+            else:
+                plan.append((j, dep.use_result_as_additional_args, kw))
+        elif dep.use_result_as_additional_args:
+            plan.append((j, True, ""))
+    return (tuple(plan) if plan else None), gather
 
 
 @contextmanager

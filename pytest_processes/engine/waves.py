@@ -125,6 +125,12 @@ class WaveQueue:
         else:
             self._inner.appendleft(i)
 
+    def adopt(self, i: int, creator: int) -> None:
+        """Task ``i``, created during the run, is of its creator's wave: the wave ends after it."""
+        wave = self._waves[creator]
+        self._waves.append(wave)
+        self._members[wave].append(i)
+
     def popleft(self) -> int:
         return self._inner.popleft()
 

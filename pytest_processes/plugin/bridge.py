@@ -13,6 +13,7 @@ from ..engine.scheduler import RunListener, Scheduler
 from ..model.task_types import TaskResult, TaskStatus
 from .caplog import TaskLogs
 from .collect import TaskItem
+from .created import created_item
 from .setupstate import ConcurrentSetupState
 from .status_line import StatusLine
 from .testreports import call_report, setup_report, stop_category, teardown_report
@@ -51,6 +52,9 @@ class Bridge(RunListener):
         self.status = StatusLine(run.reporter, len(tasks), live=bool(run.settings.capture))
         self.tick_interval = self.status.interval
         self.scheduler: Scheduler | None = None
+        #: created task -> its creator; collected tasks whose created tasks failed
+        self.creator_of: dict[int, int] = {}
+        self.failed_creators: set[TaskItem] = set()
 
     def run_start(self, scheduler: Scheduler) -> None:
         self.scheduler = scheduler
@@ -67,6 +71,19 @@ class Bridge(RunListener):
         finally:
             self.setup_seconds[index] = time.perf_counter() - t0
         return {name: item.funcargs[name] for name in item.fixture_params}
+
+    def task_created(self, index: int, creator: int) -> None:
+        """A task created during the run: an item of its own, reported as its creator is."""
+        assert self.scheduler is not None
+        task = self.scheduler.tasks[index]
+        item = created_item(self.items[creator], task, self.session, self.state)
+        self.tasks.append(task)
+        self.items.append(item)
+        self.run.graph.items[task.name] = item  # --processes-json lists its node id
+        if creator in self.reported:
+            self.reported.add(index)
+        self.creator_of[index] = creator
+        self.status.total += 1  # the live view counts it among the waiting
 
     def task_start(self, index: int, attempt: int) -> None:
         item = self.items[index]
@@ -90,6 +107,8 @@ class Bridge(RunListener):
                 self.run.support_failures.append((item, result))
                 self._count_failure()
             return
+        if result.status is TaskStatus.ERRORED and index in self.creator_of:
+            self._creator_failed(index)
         stopped = bool(stop_category(result))
         failed_before = stopped and self.run.failed_last_time(item)
         ihook = item.ihook
@@ -108,6 +127,12 @@ class Bridge(RunListener):
         reason = session.shouldfail or session.shouldstop
         if reason and self.scheduler is not None:
             self.scheduler.request_stop(str(reason))
+
+    def _creator_failed(self, index: int) -> None:
+        """A created task failed: ``--lf`` re-runs the collected task that created it."""
+        while index in self.creator_of:
+            index = self.creator_of[index]
+        self.failed_creators.add(self.items[index])
 
     def _count_failure(self) -> None:
         """A failed support task is not shown as a test, but fails the run and counts for -x."""

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from ..api.context import CONTEXT_PARAM, reserved_name_problem
 from ..api.functions import TaskOptions, build_task
 from ..api.params import Sources, TaskParams, resolve
 from ..api.task import Task
@@ -230,6 +231,10 @@ def _ordering_problems(graph: TaskGraph) -> None:
 def _index(items: list[TaskItem], graph: TaskGraph) -> None:
     """Fill ``graph.items`` by task name; two tasks of one name are a problem of both."""
     for item in items:
+        reserved = reserved_name_problem(item.task, where(item))
+        if reserved:
+            graph.problem(item, reserved)
+            continue
         other = graph.items.get(item.task)
         if other is not None:
             message = (
@@ -304,12 +309,17 @@ def _order_sound_tasks(graph: TaskGraph) -> None:
 
 
 def unused_run_params(graph: TaskGraph, run_params: dict[str, str]) -> list[str]:
-    """Run parameters no task takes (a typo would otherwise be dropped silently)."""
+    """Run parameters no task takes (a typo would otherwise be dropped silently).
+
+    A task that takes a ``context`` may read any of them (``context.run_params``).
+    """
     wanted = {
         p.name
         for item in graph.items.values()
         for p in inspect.signature(item.obj).parameters.values()
     }
+    if CONTEXT_PARAM in wanted:
+        return []
     return sorted(set(run_params) - wanted)
 
 

@@ -13,7 +13,7 @@ import dataclasses
 import shutil
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pytest
@@ -91,6 +91,13 @@ class ProcessesRun(GraphCollection, RunSummary):
         """Whether ``--lf`` counts ``item`` as failed (asked before its report drops it)."""
         table = self._lastfailed()
         return table is not None and getattr(item, "id", item.nodeid) in table
+
+    def rerun_with_lastfailed(self, items: Iterable[TaskItem]) -> None:
+        """``--lf`` selects these next time: their created tasks failed (they create them again)."""
+        table = self._lastfailed()
+        if table is not None:
+            for item in items:
+                table[getattr(item, "id", item.nodeid)] = True
 
     def keep_in_lastfailed(self, item: TaskItem, result: TaskResult, failed_before: bool) -> None:
         """A task skipped for an upstream failure stays 'failed' for ``--lf``, so it re-runs.
@@ -185,6 +192,7 @@ class ProcessesRun(GraphCollection, RunSummary):
                 ),
                 context=_run_context(self.config, self.settings.capture, items, logs, caplog),
             )
+        self.rerun_with_lastfailed(bridge.failed_creators)
         self.restored = [tasks[i].name for i in ran.restored]
         self.report = ran.report.with_unselected(self.support)
         self.config.hook.pytest_processes_run_finish(report=self.report)
