@@ -30,7 +30,8 @@ class Task:
     Beyond processes: ``trigger`` (``all_success``, ``all_done``, ``no_failures``)
     decides when it runs relative to its dependencies' outcomes, ``locks``
     names resources it must hold exclusively (see ``Process.run(limits=...)``),
-    and ``executor`` asks for a kind of worker.
+    ``executor`` asks for a kind of worker, and ``retry_delay`` is the number of
+    seconds between a failed attempt and its retry (other tasks go on meanwhile).
     """
 
     __slots__ = (
@@ -44,6 +45,7 @@ class Task:
         "log_path",
         "name",
         "retries",
+        "retry_delay",
         "retry_on",
         "timeout",
         "traced_vars_frame_filter",
@@ -66,6 +68,7 @@ class Task:
         trigger: str = "all_success",
         locks: tuple[str, ...] | list[str] = (),
         executor: str | None = None,
+        retry_delay: float = 0.0,
     ) -> None:
         if not isinstance(name, str):
             raise TypeError(f"name must be str. Got {type(name)}")
@@ -80,6 +83,7 @@ class Task:
         self.timeout = timeout
         self.retries = 0 if retries is None else retries
         self.retry_on = retry_on
+        self.retry_delay = retry_delay
         self.trigger = trigger
         self.locks = tuple(locks) if isinstance(locks, (list, tuple)) else locks
         self.executor = executor
@@ -124,6 +128,11 @@ class Task:
             raise TypeError(f"timeout must be a positive number or None, got {t!r}")
         if not isinstance(self.retries, int) or self.retries < 0:
             raise TypeError(f"retries must be a non-negative int, got {self.retries!r}")
+        d = self.retry_delay
+        if isinstance(d, bool) or not isinstance(d, (int, float)) or d < 0:
+            raise TypeError(
+                f"Task '{self.name}': retry_delay must be a number of seconds >= 0, got {d!r}"
+            )
         r = self.retry_on
         if r is not None and (
             not isinstance(r, tuple)

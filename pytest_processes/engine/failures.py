@@ -5,7 +5,10 @@ A mixin of :class:`~.scheduler.Scheduler`.
 
 from __future__ import annotations
 
+import heapq
 import logging
+import threading
+import time
 from collections import deque
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -24,7 +27,11 @@ DEFAULT_RETRY_ON: tuple[type[BaseException], ...] = (ConnectionError, TimeoutErr
 
 
 class Failures:
-    """Retries by each task's policy, and the error record of a task that failed for good."""
+    """Retries by each task's policy, and the error record of a task that failed for good.
+
+    A retry with a ``retry_delay`` waits in ``_waiting`` (due times in ``_delayed``)
+    while other tasks go on; a stop fails it at once with its last error.
+    """
 
     if TYPE_CHECKING:
         tasks: Sequence[TaskSpec]
@@ -35,6 +42,9 @@ class Failures:
         _flights: dict[int, Flight]
         _interrupt: KeyboardInterrupt | None
         _loggers: list[logging.Logger | None]
+        _delayed: list[tuple[float, int]]
+        _waiting: dict[int, tuple[Flight, Outcome]]
+        _stop_event: threading.Event
 
         def _settle(
             self, i: int, result: TaskResult, ok: bool, *, cascade: bool = True
@@ -53,7 +63,6 @@ class Failures:
             self._cut_off(i, flight, outcome)
             return
         if self._should_retry(self.tasks[i], flight.attempt, outcome.exception):
-            self._flights[i] = flight
             self._retry(i, flight, outcome)
             return
         self._settle(i, self._errored(i, flight, outcome), False)
@@ -66,6 +75,9 @@ class Failures:
         return isinstance(exc, retry_on)
 
     def _retry(self, i: int, flight: Flight, outcome: Outcome) -> None:
+        if self.stop_reason:  # no new attempt once the run is stopping
+            self._settle(i, self._errored(i, flight, outcome), False)
+            return
         task = self.tasks[i]
         logger = self._loggers[i]
         if logger is not None:
@@ -74,13 +86,38 @@ class Failures:
                 "Retrying..."
             )
         self.listener.task_retry(i, flight.attempt, outcome)
-        flight.attempt += 1
-        if self.stop_reason:  # no new attempt once the run is stopping
-            del self._flights[i]
-            self._settle(i, self._errored(i, flight, outcome), False)
+        delay = task.retry_delay
+        if delay > 0:
+            heapq.heappush(self._delayed, (time.monotonic() + delay, i))
+            self._waiting[i] = (flight, outcome)
             return
+        self._resubmit(i, flight)
+
+    def _resubmit(self, i: int, flight: Flight) -> None:
+        flight.attempt += 1
+        self._flights[i] = flight
         self.listener.task_start(i, flight.attempt)
         self.executor.submit(i, flight.call)
+
+    def _release_due(self) -> float | None:
+        """Submit the delayed retries now due; seconds until the next one (None: none left)."""
+        delayed, now = self._delayed, time.monotonic()
+        while delayed and delayed[0][0] <= now:
+            _, i = heapq.heappop(delayed)
+            flight, _ = self._waiting.pop(i)
+            self._resubmit(i, flight)
+        return delayed[0][0] - now if delayed else None
+
+    def _wait_for_retry(self, seconds: float) -> None:
+        """Nothing runs, a retry waits out its delay: on the stop event, so a stop ends it."""
+        self._stop_event.wait(seconds)
+
+    def _drop_delayed(self) -> None:
+        """The run is stopping: each retry still waiting fails with its last error."""
+        self._delayed.clear()
+        waiting, self._waiting = self._waiting, {}
+        for i, (flight, outcome) in waiting.items():
+            self._settle(i, self._errored(i, flight, outcome), False)
 
     def _errored(self, i: int, flight: Flight, outcome: Outcome) -> TaskResult:
         task = self.tasks[i]

@@ -15,6 +15,7 @@ expected durations, the ready queue becomes a heap ordered by remaining path
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import deque
 from collections.abc import Mapping, Sequence
@@ -97,6 +98,11 @@ class Scheduler(Stopping, Failures):
         self._deferred: list[int] = []
         self._interrupt: KeyboardInterrupt | None = None
         self._flights: dict[int, Flight] = {}
+        #: retries waiting out their ``retry_delay``: (due, task) heap, and task -> state
+        self._delayed: list[tuple[float, int]] = []
+        self._waiting: dict[int, tuple[Flight, Outcome]] = {}
+        #: set by ``request_stop``: ends a wait for a delayed retry at once
+        self._stop_event = threading.Event()
         self._loggers: list[logging.Logger | None] = []
         # queueing beyond the worker count would let a queued task start before a
         # failure is seen here: when a failure may stop the run, one call per worker
@@ -153,6 +159,7 @@ class Scheduler(Stopping, Failures):
             self.executor.shutdown(cancel=bool(self.interrupted))
             if session is not None:
                 session.__exit__(None, None, None)
+        self._drop_delayed()
         self._settle_unrun()
         if self.checkpoint is not None:
             self.checkpoint.finish(complete=not self.failed_any and not self.stop_reason)
@@ -175,14 +182,25 @@ class Scheduler(Stopping, Failures):
     def _loop(self) -> None:
         flights, executor, listener = self._flights, self.executor, self.listener
         while True:
+            wait = listener.tick_interval
+            if self._waiting:  # retries waiting out their delay
+                if self.stop_reason:
+                    self._drop_delayed()
+                else:
+                    due = self._release_due()
+                    if due is not None:
+                        wait = due if wait is None else min(wait, due)
             if not self.stop_reason:
                 self._fill()
             if not flights:
+                if self._waiting:
+                    self._wait_for_retry(wait if wait is not None else 0.0)
+                    continue
                 if self._deferred and not self.stop_reason:
                     self._release_deferred()
                     continue
                 return
-            done = executor.poll(listener.tick_interval)
+            done = executor.poll(wait)
             if not done:
                 listener.tick({i: f.started_at for i, f in flights.items()})
                 continue
@@ -315,6 +333,7 @@ class Scheduler(Stopping, Failures):
                 worker=outcome.worker,
                 output=flight.output,
                 dependencies=dependency_names(task),
+                attempt_history=flight.records(),
             )
             self._succeeded(i)
             return

@@ -6,6 +6,7 @@ settles every task the run did not finish with a result that says why.
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import TYPE_CHECKING
 
@@ -30,6 +31,7 @@ class Stopping:
         stop_reason: str
         _flights: dict[int, Flight]
         _starts: bool
+        _stop_event: threading.Event
 
         def _settle(
             self, i: int, result: TaskResult, ok: bool, *, cascade: bool = True
@@ -41,6 +43,7 @@ class Stopping:
         """Start no new task; running ones finish. Safe to call from listener callbacks."""
         if not self.stop_reason:
             self.stop_reason = reason
+            self._stop_event.set()
             self.executor.stop_queued()
             executor = self.executor
             taken = executor.taken_on_stop() if isinstance(executor, HandsBackOnStop) else ()
@@ -120,6 +123,7 @@ class Stopping:
             worker=outcome.worker,
             reason=f"{INTERRUPTED_REASON} (after {after:.1f}s)",
             output=flight.output,
+            attempt_history=flight.records(),
         )
         self._settle(i, result, False, cascade=False)
 
