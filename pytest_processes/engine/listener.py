@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from ..model.task_types import TaskResult
@@ -29,6 +30,13 @@ class RunListener:
     def prepare(self, index: int) -> dict[str, Any] | None:
         """Extra keyword arguments for a task about to start (raising fails the task)."""
         return None
+
+    def prepare_traceback(self, exc: BaseException) -> TracebackType | None:
+        """The part of the traceback of an error :meth:`prepare` raised that reports show.
+
+        By default, from the frame the scheduler called ``prepare`` in, inward.
+        """
+        return exc.__traceback__
 
     def task_start(self, index: int, attempt: int) -> None:
         """An attempt is being submitted."""

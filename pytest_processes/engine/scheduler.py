@@ -232,7 +232,10 @@ class Scheduler(Stopping, Failures):
                 extra = self.listener.prepare(i)
             except Exception as exc:  # e.g. a fixture that fails to set up
                 failure = Outcome.failure(
-                    exc, trace_filter=task.traced_vars_frame_filter, started_at=time.time()
+                    exc,
+                    trace_filter=task.traced_vars_frame_filter,
+                    tb=self.listener.prepare_traceback(exc),
+                    started_at=time.time(),
                 )
                 flight = Flight(Call(task.name, task.func, args, kwargs), time.monotonic())
                 flight.attempt = 0

@@ -93,9 +93,14 @@ def traced_frame_vars(
     return values, f"{frame.f_code.co_filename}:{node.tb_lineno}"
 
 
-def format_exception(exc: BaseException, skip_frames: int = 0) -> str:
-    """The full traceback text, without the first ``skip_frames`` frames (the engine's own)."""
-    tb = exc.__traceback__
+def format_exception(
+    exc: BaseException, skip_frames: int = 0, tb: TracebackType | None = None
+) -> str:
+    """The traceback text, without the first ``skip_frames`` frames (the engine's own).
+
+    ``tb``: the traceback to show instead of ``exc.__traceback__`` (a pruned one).
+    """
+    tb = exc.__traceback__ if tb is None else tb
     for _ in range(skip_frames):
         if tb is not None and tb.tb_next is not None:
             tb = tb.tb_next

@@ -44,14 +44,6 @@ class AttemptRecord:
     message: str = ""
     traceback: str = ""
 
-    def summary(self) -> str:
-        """``attempt 1 failed after 0.20s: ConnectionError: db down`` (one line)."""
-        head = f"attempt {self.number} {self.outcome} after {self.duration:.2f}s"
-        if not self.error_type:
-            return head
-        first = self.message.strip().splitlines()[0] if self.message.strip() else ""
-        return f"{head}: {self.error_type}: {first}" if first else f"{head}: {self.error_type}"
-
 
 class TaskStatus(Enum):
     """Outcome of a task within a run."""

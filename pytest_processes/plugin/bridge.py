@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -16,6 +17,7 @@ from .collect import TaskItem
 from .setupstate import ConcurrentSetupState
 from .status_line import StatusLine
 from .testreports import call_report, setup_report, stop_category, teardown_report
+from .tracebacks import shown_traceback
 
 if TYPE_CHECKING:
     from .run import ProcessesRun
@@ -66,6 +68,10 @@ class Bridge(RunListener):
         finally:
             self.setup_seconds[index] = time.perf_counter() - t0
         return {name: item.funcargs[name] for name in item.fixture_params}
+
+    def prepare_traceback(self, exc: BaseException) -> TracebackType | None:
+        """A fixture error's traceback begins at the user's fixture (all with ``--full-trace``)."""
+        return shown_traceback(bool(self.session.config.getoption("fulltrace", False)), exc)
 
     def task_start(self, index: int, attempt: int) -> None:
         item = self.items[index]

@@ -22,7 +22,15 @@ from .runparams import cast_value
 
 __all__ = ["TaskGraph", "build_graph", "mermaid"]
 
-MARKER_OPTIONS = ("retries", "timeout", "retry_on", "trigger", "locks", "executor")
+MARKER_OPTIONS = (
+    "retries",
+    "timeout",
+    "retry_on",
+    "retry_delay",
+    "trigger",
+    "locks",
+    "executor",
+)
 
 
 @dataclass

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..model.task_types import TaskStatus
+from ._attempts import attempts_html
 from ._svg import STATUS_COLOURS, dependency_graph_svg, timeline_svg
 from ._text import format_duration, format_epoch, html_text, seconds
 
@@ -118,6 +119,8 @@ def _details_cell(entry: TaskReportEntry, index: int) -> str:
         parts.append(f'<a href="#{_anchor(index)}">{_e(kind + first)}</a>')
     elif entry.reason:
         parts.append(f'<span class="muted">{_e(entry.reason)}</span>')
+    if entry.status is not TaskStatus.ERRORED and entry.attempt_history:
+        parts.append(attempts_html(entry))  # a failure shows them in its own card
     return "<br>".join(parts)
 
 
@@ -165,6 +168,7 @@ def _failure(entry: TaskReportEntry, index: int) -> str:
         f"{_e(format_duration(entry.elapsed_seconds))}</div>"
         f'<h4>Exception</h4><div class="exc">{_e(kind)}: {_e(message or "(no message)")}</div>'
     ]
+    parts.append(attempts_html(entry))
     if error is not None and error.downstream_impact:
         chips = "".join(f'<span class="chip">{_e(n)}</span>' for n in error.downstream_impact)
         parts.append(f"<h4>Downstream impact (not run)</h4><div>{chips}</div>")

@@ -70,8 +70,6 @@ def test_a_task_failing_every_attempt_keeps_every_error() -> None:
     assert [a.message for a in entry.attempt_history] == ["attempt 1", "attempt 2", "attempt 3"]
     assert entry.error is not None
     assert entry.attempt_history[-1].traceback == entry.error.traceback_str
-    assert entry.attempt_history[0].summary().startswith("attempt 1 failed after ")
-    assert entry.attempt_history[0].summary().endswith(": ConnectionError: attempt 1")
 
 
 def test_a_task_passing_at_once_records_no_history() -> None:
