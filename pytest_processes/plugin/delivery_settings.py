@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from ..comms import EmailChannel, HTMLEmailStyle, ReportContent, SMTPConfig
-from ..comms.base import DEFAULT_OUTPUT_LINES
 from ..comms._smtp import is_loopback
 from ..comms._webhook import safe_url
+from ..comms.base import DEFAULT_OUTPUT_LINES
 from ..comms.email_config import LANGUAGES, PALETTES
 from .delivery_options import (
     ENV_CA_FILE,

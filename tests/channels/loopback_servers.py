@@ -23,9 +23,9 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP as SMTPProtocol
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 
+from pytest_processes import AttemptRecord
 from pytest_processes.error_data import ErrorData
 from pytest_processes.execution_report import ProcessExecutionReport, TaskReportEntry
-from pytest_processes import AttemptRecord
 from pytest_processes.task_types import TaskStatus
 
 SMTP_USER, SMTP_PASSWORD = "reporter", "pa55-w0rd!Secret"
