@@ -22,6 +22,7 @@ from typing import Any, cast
 import pytest
 
 from ..api.functions import TaskOptions
+from .compat import verbose_word
 
 __all__ = [
     "KNOWN_PLUGINS",
@@ -44,7 +45,7 @@ __all__ = [
 #: need nothing for tasks; any other plugin wrapping the protocol is named in the header
 KNOWN_PLUGINS = {
     "pytest-timeout": "mapped: its limits become the task's timeout",
-    "pytest-rerunfailures": "mapped: its reruns become the task's retries",
+    "pytest-rerunfailures": "mapped: its reruns and their delay become the task's retries",
     "pytest-xdist": "harmless: -n is refused with --processes, tasks already run in parallel",
     "pytest-asyncio": "harmless: async def tasks run on the engine's own event loop",
     "pytest-cov": "harmless: coverage is recorded around the whole run",
@@ -298,7 +299,7 @@ class RerunReports:
         """``R`` in the progress line, ``RERUN`` with ``-v``, ``N rerun`` in the summary."""
         outcome: str = report.outcome  # that plugin's "rerun" is outside pytest's Literal
         if outcome == "rerun" and getattr(report, "processes_rerun", False):
-            return "rerun", "R", ("RERUN", {"yellow": True})
+            return "rerun", "R", verbose_word("RERUN", yellow=True)
         return None
 
 
