@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ..model.error_data import ErrorData
+from ..model.execution_report import TaskReportEntry
 from ..model.spec import TaskSpec
 from ..model.task_types import TaskResult, TaskStatus
 from .attempt import Outcome
@@ -42,6 +43,7 @@ class Failures:
         _flights: dict[int, Flight]
         _interrupt: KeyboardInterrupt | None
         _loggers: list[logging.Logger | None]
+        entries: list[TaskReportEntry | None]
         _delayed: list[tuple[float, int]]
         _waiting: dict[int, tuple[Flight, Outcome]]
         _stop_event: threading.Event
@@ -85,13 +87,12 @@ class Failures:
                 f"Attempt {flight.attempt}/{task.retries + 1} failed: {outcome.exception}. "
                 "Retrying..."
             )
+        # waiting before the listener runs: an interrupt in it finds the task accounted for
+        self._waiting[i] = (flight, outcome)
+        heapq.heappush(self._delayed, (time.monotonic() + task.retry_delay, i))
         self.listener.task_retry(i, flight.attempt, outcome)
-        delay = task.retry_delay
-        if delay > 0:
-            heapq.heappush(self._delayed, (time.monotonic() + delay, i))
-            self._waiting[i] = (flight, outcome)
-            return
-        self._resubmit(i, flight)
+        if task.retry_delay <= 0:
+            self._release_due()
 
     def _resubmit(self, i: int, flight: Flight) -> None:
         flight.attempt += 1
@@ -100,12 +101,16 @@ class Failures:
         self.executor.submit(i, flight.call)
 
     def _release_due(self) -> float | None:
-        """Submit the delayed retries now due; seconds until the next one (None: none left)."""
+        """Submit the delayed retries now due; seconds until the next one (None: none left).
+
+        A task leaves ``_waiting`` only once it is in flight, so an interrupt at any
+        point leaves it in one or the other (``_drop_delayed`` skips a settled one).
+        """
         delayed, now = self._delayed, time.monotonic()
         while delayed and delayed[0][0] <= now:
             _, i = heapq.heappop(delayed)
-            flight, _ = self._waiting.pop(i)
-            self._resubmit(i, flight)
+            self._resubmit(i, self._waiting[i][0])
+            del self._waiting[i]
         return delayed[0][0] - now if delayed else None
 
     def _wait_for_retry(self, seconds: float) -> None:
@@ -117,7 +122,8 @@ class Failures:
         self._delayed.clear()
         waiting, self._waiting = self._waiting, {}
         for i, (flight, outcome) in waiting.items():
-            self._settle(i, self._errored(i, flight, outcome), False)
+            if self.entries[i] is None:  # not settled meanwhile (cut off in flight)
+                self._settle(i, self._errored(i, flight, outcome), False)
 
     def _errored(self, i: int, flight: Flight, outcome: Outcome) -> TaskResult:
         task = self.tasks[i]
