@@ -6,8 +6,13 @@ reads the message: the plain-text part and the HTML part.
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
+import subprocess
 from collections.abc import Callable
+from html import unescape as html_unescape
+from pathlib import Path
 
 import pytest
 from delivery_helpers import RunProcesses
@@ -154,3 +159,59 @@ def test_a_fixture_error_traceback_begins_at_the_fixture(
     traceback = text[text.index("Traceback (most recent call last):") :]
     frames = re.findall(r'File "([^"]+)"', traceback.split("RuntimeError")[0])
     assert frames and all(f.endswith("conftest.py") for f in frames), frames
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+#: measures the email as Chromium lays it out, into the title ``--dump-dom`` prints
+MEASURE = """
+<script>
+const pres = [...document.querySelectorAll("pre")];
+const card = document.querySelector("table[width='640']");
+document.title = "MEASURED " + JSON.stringify({
+  card: card.getBoundingClientRect().width,
+  page: document.documentElement.clientWidth,
+  wraps: pres.filter(p => getComputedStyle(p).whiteSpace !== "pre").length,
+  scrolls: pres.filter(p => p.scrollWidth > p.clientWidth).length,
+  blocks_within_card: pres.every(
+    p => p.getBoundingClientRect().right <= card.getBoundingClientRect().right + 1
+  ),
+});
+</script>
+"""
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not on PATH (CI installs it)")
+def test_chromium_scrolls_long_lines_inside_their_block(
+    pytester: pytest.Pytester,
+    run_processes: RunProcesses,
+    smtp_server: SMTPFactory,
+    tmp_path: Path,
+) -> None:
+    """At a phone-like 480 px, long lines scroll in their block; nothing wraps or widens."""
+    assert CHROMIUM is not None
+    _, html = emailed(pytester, run_processes, smtp_server, NOISY)
+    page = tmp_path / "email.html"
+    page.write_text(html.replace("</body>", MEASURE + "</body>"), encoding="utf-8")
+    dom = subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--window-size=480,2000",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
+    measured = json.loads(html_unescape(dom.split("<title>MEASURED ", 1)[1].split("</title>")[0]))
+    assert measured["wraps"] == 0
+    assert measured["scrolls"] >= 1  # the traceback's long line, at least
+    assert measured["blocks_within_card"]
+    assert measured["card"] <= measured["page"]
