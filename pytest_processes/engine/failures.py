@@ -95,6 +95,7 @@ class Failures:
             self._release_due()
 
     def _resubmit(self, i: int, flight: Flight) -> None:
+        """The next attempt of task ``i``: in flight first, then heard of, then submitted."""
         flight.attempt += 1
         self._flights[i] = flight
         self.listener.task_start(i, flight.attempt)

@@ -192,6 +192,7 @@ class EmailSettings:
 
 
 def _count(reader: _Reader, name: str, default: int) -> int:
+    """A whole number of 0 or more (``default`` when unset), else an error naming the option."""
     raw, label, where = reader.get(name)
     text = str(raw if raw is not None else "").strip()
     if not text:

@@ -25,6 +25,7 @@ _HIDDEN = tuple(
 
 
 def _hidden(filename: str) -> bool:
+    """True for a frame of pytest-processes, pytest or pluggy."""
     return os.path.abspath(filename).startswith(_HIDDEN)
 
 
