@@ -41,9 +41,10 @@ from .exceptions import (
 )
 from .model.error_data import ErrorData
 from .model.execution_report import ProcessExecutionReport, TaskReportEntry
-from .model.task_types import TaskDependency, TaskResult, TaskStatus
+from .model.task_types import AttemptRecord, TaskDependency, TaskResult, TaskStatus
 
 __all__ = [
+    "AttemptRecord",
     "Checkpoint",
     "CheckpointWarning",
     "CircularDependencyError",

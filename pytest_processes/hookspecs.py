@@ -48,7 +48,8 @@ def pytest_processes_task_start(task: Task, attempt: int) -> None:
 
 @hookspec
 def pytest_processes_task_retry(task: Task, attempt: int, error: str) -> None:
-    """Attempt ``attempt`` of ``task`` failed with a retryable error; another follows at once.
+    """Attempt ``attempt`` of ``task`` failed with a retryable error; another follows
+    (after the task's ``retry_delay``, if it has one).
 
     :param error: the failed attempt's exception as ``Type: message``.
     """

@@ -39,6 +39,8 @@ class TaskOptions:
     retries: int = 0
     timeout: float | None = None
     retry_on: tuple[type[Exception], ...] | None = None
+    #: seconds between a failed attempt and its retry
+    retry_delay: float = 0.0
     log_path: str | os.PathLike[str] | None = None
     trigger: str = "all_success"
     locks: tuple[str, ...] = ()
@@ -63,6 +65,7 @@ def task(
     retries: int = 0,
     timeout: float | None = None,
     retry_on: tuple[type[Exception], ...] | None = None,
+    retry_delay: float = 0.0,
     log_path: str | os.PathLike[str] | None = None,
     trigger: str = "all_success",
     locks: tuple[str, ...] | list[str] = (),
@@ -177,6 +180,7 @@ def build_task(
         timeout=opts.timeout,
         retries=opts.retries,
         retry_on=opts.retry_on,
+        retry_delay=opts.retry_delay,
         trigger=opts.trigger,
         locks=opts.locks,
         executor=opts.executor,

@@ -33,7 +33,9 @@ class Task:
     decides when it runs relative to its dependencies' outcomes, ``locks``
     names resources it must hold exclusively (see ``Process.run(limits=...)``),
     ``executor`` asks for a kind of worker, ``before`` names tasks (patterns)
-    it must run before and ``wave`` orders coarse groups (see docs/ordering.md).
+    it must run before, ``wave`` orders coarse groups (see docs/ordering.md), and
+    ``retry_delay`` is the number of seconds between a failed attempt and its retry
+    (other tasks go on meanwhile).
     """
 
     __slots__ = (
@@ -48,6 +50,7 @@ class Task:
         "log_path",
         "name",
         "retries",
+        "retry_delay",
         "retry_on",
         "timeout",
         "traced_vars_frame_filter",
@@ -73,6 +76,7 @@ class Task:
         executor: str | None = None,
         before: tuple[BeforeEntry, ...] | list[BeforeEntry] = (),
         wave: int = 0,
+        retry_delay: float = 0.0,
     ) -> None:
         if not isinstance(name, str):
             raise TypeError(f"name must be str. Got {type(name)}")
@@ -87,6 +91,7 @@ class Task:
         self.timeout = timeout
         self.retries = 0 if retries is None else retries
         self.retry_on = retry_on
+        self.retry_delay = retry_delay
         self.trigger = trigger
         self.locks = tuple(locks) if isinstance(locks, (list, tuple)) else locks
         self.executor = executor
@@ -133,6 +138,11 @@ class Task:
             raise TypeError(f"timeout must be a positive number or None, got {t!r}")
         if not isinstance(self.retries, int) or self.retries < 0:
             raise TypeError(f"retries must be a non-negative int, got {self.retries!r}")
+        d = self.retry_delay
+        if isinstance(d, bool) or not isinstance(d, (int, float)) or d < 0:
+            raise TypeError(
+                f"Task '{self.name}': retry_delay must be a number of seconds >= 0, got {d!r}"
+            )
         r = self.retry_on
         if r is not None and (
             not isinstance(r, tuple)

@@ -16,7 +16,9 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, cast
 
+from ..engine.capture import split_sections
 from ..model.task_types import TaskStatus
+from ..reports._attempts import attempt_line, earlier_attempts
 from ..reports._text import format_duration, html_text, visible_text
 
 if TYPE_CHECKING:
@@ -86,11 +88,35 @@ def _badge(status: TaskStatus, lang: dict[str, str], pal: dict[str, str]) -> str
 
 
 def _pre(text: str, pal: dict[str, str]) -> str:
+    """A code block whose lines never wrap (``^^^^`` stays under its code): it scrolls."""
     return (
-        f'<pre style="{_MONO}background-color:{pal["code_bg"]};color:{pal["code_text"]};'
+        f'<div style="max-width:100%;overflow-x:auto;"><pre style="{_MONO}'
+        f"background-color:{pal['code_bg']};color:{pal['code_text']};"
         f"border:1px solid {pal['border']};border-radius:6px;padding:10px;margin:4px 0 8px 0;"
-        f'white-space:pre-wrap;word-break:break-word;">{_e(text.rstrip())}</pre>'
+        f'white-space:pre;overflow-x:auto;word-wrap:normal;">{_e(text.rstrip())}</pre></div>'
     )
+
+
+#: the captured streams a failed task's email shows, in this order
+_STREAMS = ("stdout", "stderr", "log")
+
+
+def _output_tails(entry: TaskReportEntry, limit: int) -> list[tuple[str, int, str]]:
+    """``(stream, lines cut, last lines)`` of each captured stream that holds text."""
+    if limit <= 0 or not entry.output.strip():
+        return []
+    sections = split_sections(entry.output)
+    out = []
+    for stream in _STREAMS:
+        lines = sections.get(stream, "").rstrip("\n").splitlines()
+        if any(line.strip() for line in lines):
+            out.append((stream, max(len(lines) - limit, 0), "\n".join(lines[-limit:])))
+    return out
+
+
+def _tail_text(cut: int, text: str, lang: dict[str, str]) -> str:
+    """The kept lines, after a ``[70 earlier lines not shown]`` line when some were cut."""
+    return f"[{cut} {lang['lines_cut']}]\n{text}" if cut else text
 
 
 def _label(text: str, pal: dict[str, str]) -> str:
@@ -120,6 +146,9 @@ def _error_html(
         parts += [_label(lang["downstream"], pal), f"<div>{chips}</div>"]
     if content.show_traceback and error.traceback_str.strip():
         parts += [_label(lang["traceback"], pal), _pre(error.traceback_str, pal)]
+    for stream, cut, text in _output_tails(entry, content.output_lines):
+        label = f"{lang['captured_output']}: {stream}"
+        parts += [_label(label, pal), _pre(_tail_text(cut, text, lang), pal)]
     if content.show_traced_vars and error.traced_vars:
         blurb = lang["traced_vars_at"].replace("{location}", error.traced_vars_location or "?")
         lines = "\n".join(f"{k} = {v}" for k, v in error.traced_vars.items())
@@ -129,6 +158,16 @@ def _error_html(
             _pre(lines, pal),
         ]
     return "".join(parts)
+
+
+def _attempts_html(entry: TaskReportEntry, lang: dict[str, str], pal: dict[str, str]) -> str:
+    """The attempts before the last, one line each (``""`` for a task tried once)."""
+    earlier = earlier_attempts(entry)
+    if not earlier:
+        return ""
+    return _label(lang["earlier_attempts"], pal) + _pre(
+        "\n".join(attempt_line(a) for a in earlier), pal
+    )
 
 
 def _task_html(
@@ -147,9 +186,10 @@ def _task_html(
         body.append(f'<div style="margin-top:6px;">{_e(lang["reason"])}: {_e(entry.reason)}</div>')
     if entry.status is TaskStatus.ERRORED:
         body.append(_error_html(entry, lang, pal, content))
-    return (
+    body.append(_attempts_html(entry, lang, pal))
+    return (  # a fixed layout: a long line scrolls in its block instead of widening the card
         '<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" '
-        f'style="margin:0 0 12px 0;border:1px solid {pal["border"]};'
+        f'style="table-layout:fixed;width:100%;margin:0 0 12px 0;border:1px solid {pal["border"]};'
         f'border-left:4px solid {pal[entry.status.value]};border-radius:6px;">'
         f'<tr><td style="padding:10px 14px;">{"".join(body)}</td></tr></table>'
     )
@@ -195,6 +235,40 @@ def subject_line(report: ProcessExecutionReport, lang: dict[str, str], *, errors
     return visible_text(f"{head} | {date.today():%Y%m%d}")
 
 
+def _text_entry(entry: TaskReportEntry, lang: dict[str, str], content: ReportContent) -> list[str]:
+    """One task in the plain-text part: facts, then a failure's detail, then earlier attempts."""
+    out = [f"[{_status_label(entry.status, lang)}] {entry.name}"]
+    out.append(f"  {lang['function']}: {entry.function}")
+    if entry.attempts or entry.elapsed_seconds:
+        out.append(
+            f"  {lang['duration']}: {format_duration(entry.elapsed_seconds)}"
+            f" | {lang['attempts']}: {entry.attempts}"
+        )
+    if entry.reason and entry.status is not TaskStatus.ERRORED:
+        out.append(f"  {lang['reason']}: {entry.reason}")
+    error = entry.error if entry.status is TaskStatus.ERRORED else None
+    if entry.status is TaskStatus.ERRORED:
+        out.append(f"  {lang['exception']}: {_exception_text(entry)}")
+    if error is not None and error.downstream_impact:
+        out.append(f"  {lang['downstream']}: {', '.join(error.downstream_impact)}")
+    if error is not None and content.show_traceback and error.traceback_str.strip():
+        out.append(f"  {lang['traceback']}:")
+        out += [f"    {line}" for line in error.traceback_str.rstrip().splitlines()]
+    for stream, cut, text in _output_tails(entry, content.output_lines) if error else ():
+        out.append(f"  {lang['captured_output']}: {stream}")
+        out += [f"    {line}" for line in _tail_text(cut, text, lang).splitlines()]
+    if error is not None and content.show_traced_vars and error.traced_vars:
+        blurb = lang["traced_vars_at"].replace("{location}", error.traced_vars_location or "?")
+        out.append(f"  {lang['traced_vars']}: {blurb}")
+        out += [f"    {k} = {v}" for k, v in error.traced_vars.items()]
+    earlier = earlier_attempts(entry)
+    if earlier:
+        out.append(f"  {lang['earlier_attempts']}:")
+        out += [f"    {attempt_line(a)}" for a in earlier]
+    out.append("")
+    return out
+
+
 def _text_body(
     report: ProcessExecutionReport,
     entries: list[TaskReportEntry],
@@ -211,28 +285,7 @@ def _text_body(
     if not entries:
         out.append(lang["no_tasks"])
     for entry in entries:
-        out.append(f"[{_status_label(entry.status, lang)}] {entry.name}")
-        out.append(f"  {lang['function']}: {entry.function}")
-        if entry.attempts or entry.elapsed_seconds:
-            out.append(
-                f"  {lang['duration']}: {format_duration(entry.elapsed_seconds)}"
-                f" | {lang['attempts']}: {entry.attempts}"
-            )
-        if entry.reason and entry.status is not TaskStatus.ERRORED:
-            out.append(f"  {lang['reason']}: {entry.reason}")
-        error = entry.error if entry.status is TaskStatus.ERRORED else None
-        if entry.status is TaskStatus.ERRORED:
-            out.append(f"  {lang['exception']}: {_exception_text(entry)}")
-        if error is not None and error.downstream_impact:
-            out.append(f"  {lang['downstream']}: {', '.join(error.downstream_impact)}")
-        if error is not None and content.show_traceback and error.traceback_str.strip():
-            out.append(f"  {lang['traceback']}:")
-            out += [f"    {line}" for line in error.traceback_str.rstrip().splitlines()]
-        if error is not None and content.show_traced_vars and error.traced_vars:
-            blurb = lang["traced_vars_at"].replace("{location}", error.traced_vars_location or "?")
-            out.append(f"  {lang['traced_vars']}: {blurb}")
-            out += [f"    {k} = {v}" for k, v in error.traced_vars.items()]
-        out.append("")
+        out += _text_entry(entry, lang, content)
     out += ["-- ", lang["footer"], ""]
     return visible_text("\n".join(out))
 

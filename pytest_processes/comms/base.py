@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ..model.execution_report import ProcessExecutionReport
 
-__all__ = ["ReportChannel", "ReportContent", "ReportDeliveryError"]
+__all__ = ["DEFAULT_OUTPUT_LINES", "ReportChannel", "ReportContent", "ReportDeliveryError"]
 
 
 class ReportDeliveryError(OSError):
@@ -20,12 +20,21 @@ class ReportDeliveryError(OSError):
     """
 
 
+#: lines of each captured stream of a failed task the email shows, by default
+DEFAULT_OUTPUT_LINES = 50
+
+
 @dataclass(frozen=True)
 class ReportContent:
-    """How much failure detail a channel includes."""
+    """How much failure detail a channel includes.
+
+    ``output_lines``: the email shows the last so many lines of a failed task's
+    stdout, stderr and log under its traceback (0: none).
+    """
 
     show_traceback: bool = True
     show_traced_vars: bool = True
+    output_lines: int = DEFAULT_OUTPUT_LINES
 
 
 class ReportChannel(ABC):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
+from types import TracebackType
 from typing import Any
 
 from ..exceptions import TaskSkipped
@@ -130,16 +131,25 @@ class Outcome:
 
     @classmethod
     def failure(
-        cls, exc: BaseException, *, trace_filter: str | None = None, skip_frames: int = 0, **kw: Any
+        cls,
+        exc: BaseException,
+        *,
+        trace_filter: str | None = None,
+        skip_frames: int = 0,
+        tb: TracebackType | None = None,
+        **kw: Any,
     ) -> Outcome:
-        """A FAILED outcome carrying the traceback text and traced variables of ``exc``."""
+        """A FAILED outcome carrying the traceback text and traced variables of ``exc``.
+
+        ``tb``: the part of ``exc``'s traceback the text shows (default: all of it).
+        """
         traced, location = traced_frame_vars(exc, trace_filter)
         return cls(
             FAILED,
             None,
             exc,
             error_type=qualified_type(exc),
-            traceback=format_exception(exc, skip_frames),
+            traceback=format_exception(exc, skip_frames, tb),
             traced_vars=traced,
             location=location,
             **kw,

@@ -5,12 +5,16 @@ A mixin of :class:`~.scheduler.Scheduler`.
 
 from __future__ import annotations
 
+import heapq
 import logging
+import threading
+import time
 from collections import deque
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ..model.error_data import ErrorData
+from ..model.execution_report import TaskReportEntry
 from ..model.spec import TaskSpec
 from ..model.task_types import TaskResult, TaskStatus
 from .attempt import Outcome
@@ -25,7 +29,11 @@ DEFAULT_RETRY_ON: tuple[type[BaseException], ...] = (ConnectionError, TimeoutErr
 
 
 class Failures:
-    """Retries by each task's policy, and the error record of a task that failed for good."""
+    """Retries by each task's policy, and the error record of a task that failed for good.
+
+    A retry with a ``retry_delay`` waits in ``_waiting`` (due times in ``_delayed``)
+    while other tasks go on; a stop fails it at once with its last error.
+    """
 
     if TYPE_CHECKING:
         tasks: Sequence[TaskSpec]
@@ -36,6 +44,10 @@ class Failures:
         _flights: dict[int, Flight]
         _interrupt: KeyboardInterrupt | None
         _loggers: list[logging.Logger | None]
+        entries: list[TaskReportEntry | None]
+        _delayed: list[tuple[float, int]]
+        _waiting: dict[int, tuple[Flight, Outcome]]
+        _stop_event: threading.Event
 
         def _settle(
             self, i: int, result: TaskResult, ok: bool, *, cascade: bool = True
@@ -57,7 +69,6 @@ class Failures:
             self._cut_off(i, flight, outcome)  # the stop ended its wait: cut off, not failed
             return
         if self._should_retry(self.tasks[i], flight.attempt, outcome.exception):
-            self._flights[i] = flight
             self._retry(i, flight, outcome)
             return
         self._settle(i, self._errored(i, flight, outcome), False)
@@ -70,6 +81,9 @@ class Failures:
         return isinstance(exc, retry_on)
 
     def _retry(self, i: int, flight: Flight, outcome: Outcome) -> None:
+        if self.stop_reason:  # no new attempt once the run is stopping
+            self._settle(i, self._errored(i, flight, outcome), False)
+            return
         task = self.tasks[i]
         logger = self._loggers[i]
         if logger is not None:
@@ -77,14 +91,44 @@ class Failures:
                 f"Attempt {flight.attempt}/{task.retries + 1} failed: {outcome.exception}. "
                 "Retrying..."
             )
+        # waiting before the listener runs: an interrupt in it finds the task accounted for
+        self._waiting[i] = (flight, outcome)
+        heapq.heappush(self._delayed, (time.monotonic() + task.retry_delay, i))
         self.listener.task_retry(i, flight.attempt, outcome)
+        if task.retry_delay <= 0:
+            self._release_due()
+
+    def _resubmit(self, i: int, flight: Flight) -> None:
+        """The next attempt of task ``i``: in flight first, then heard of, then submitted."""
         flight.attempt += 1
-        if self.stop_reason:  # no new attempt once the run is stopping
-            del self._flights[i]
-            self._settle(i, self._errored(i, flight, outcome), False)
-            return
+        self._flights[i] = flight
         self.listener.task_start(i, flight.attempt)
         self.executor.submit(i, flight.call)
+
+    def _release_due(self) -> float | None:
+        """Submit the delayed retries now due; seconds until the next one (None: none left).
+
+        A task leaves ``_waiting`` only once it is in flight, so an interrupt at any
+        point leaves it in one or the other (``_drop_delayed`` skips a settled one).
+        """
+        delayed, now = self._delayed, time.monotonic()
+        while delayed and delayed[0][0] <= now:
+            _, i = heapq.heappop(delayed)
+            self._resubmit(i, self._waiting[i][0])
+            del self._waiting[i]
+        return delayed[0][0] - now if delayed else None
+
+    def _wait_for_retry(self, seconds: float) -> None:
+        """Nothing runs, a retry waits out its delay: on the stop event, so a stop ends it."""
+        self._stop_event.wait(seconds)
+
+    def _drop_delayed(self) -> None:
+        """The run is stopping: each retry still waiting fails with its last error."""
+        self._delayed.clear()
+        waiting, self._waiting = self._waiting, {}
+        for i, (flight, outcome) in waiting.items():
+            if self.entries[i] is None:  # not settled meanwhile (cut off in flight)
+                self._settle(i, self._errored(i, flight, outcome), False)
 
     def _errored(self, i: int, flight: Flight, outcome: Outcome) -> TaskResult:
         task = self.tasks[i]

@@ -5,16 +5,38 @@ from __future__ import annotations
 from typing import Any
 
 from ..model.error_data import ErrorData
-from ..model.task_types import TaskResult, TaskStatus
-from .attempt import Call, Outcome
+from ..model.task_types import AttemptRecord, TaskResult, TaskStatus
+from .attempt import FAILED, NOT_STARTED, OK, SKIPPED, Call, Outcome
 
-__all__ = ["Flight", "attempt_result", "flight_start"]
+__all__ = ["Flight", "attempt_record", "attempt_result", "flight_start"]
+
+_OUTCOME_WORDS = {OK: "passed", FAILED: "failed", SKIPPED: "skipped"}
+
+
+def attempt_record(number: int, outcome: Outcome) -> AttemptRecord:
+    """What is kept of one attempt: how it ended, when, where, and its error."""
+    failed = outcome.kind == FAILED
+    exc = outcome.exception
+    return AttemptRecord(
+        number,
+        _OUTCOME_WORDS.get(outcome.kind, "failed"),
+        outcome.started_at,
+        outcome.duration,
+        outcome.worker,
+        error_type=outcome.error_type if failed else "",
+        message=str(exc) if failed and exc is not None else "",
+        traceback=outcome.traceback if failed else "",
+    )
 
 
 class Flight:
-    """A task in flight: its current attempt and what earlier attempts left."""
+    """A task in flight: its current attempt and what earlier attempts left.
 
-    __slots__ = ("attempt", "call", "elapsed", "output", "started_at")
+    ``history`` stays None until an attempt fails: a task that passes at once
+    (the common case) costs no record.
+    """
+
+    __slots__ = ("attempt", "call", "elapsed", "history", "output", "started_at")
 
     def __init__(self, call: Call, started_at: float) -> None:
         self.call = call
@@ -22,9 +44,15 @@ class Flight:
         self.elapsed = 0.0
         self.output = ""
         self.started_at = started_at
+        self.history: list[AttemptRecord] | None = None
 
     def add(self, outcome: Outcome) -> None:
         """Count an attempt's time and output (a first attempt's are kept as they are)."""
+        if self.history is not None:
+            if outcome.kind != NOT_STARTED:
+                self.history.append(attempt_record(self.attempt, outcome))
+        elif outcome.kind == FAILED:
+            self.history = [attempt_record(self.attempt, outcome)]
         if self.attempt == 1:
             self.elapsed = outcome.duration
             self.output = outcome.output
@@ -32,11 +60,17 @@ class Flight:
             self.elapsed += outcome.duration
             self.output += outcome.output
 
+    def records(self) -> tuple[AttemptRecord, ...]:
+        """Every attempt so far if one failed, else nothing (see ``TaskResult.attempt_history``)."""
+        return tuple(self.history) if self.history else ()
+
 
 def flight_start(flight: Flight, outcome: Outcome) -> float:
     """Epoch start of a task's first attempt (the outcome's own start for a single attempt)."""
     if flight.attempt == 1:
         return outcome.started_at
+    if flight.history:  # recorded: exact even when a retry waited out a delay
+        return flight.history[0].started_at
     return outcome.started_at - (flight.elapsed - outcome.duration)
 
 
@@ -64,4 +98,5 @@ def attempt_result(
         reason=reason,
         output=flight.output,
         error_type=outcome.error_type if exception is not None else "",
+        attempt_history=flight.records(),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from ..model.task_types import TaskResult
@@ -32,6 +33,13 @@ class RunListener:
 
     def task_created(self, index: int, creator: int) -> None:
         """Task ``creator`` added task ``index`` to the run (``scheduler.tasks[index]``)."""
+
+    def prepare_traceback(self, exc: BaseException) -> TracebackType | None:
+        """The part of the traceback of an error :meth:`prepare` raised that reports show.
+
+        By default, from the frame the scheduler called ``prepare`` in, inward.
+        """
+        return exc.__traceback__
 
     def task_start(self, index: int, attempt: int) -> None:
         """An attempt is being submitted."""

@@ -15,9 +15,11 @@ expected durations, the ready queue becomes a heap ordered by remaining path
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import deque
 from collections.abc import Mapping, Sequence
+from types import TracebackType
 from typing import Any
 
 from ..model.execution_report import TaskReportEntry, dependency_names, entry_of, new_entry
@@ -99,6 +101,11 @@ class Scheduler(Stopping, Failures):
         self._deferred: list[int] = []
         self._interrupt: KeyboardInterrupt | None = None
         self._flights: dict[int, Flight] = {}
+        #: retries waiting out their ``retry_delay``: (due, task) heap, and task -> state
+        self._delayed: list[tuple[float, int]] = []
+        self._waiting: dict[int, tuple[Flight, Outcome]] = {}
+        #: set by ``request_stop``: ends a wait for a delayed retry at once
+        self._stop_event = threading.Event()
         self._loggers: list[logging.Logger | None] = []
         # queueing beyond the worker count would let a queued task start before a
         # failure is seen here: when a failure may stop the run, one call per worker
@@ -161,6 +168,7 @@ class Scheduler(Stopping, Failures):
             self.executor.shutdown(cancel=bool(self.interrupted))
             if session is not None:
                 session.__exit__(None, None, None)
+        self._drop_delayed()
         self._settle_unrun()
         if self.checkpoint is not None:
             self.checkpoint.finish(complete=not self.failed_any and not self.stop_reason)
@@ -185,9 +193,19 @@ class Scheduler(Stopping, Failures):
         interval = listener.tick_interval
         next_tick = time.monotonic() + interval if interval is not None else 0.0
         while True:
+            due: float | None = None  # seconds until a delayed retry is due
+            if self._waiting:  # retries waiting out their delay
+                if self.stop_reason:
+                    self._drop_delayed()
+                else:
+                    due = self._release_due()
+            wait = interval if due is None else due if interval is None else min(interval, due)
             if not self.stop_reason:
                 self._fill()
             if not flights:
+                if self._waiting:
+                    self._wait_for_retry(wait if wait is not None else 0.0)
+                    continue
                 if self._deferred and not self.stop_reason:
                     self._release_deferred()
                     continue
@@ -195,10 +213,10 @@ class Scheduler(Stopping, Failures):
             dynamic = self._dynamic
             if dynamic is not None and dynamic.stalled():
                 dynamic.break_stall()
-            if interval is None:
-                done = executor.poll(None)
-            else:  # ticks every ``interval`` however often tasks finish
-                done = executor.poll(max(0.0, next_tick - time.monotonic()))
+            if interval is not None:  # ticks every ``interval`` however often tasks finish
+                until_tick = max(0.0, next_tick - time.monotonic())
+                wait = until_tick if due is None else min(until_tick, due)
+            done = executor.poll(wait)
             if dynamic is not None:
                 dynamic.drain()
             for key, outcome in done:
@@ -231,7 +249,7 @@ class Scheduler(Stopping, Failures):
             try:
                 extra = self.listener.prepare(i)
             except Exception as exc:  # e.g. a fixture that fails to set up
-                self._fail_unstarted(i, exc)
+                self._fail_unstarted(i, exc, self.listener.prepare_traceback(exc))
                 return
         if plan is not None or extra or gather is not None:
             args, kwargs = inject(args, kwargs, plan, self.values)
@@ -253,11 +271,17 @@ class Scheduler(Stopping, Failures):
         if self._ahead is not None:
             self._ahead.after_submit(self, i, self._call)
 
-    def _fail_unstarted(self, i: int, exc: Exception) -> None:
-        """Task ``i`` fails before its first attempt (its setup raised ``exc``)."""
+    def _fail_unstarted(self, i: int, exc: Exception, tb: TracebackType | None = None) -> None:
+        """Task ``i`` fails before its first attempt (its setup raised ``exc``).
+
+        ``tb``: the part of the traceback reports show (a fixture error's starts at the fixture).
+        """
         task = self.tasks[i]
         failure = Outcome.failure(
-            exc, trace_filter=task.traced_vars_frame_filter, started_at=time.time()
+            exc,
+            trace_filter=task.traced_vars_frame_filter,
+            tb=exc.__traceback__ if tb is None else tb,
+            started_at=time.time(),
         )
         flight = Flight(Call(task.name, task.func, task.args, task.kwargs), time.monotonic())
         flight.attempt = 0
@@ -383,6 +407,7 @@ class Scheduler(Stopping, Failures):
                 worker=outcome.worker,
                 output=flight.output,
                 dependencies=dependency_names(task),
+                attempt_history=flight.records(),
             )
             self._succeeded(i)
             return

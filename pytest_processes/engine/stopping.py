@@ -6,6 +6,7 @@ settles every task the run did not finish with a result that says why.
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import TYPE_CHECKING
 
@@ -34,6 +35,7 @@ class Stopping:
         _flights: dict[int, Flight]
         _starts: bool
         _dynamic: Dynamic | None
+        _stop_event: threading.Event
 
         def _settle(
             self, i: int, result: TaskResult, ok: bool, *, cascade: bool = True
@@ -45,6 +47,7 @@ class Stopping:
         """Start no new task; running ones finish. Safe to call from listener callbacks."""
         if not self.stop_reason:
             self.stop_reason = reason
+            self._stop_event.set()
             self.executor.stop_queued()
             if self._dynamic is not None:  # tasks waiting for others: the wait is over
                 self._dynamic.stop(reason)
@@ -126,6 +129,7 @@ class Stopping:
             worker=outcome.worker,
             reason=f"{INTERRUPTED_REASON} (after {after:.1f}s)",
             output=flight.output,
+            attempt_history=flight.records(),
         )
         self._settle(i, result, False, cascade=False)
 

@@ -97,13 +97,16 @@ def _hidden(tb: TracebackType) -> bool:
     return bool(tb.tb_frame.f_locals.get("__tracebackhide__"))
 
 
-def format_exception(exc: BaseException, skip_frames: int = 0) -> str:
+def format_exception(
+    exc: BaseException, skip_frames: int = 0, tb: TracebackType | None = None
+) -> str:
     """The full traceback text, without the first ``skip_frames`` frames (the engine's own).
 
     Leading frames that set ``__tracebackhide__`` (pytest's convention, e.g. the
-    call of a class task's ``run``) are left out too.
+    call of a class task's ``run``) are left out too. ``tb``: the traceback to show
+    instead of ``exc.__traceback__`` (a pruned one).
     """
-    tb = exc.__traceback__
+    tb = exc.__traceback__ if tb is None else tb
     for _ in range(skip_frames):
         if tb is not None and tb.tb_next is not None:
             tb = tb.tb_next

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from .error_data import ErrorData
 from .spec import TaskSpec
-from .task_types import RESTORED_REASON, TaskResult, TaskStatus
+from .task_types import RESTORED_REASON, AttemptRecord, TaskResult, TaskStatus
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
@@ -43,7 +43,8 @@ class TaskReportEntry:
 
     The first nine fields are the processes schema; the rest say when and where
     the task ran, why it did not, what it printed, what type of exception it
-    raised, which tasks it depended on and whether it was selected.
+    raised, which tasks it depended on, whether it was selected and, when an attempt
+    failed, every attempt.
     """
 
     name: str
@@ -64,6 +65,7 @@ class TaskReportEntry:
     dependencies: tuple[str, ...] = ()
     #: False for a task that ran only because a selected task needs it (``-k``, node ids)
     selected: bool = True
+    attempt_history: tuple[AttemptRecord, ...] = ()
 
     @property
     def restored(self) -> bool:
@@ -86,6 +88,7 @@ class TaskReportEntry:
             reason=self.reason,
             output=self.output,
             error_type=self.error_type,
+            attempt_history=self.attempt_history,
         )
 
 
@@ -114,6 +117,7 @@ def new_entry(
     error_type: str = "",
     dependencies: tuple[str, ...] = (),
     selected: bool = True,
+    attempt_history: tuple[AttemptRecord, ...] = (),
 ) -> TaskReportEntry:
     """A :class:`TaskReportEntry`, built fast: a run makes one per task.
 
@@ -139,6 +143,7 @@ def new_entry(
     e.error_type = error_type
     e.dependencies = dependencies
     e.selected = selected
+    e.attempt_history = attempt_history
     e.__class__ = TaskReportEntry  # identical layouts: now a frozen entry
     entry: TaskReportEntry = e
     return entry
@@ -170,6 +175,7 @@ def entry_of(task: TaskSpec, res: TaskResult) -> TaskReportEntry:
         output=res.output,
         error_type=res.error_type,
         dependencies=dependency_names(task),
+        attempt_history=res.attempt_history,
     )
 
 
@@ -197,6 +203,12 @@ def _masked_entry(e: TaskReportEntry, masker: SecretMasker) -> TaskReportEntry:
         error=_masked_error(e.error, masker),
         reason=masker.mask(e.reason),
         output=masker.mask(e.output),
+        attempt_history=tuple(
+            dataclasses.replace(
+                a, message=masker.mask(a.message), traceback=masker.mask(a.traceback)
+            )
+            for a in e.attempt_history
+        ),
     )
 
 

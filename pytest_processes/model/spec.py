@@ -24,6 +24,8 @@ class TaskSpec(Protocol):
     dependencies: list[TaskDependency]
     retries: int
     retry_on: tuple[type[Exception], ...] | None
+    #: seconds between a failed attempt and its retry (0: at once)
+    retry_delay: float
     timeout: float | None
     traced_vars_frame_filter: str | None
     trigger: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
@@ -11,6 +12,7 @@ __all__ = [
     "INTERRUPTED_REASON",
     "NOT_RUN_REASON",
     "RESTORED_REASON",
+    "AttemptRecord",
     "TaskDependency",
     "TaskResult",
     "TaskStatus",
@@ -22,6 +24,25 @@ RESTORED_REASON = "restored from checkpoint"
 INTERRUPTED_REASON = "interrupted while running"
 #: how the reason of a task a stopped run never started begins (no start, no worker)
 NOT_RUN_REASON = "not run"
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptRecord:
+    """One attempt of a task: how it ended, when, for how long, where, and its error if any.
+
+    ``outcome`` is ``passed``, ``failed`` or ``skipped``; ``error_type``, ``message``
+    and ``traceback`` are empty unless it failed. Kept for each attempt of a task that
+    failed at least once, so a retried error is never lost.
+    """
+
+    number: int
+    outcome: str
+    started_at: float
+    duration: float
+    worker: str = ""
+    error_type: str = ""
+    message: str = ""
+    traceback: str = ""
 
 
 class TaskStatus(Enum):
@@ -38,10 +59,12 @@ class TaskResult:
 
     Beyond the processes fields it records when and where the task ran
     (``started_at``/``finished_at`` as epoch seconds, ``worker``), why it was
-    skipped (``reason``), its captured output and the exception's qualified type.
+    skipped (``reason``), its captured output, the exception's qualified type and,
+    for a task that failed at least once, every attempt (``attempt_history``).
     """
 
     __slots__ = (
+        "attempt_history",
         "attempts",
         "elapsed_seconds",
         "error_data",
@@ -70,6 +93,7 @@ class TaskResult:
         reason: str = "",
         output: str = "",
         error_type: str = "",
+        attempt_history: tuple[AttemptRecord, ...] = (),
     ) -> None:
         self.status = status
         self.result = result
@@ -83,6 +107,7 @@ class TaskResult:
         self.reason = reason
         self.output = output
         self.error_type = error_type
+        self.attempt_history = attempt_history
 
     @property
     def worked(self) -> bool:

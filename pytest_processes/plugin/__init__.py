@@ -112,8 +112,9 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        f"{MARKER}(retries=N, timeout=SECONDS, retry_on=(Exc,), trigger=..., locks=[...], "
-        "executor=thread|process|dask, before=[pattern, ...], wave=N): "
+        f"{MARKER}(retries=N, timeout=SECONDS, retry_on=(Exc,), retry_delay=SECONDS, "
+        "trigger=..., locks=[...], executor=thread|process|dask, before=[pattern, ...], "
+        "wave=N): "
         "per-task options for pytest --processes",
     )
     if not config.getoption("processes"):
@@ -126,9 +127,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[previous_masker_key] = use_masker(masker)
     config.stash[run_key] = run
     config.pluginmanager.register(run, "processes-run")
-    if config.pluginmanager.hasplugin("rerunfailures"):
-        lookup = lambda name: None if name in run.support else run.graph.items.get(name)  # noqa: E731
-        config.pluginmanager.register(RerunReports(lookup), "processes-reruns")
+    lookup = lambda name: None if name in run.support else run.graph.items.get(name)  # noqa: E731
+    config.pluginmanager.register(RerunReports(lookup), "processes-reruns")
     if not hasattr(config, "workerinput"):
         config.pluginmanager.register(delivery, "processes-delivery")
     add_rewrite_patterns(config, config.getini("processes_files"))  # assertions in task modules
@@ -186,6 +186,8 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
         timeout += f" from {source}"
     pdb = " (one task at a time for --pdb)" if config.getoption("usepdb", False) else ""
     line = f"processes: workers={s.workers}{pdb}, retries={s.defaults.retries}, timeout={timeout}"
+    if s.defaults.retry_delay:
+        line += f", retry delay={s.defaults.retry_delay:g}s"
     if s.executor != "thread":
         line += f", executor={s.executor}"
         line += f" at {s.dask_address}" if s.dask_address else ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -17,6 +18,7 @@ from .created import created_item
 from .setupstate import ConcurrentSetupState
 from .status_line import StatusLine
 from .testreports import call_report, setup_report, stop_category, teardown_report
+from .tracebacks import shown_traceback
 
 if TYPE_CHECKING:
     from .run import ProcessesRun
@@ -84,6 +86,10 @@ class Bridge(RunListener):
             self.reported.add(index)
         self.creator_of[index] = creator
         self.status.total += 1  # the live view counts it among the waiting
+
+    def prepare_traceback(self, exc: BaseException) -> TracebackType | None:
+        """A fixture error's traceback begins at the user's fixture (all with ``--full-trace``)."""
+        return shown_traceback(bool(self.session.config.getoption("fulltrace", False)), exc)
 
     def task_start(self, index: int, attempt: int) -> None:
         item = self.items[index]

@@ -84,6 +84,7 @@ __all__ = [
     "ini_was_set",
     "initial_paths",
     "item_located_skip",
+    "junit_append",
     "junit_xml",
     "make_collect_report",
     "new_metafunc",
@@ -293,6 +294,12 @@ def junit_xml(config: pytest.Config) -> Any:
     from _pytest.junitxml import xml_key
 
     return config.stash.get(xml_key, None)
+
+
+def junit_append(logxml: Any, report: pytest.TestReport, element: Any) -> None:
+    """Add ``element`` to the ``<testcase>`` of ``report`` in the ``--junitxml`` file
+    (``LogXML.node_reporter(report).append``; 8.0-9.2)."""
+    logxml.node_reporter(report).append(element)
 
 
 def add_rewrite_patterns(config: pytest.Config, patterns: list[str]) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from ..comms.base import DEFAULT_OUTPUT_LINES
 from ..comms.email_config import LANGUAGES, PALETTES
 from .option_source import option_flag
 
@@ -43,6 +44,9 @@ HELP = {
     "was interrupted; the default) or always",
     "email_palette": f"colours of the report email: {', '.join(PALETTES)} (default: neutral)",
     "email_language": f"language of the report email: {', '.join(LANGUAGES)} (default: en)",
+    "email_output_lines": "lines of a failed task's captured stdout, stderr and log shown "
+    f"under its traceback in the report email, the last ones (default: {DEFAULT_OUTPUT_LINES}; "
+    "0: none)",
     "webhook": "URL the report is POSTed to as JSON (repeatable); signed with "
     f"X-Signature-SHA256 when {ENV_WEBHOOK_SECRET} is set",
     "smtp_allow_plaintext_login": "allow the SMTP login to be sent unencrypted with "
@@ -56,6 +60,7 @@ _OPTIONS = (  # in --help order
     "email_to",
     "email_palette",
     "email_language",
+    "email_output_lines",
     "webhook",
     "notify",
 )
@@ -68,6 +73,7 @@ _METAVARS = {
     "notify": "WHEN",
     "email_palette": "NAME",
     "email_language": "CODE",
+    "email_output_lines": "N",
     "webhook": "URL",
 }
 

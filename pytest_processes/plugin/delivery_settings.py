@@ -16,9 +16,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from ..comms import EmailChannel, HTMLEmailStyle, SMTPConfig
+from ..comms import EmailChannel, HTMLEmailStyle, ReportContent, SMTPConfig
 from ..comms._smtp import is_loopback
 from ..comms._webhook import safe_url
+from ..comms.base import DEFAULT_OUTPUT_LINES
 from ..comms.email_config import LANGUAGES, PALETTES
 from .delivery_options import (
     ENV_CA_FILE,
@@ -166,6 +167,8 @@ class EmailSettings:
     language: str = "en"
     #: why the login may go unencrypted: "loopback", "allowed" (opted in), or ""
     plaintext_login: str = ""
+    #: the last lines of each captured stream of a failed task the email shows
+    output_lines: int = DEFAULT_OUTPUT_LINES
 
     @property
     def server(self) -> str:
@@ -184,7 +187,19 @@ class EmailSettings:
             ssl=self.security == "ssl",
             ssl_context=context,
         )
-        return EmailChannel(config, HTMLEmailStyle(self.palette, self.language))
+        content = ReportContent(output_lines=self.output_lines)
+        return EmailChannel(config, HTMLEmailStyle(self.palette, self.language), content)
+
+
+def _count(reader: _Reader, name: str, default: int) -> int:
+    """A whole number of 0 or more (``default`` when unset), else an error naming the option."""
+    raw, label, where = reader.get(name)
+    text = str(raw if raw is not None else "").strip()
+    if not text:
+        return default
+    if not text.isdigit():
+        raise _invalid(label, raw, where, "expected a whole number of lines, 0 or more")
+    return int(text)
 
 
 def _email_settings(reader: _Reader) -> EmailSettings | None:
@@ -194,6 +209,7 @@ def _email_settings(reader: _Reader) -> EmailSettings | None:
     security = _choice(reader, "smtp_security", SECURITY, "")
     palette = _choice(reader, "email_palette", PALETTES, "neutral")
     language = _choice(reader, "email_language", LANGUAGES, "en")
+    output_lines = _count(reader, "email_output_lines", DEFAULT_OUTPUT_LINES)
     if len(fromaddr) > 1:
         _, label, where = reader.get("email_from")
         raise _invalid(label, ", ".join(fromaddr), where, "expected a single sender address")
@@ -231,6 +247,7 @@ def _email_settings(reader: _Reader) -> EmailSettings | None:
         palette=palette,
         language=language,
         plaintext_login=_plaintext_login(reader, host, security, credentials),
+        output_lines=output_lines,
     )
 
 

@@ -30,6 +30,7 @@ MARKER_OPTIONS = (
     "retries",
     "timeout",
     "retry_on",
+    "retry_delay",
     "trigger",
     "locks",
     "executor",

@@ -10,11 +10,16 @@ everything.
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
 from collections.abc import Generator
+from typing import Any
 
 import pytest
 
-__all__ = ["DEFAULT_LIMIT", "INI", "JUnitOutput", "parse_size"]
+from ..reports._text import xml_visible_escape
+from .compat import junit_append
+
+__all__ = ["DEFAULT_LIMIT", "INI", "JUnitAttempts", "JUnitOutput", "parse_size"]
 
 INI = "processes_junit_output_limit"
 DEFAULT_LIMIT = "1MB"
@@ -104,3 +109,22 @@ class JUnitOutput:
             return (yield)
         finally:
             report.sections = full
+
+
+class JUnitAttempts:
+    """A retried task's earlier attempts go to its ``<testcase>``'s ``system-err``.
+
+    Each with its error and traceback, whatever ``junit_logging`` says: they are
+    part of the result, not captured output (the JUnit schema allows the element).
+    """
+
+    def __init__(self, logxml: Any) -> None:
+        self.logxml = logxml
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        text = getattr(report, "processes_earlier_attempts", "")
+        if text and report.when == "call":
+            element = ET.Element("system-err")
+            element.text = xml_visible_escape(f"Earlier attempts of this task:\n{text}\n")
+            junit_append(self.logxml, report, element)

@@ -22,6 +22,7 @@ from typing import Any, cast
 import pytest
 
 from ..api.functions import TaskOptions
+from .compat import verbose_word
 
 __all__ = [
     "KNOWN_PLUGINS",
@@ -29,6 +30,7 @@ __all__ = [
     "bypassing_plugins",
     "default_timeout_source_key",
     "global_reruns",
+    "global_reruns_delay",
     "global_retry_on",
     "global_timeout",
     "header_lines",
@@ -43,7 +45,7 @@ __all__ = [
 #: need nothing for tasks; any other plugin wrapping the protocol is named in the header
 KNOWN_PLUGINS = {
     "pytest-timeout": "mapped: its limits become the task's timeout",
-    "pytest-rerunfailures": "mapped: its reruns become the task's retries",
+    "pytest-rerunfailures": "mapped: its reruns and their delay become the task's retries",
     "pytest-xdist": "harmless: -n is refused with --processes, tasks already run in parallel",
     "pytest-asyncio": "harmless: async def tasks run on the engine's own event loop",
     "pytest-cov": "harmless: coverage is recorded around the whole run",
@@ -117,6 +119,27 @@ def global_reruns(config: pytest.Config) -> tuple[int, str]:
     if ini.isdigit():
         return int(ini), f"reruns = {ini} in the config file"
     return 0, ""
+
+
+def _delay(raw: Any, where: str) -> float:
+    """Seconds between reruns; below 0 means none (as pytest-rerunfailures reads it)."""
+    try:
+        return max(float(raw), 0.0)
+    except (TypeError, ValueError):
+        raise pytest.UsageError(
+            f"Invalid reruns delay {raw!r} from {where}: expected a number of seconds"
+        ) from None
+
+
+def global_reruns_delay(config: pytest.Config) -> float:
+    """pytest-rerunfailures' ``--reruns-delay`` or ``reruns_delay`` ini key (0 without)."""
+    if not config.pluginmanager.hasplugin("rerunfailures"):
+        return 0.0
+    cli = config.getoption("reruns_delay", None)
+    if cli is not None:
+        return _delay(cli, "--reruns-delay")
+    ini = str(_ini(config, "reruns_delay") or "").strip()
+    return _delay(ini, "the reruns_delay ini key") if ini else 0.0
 
 
 def _matches(pattern: Any, exc: BaseException) -> bool:
@@ -204,17 +227,21 @@ def _condition(item: pytest.Item, mark: Any) -> tuple[bool, Callable[..., object
 
 
 def flaky_options(item: pytest.Item, opts: TaskOptions) -> TaskOptions:
-    """``@pytest.mark.flaky(reruns=N, only_rerun=..., rerun_except=..., condition=...)``."""
+    """``@pytest.mark.flaky(reruns=N, reruns_delay=S, only_rerun=..., rerun_except=...,
+    condition=...)``; as that plugin, the marker's delay (0 if none) replaces the global one."""
     mark = item.get_closest_marker("flaky")
     if mark is None or not item.config.pluginmanager.hasplugin("rerunfailures"):
         return opts
     reruns = mark.kwargs.get("reruns", mark.args[0] if mark.args else 1)
+    delay = mark.kwargs.get("reruns_delay", mark.args[1] if len(mark.args) > 1 else 0)
+    delay = _delay(delay, f"@pytest.mark.flaky(reruns_delay=...) on {item.nodeid}")
     applies, check = _condition(item, mark)
     if not applies:
         return replace(opts, retries=0)
     only = _patterns(item.config, mark, "only_rerun")
     never = _patterns(item.config, mark, "rerun_except")
-    return replace(opts, retries=int(reruns), retry_on=rerun_on(only, never, check))
+    retry_on = rerun_on(only, never, check)
+    return replace(opts, retries=int(reruns), retry_on=retry_on, retry_delay=delay)
 
 
 def marker_options(item: pytest.Item, opts: TaskOptions) -> TaskOptions:
@@ -247,7 +274,11 @@ def with_limit_source(item: pytest.Item, exc: BaseException) -> BaseException:
 
 
 class RerunReports:
-    """Each retried attempt is logged as pytest-rerunfailures logs a rerun: ``R``, ``1 rerun``."""
+    """Each retried attempt is logged as pytest-rerunfailures logs a rerun: ``R``, ``1 rerun``.
+
+    Registered with or without that plugin: its ``rerun`` outcome is given the same
+    letter and word here when it is not installed.
+    """
 
     def __init__(self, lookup: Callable[[str], pytest.Item | None]) -> None:
         self.lookup = lookup
@@ -260,8 +291,16 @@ class RerunReports:
         outcome = cast("Any", "rerun")  # that plugin's own outcome, outside pytest's three
         report = pytest.TestReport(item.nodeid, item.location, keywords, outcome, error, "call")
         report.rerun = attempt - 1  # type: ignore[attr-defined]
+        report.processes_rerun = True  # type: ignore[attr-defined]
         item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
         item.ihook.pytest_runtest_logreport(report=report)
+
+    def pytest_report_teststatus(self, report: pytest.TestReport) -> Any:
+        """``R`` in the progress line, ``RERUN`` with ``-v``, ``N rerun`` in the summary."""
+        outcome: str = report.outcome  # that plugin's "rerun" is outside pytest's Literal
+        if outcome == "rerun" and getattr(report, "processes_rerun", False):
+            return "rerun", "R", verbose_word("RERUN", yellow=True)
+        return None
 
 
 def refuse_unsupported_options(config: pytest.Config) -> None:
@@ -288,13 +327,6 @@ def header_lines(config: pytest.Config) -> list[str]:
             lines.append(
                 f"processes: timeout_method={method} (pytest-timeout) does not apply to tasks: "
                 "a task over its limit is stopped by pytest-processes' own timeout"
-            )
-    if config.pluginmanager.hasplugin("rerunfailures"):
-        delay = config.getoption("reruns_delay", None) or _ini(config, "reruns_delay")
-        if delay and float(delay) > 0:
-            lines.append(
-                f"processes: reruns_delay={delay} (pytest-rerunfailures) does not apply to "
-                "tasks: a task's re-run starts at once"
             )
     lines += [
         f"processes: plugin {name} does not act on tasks: it wraps each test's run "

@@ -43,7 +43,7 @@ from .compat import (
     xfailed_key,
 )
 from .injection import TaskGraph, mermaid
-from .junit_output import JUnitOutput
+from .junit_output import JUnitAttempts, JUnitOutput
 from .mask_options import mask_live_logs
 from .run_collection import GraphCollection
 from .run_summary import RunSummary
@@ -315,6 +315,7 @@ def _junit_gets_task_output(config: pytest.Config, settings: Settings) -> None:
     logxml = junit_xml(config)
     if logxml is None:
         return
+    config.pluginmanager.register(JUnitAttempts(logxml), "processes-junit-attempts")
     if not ini_was_set(config, "junit_logging") and logxml.logging == "no":
         logxml.logging = "system-out"
     if logxml.logging != "no":

@@ -23,6 +23,7 @@ from .option_source import read_option
 from .other_plugins import (
     default_timeout_source_key,
     global_reruns,
+    global_reruns_delay,
     global_retry_on,
     global_timeout,
 )
@@ -181,7 +182,12 @@ class Settings:
         return cls(
             workers=workers,
             run_params=params,
-            defaults=TaskOptions(retries=retries, timeout=timeout, retry_on=retry_on),
+            defaults=TaskOptions(
+                retries=retries,
+                timeout=timeout,
+                retry_on=retry_on,
+                retry_delay=global_reruns_delay(config),
+            ),
             json_path=json_path,
             json_target=json_target,
             graph=bool(config.getoption("processes_graph")),

@@ -13,7 +13,9 @@ from typing import Literal, NamedTuple
 import pytest
 
 from ..engine.capture import split_sections
+from ..engine.masking import current_masker
 from ..model.task_types import INTERRUPTED_REASON, NOT_RUN_REASON, TaskResult, TaskStatus
+from ..reports._attempts import attempts_text
 from .collect import TaskItem
 from .compat import (
     ReprFileLocation,
@@ -25,6 +27,7 @@ from .compat import (
 )
 from .mask_options import mask_test_report
 from .other_plugins import with_limit_source
+from .tracebacks import shown_traceback
 
 __all__ = [
     "Phase",
@@ -47,12 +50,17 @@ class Phase(NamedTuple):
     live: bool
 
 
-def _excinfo(exc: BaseException) -> pytest.ExceptionInfo[BaseException]:
+def _excinfo(
+    exc: BaseException, when: When, config: pytest.Config
+) -> pytest.ExceptionInfo[BaseException]:
     if exc.__traceback__ is None:  # came back from another process without one
         try:
             raise exc
         except BaseException:
             return pytest.ExceptionInfo.from_current()
+    if when != "call":  # a fixture's error: from the user's fixture on, as for a test
+        tb = shown_traceback(bool(config.getoption("fulltrace", False)), exc)
+        return pytest.ExceptionInfo.from_exc_info((type(exc), exc, tb))  # type: ignore[arg-type]
     return pytest.ExceptionInfo.from_exception(exc)
 
 
@@ -83,7 +91,7 @@ def _make(
 ) -> Phase:
     live = exc is not None and exc.__traceback__ is not None
     textual = exc is not None and exc.__traceback__ is None and bool(text)
-    excinfo = _excinfo(exc) if exc is not None else None
+    excinfo = _excinfo(exc, when, item.config) if exc is not None else None
     call = call_info(excinfo, start, duration, when)
     report: pytest.TestReport = item.ihook.pytest_runtest_makereport(item=item, call=call)
     if textual and excinfo is not None and report.failed:  # no traceback here, only its text
@@ -150,7 +158,23 @@ def call_report(item: TaskItem, result: TaskResult) -> Phase:
     phase = _make(item, "call", exc, start, result.elapsed_seconds, result.attempts, text)
     if phase.report.skipped:
         phase.report.processes_stop = stop_category(result)  # type: ignore[attr-defined]
+    _earlier_attempts(phase.report, result)
     return phase
+
+
+#: the title of the report section that lists a task's attempts before its last
+EARLIER_ATTEMPTS = "Earlier attempts"
+
+
+def _earlier_attempts(report: pytest.TestReport, result: TaskResult) -> None:
+    """Attempts before the last: a section under the failure, full text for ``--junitxml``."""
+    earlier = result.attempt_history[:-1]
+    if not earlier:
+        return
+    mask = current_masker().mask
+    report.sections.append((EARLIER_ATTEMPTS, mask(attempts_text(earlier))))
+    full = mask(attempts_text(earlier, tracebacks=True))
+    report.processes_earlier_attempts = full  # type: ignore[attr-defined]
 
 
 def teardown_report(

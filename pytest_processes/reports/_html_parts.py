@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..model.task_types import TaskStatus
+from ._attempts import attempts_html
 from ._graphview import GraphView, graph_view, neighbourhood
 from ._svg import STATUS_COLOURS, STATUS_LABELS, dependency_graph_svg
 from ._text import format_duration, format_epoch, html_text, seconds
@@ -58,6 +59,8 @@ def _details_cell(entry: TaskReportEntry, index: int) -> str:
         parts.append(f'<a href="#{anchor(index)}">{_e(kind + first)}</a>')
     elif entry.reason:
         parts.append(f'<span class="muted">{_e(entry.reason)}</span>')
+    if entry.status is not TaskStatus.ERRORED and entry.attempt_history:
+        parts.append(attempts_html(entry))  # a failure shows them in its own card
     return "<br>".join(parts)
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..model.task_types import TaskStatus
+from ._attempts import attempts_html
 from ._html_parts import STATUS_LABELS, anchor, badge, graph_section, task_table, upstream_chip
 from ._svg import timeline_svg
 from ._text import format_duration, format_epoch, html_text, seconds
@@ -118,6 +119,7 @@ def _failure(entry: TaskReportEntry, index: int) -> str:
         parts.append(f"<h4>Reason</h4><div>{_e(entry.reason)}</div>")
     if error is not None and error.traceback_str.strip():
         parts.append(f"<h4>Traceback</h4>{_pre(error.traceback_str)}")
+    parts.append(attempts_html(entry))
     if entry.output.strip():
         parts.append(f"<h4>Captured output</h4>{_pre(entry.output)}")
     if error is not None and error.traced_vars:

@@ -12,7 +12,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from ..model.error_data import ErrorData
-from ..model.task_types import TaskStatus
+from ..model.task_types import AttemptRecord, TaskStatus
 
 if TYPE_CHECKING:
     from ..model.execution_report import OutputChunk, ProcessExecutionReport, TaskReportEntry
@@ -81,6 +81,27 @@ def _error(data: Any, where: str) -> ErrorData | None:
     )
 
 
+def _attempts(data: Any, where: str) -> tuple[AttemptRecord, ...]:
+    """Each attempt of a task that failed at least once (absent in older reports)."""
+    records = []
+    for i, item in enumerate(_expect(data, list, where)):
+        at = f"{where}[{i}]"
+        item = _expect(item, dict, at)
+        records.append(
+            AttemptRecord(
+                int(_expect(item.get("number"), int, f"{at}.number")),
+                _str(item, "outcome", at),
+                _opt_number(item, "started_at", at) or 0.0,
+                _opt_number(item, "duration", at) or 0.0,
+                _str(item, "worker", at),
+                error_type=_str(item, "error_type", at),
+                message=_str(item, "message", at),
+                traceback=_str(item, "traceback", at),
+            )
+        )
+    return tuple(records)
+
+
 def _entry(name: str, data: Any) -> TaskReportEntry:
     from ..model.execution_report import TaskReportEntry
 
@@ -107,6 +128,7 @@ def _entry(name: str, data: Any) -> TaskReportEntry:
             str(d) for d in _expect(data.get("dependencies", []), list, f"{where}.dependencies")
         ),
         selected=bool(_expect(data.get("selected", True), bool, f"{where}.selected")),
+        attempt_history=_attempts(data.get("attempt_history", []), f"{where}.attempt_history"),
     )
 
 

@@ -7,8 +7,9 @@ works around its known gaps before serialising: every string is sanitised first
 (ANSI removed, XML-illegal characters escaped visibly as ``#x1B``), failures always
 carry a message *and* text (junit-xml silently drops empty ones, which would read as
 a pass), times are written with 3 decimals (also 0), the ``disabled`` attribute is
-dropped, and the XML declaration with its encoding is written here. The output
-validates against the Jenkins/pytest ``junit-10.xsd``.
+dropped, and the XML declaration with its encoding is written here. A retried task's
+earlier attempts go to its ``system-err``. The output validates against the
+Jenkins/pytest ``junit-10.xsd``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import junit_xml  # type: ignore[import-untyped]
 
 from ..model.task_types import TaskStatus
+from ._attempts import attempts_text, earlier_attempts
 from ._text import format_epoch, seconds, xml_visible_escape
 
 if TYPE_CHECKING:
@@ -62,6 +64,14 @@ def _failure_text(entry: TaskReportEntry, summary: str) -> str:
     return "\n\n".join(parts)
 
 
+def _earlier(entry: TaskReportEntry) -> str:
+    """The attempts before the last, with their errors and tracebacks ("" if none)."""
+    earlier = earlier_attempts(entry)
+    if not earlier:
+        return ""
+    return f"Earlier attempts of this task:\n{attempts_text(earlier, tracebacks=True)}\n"
+
+
 def _case(entry: TaskReportEntry, classname: str, name: str, interrupted: str) -> Any:
     clean = xml_visible_escape
     case = junit_xml.TestCase(
@@ -69,6 +79,7 @@ def _case(entry: TaskReportEntry, classname: str, name: str, interrupted: str) -
         classname=clean(classname),
         elapsed_sec=seconds(entry.elapsed_seconds),
         stdout=clean(entry.output) or None,
+        stderr=clean(_earlier(entry)) or None,
     )
     if entry.status is TaskStatus.ERRORED:
         summary = clean(failure_summary(entry))

@@ -23,6 +23,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP as SMTPProtocol
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 
+from pytest_processes import AttemptRecord
 from pytest_processes.error_data import ErrorData
 from pytest_processes.execution_report import ProcessExecutionReport, TaskReportEntry
 from pytest_processes.task_types import TaskStatus
@@ -47,6 +48,13 @@ def build_entry(name: str, status: str, **fields: Any) -> TaskReportEntry:
     return TaskReportEntry(**values)
 
 
+#: the failed task of ``build_report``: a connection error, then the error it ended with
+TRANSFORM_ATTEMPTS = (
+    AttemptRecord(1, "failed", 1_750_000_000.0, 0.25, "thread-1", "ConnectionError", "db down"),
+    AttemptRecord(2, "failed", 1_750_000_001.0, 0.25, "thread-1", "ValueError", "bad <row> 7"),
+)
+
+
 def build_report() -> ProcessExecutionReport:
     """One of each outcome; the failure has a traceback and traced variables."""
     error = ErrorData(
@@ -63,7 +71,15 @@ def build_report() -> ProcessExecutionReport:
     )
     entries = [
         build_entry("extract", "success", result={"rows": 3}),
-        build_entry("transform", "errored", error=error, error_type="ValueError", attempts=2),
+        build_entry(
+            "transform",
+            "errored",
+            error=error,
+            error_type="ValueError",
+            attempts=2,
+            attempt_history=TRANSFORM_ATTEMPTS,
+            output="----- captured stdout -----\nread 7 rows\nrow 7 has no amount\n",
+        ),
         build_entry("load", "skipped", reason="upstream failed: 'transform'"),
         build_entry("audit", "success", result=[1, 2]),
     ]

@@ -282,7 +282,7 @@ def test_to_json_passes_other_dumps_arguments(mixed_report: ProcessExecutionRepo
 
 def test_entries_built_by_the_engine_are_plain_frozen_entries() -> None:
     values: list[Any] = ["a", "f", (1,), {"k": 2}, TaskStatus.SUCCESS, 0.5, 1, 3]
-    values += [None, 1.0, 1.5, "main", "", "out", "", ("b",), False]
+    values += [None, 1.0, 1.5, "main", "", "out", "", ("b",), False, ()]
     fields = [f.name for f in dataclasses.fields(TaskReportEntry)]
     fast = new_entry(**dict(zip(fields, values, strict=True)))
     assert type(fast) is TaskReportEntry

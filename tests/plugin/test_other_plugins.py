@@ -127,10 +127,11 @@ def test_settings_that_do_not_apply_are_said_once(
     result = run_processes("--timeout=5", "--timeout-method=thread", "--reruns-delay", "2")
     result.stdout.fnmatch_lines(
         [
+            "processes: workers=4, retries=0, timeout=5.0s from --timeout=5 *, retry delay=2s",
             "processes: timeout_method=thread (pytest-timeout) does not apply to tasks*",
-            "processes: reruns_delay=2.0 (pytest-rerunfailures) does not apply to tasks*",
         ]
     )
+    result.stdout.no_fnmatch_line("*reruns_delay*")  # it applies now: the tasks' retry delay
     assert result.ret == 0
 
 
