@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import re
 import typing
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
@@ -118,9 +118,14 @@ def build_graph(
     run_params: dict[str, str],
     defaults: TaskOptions,
     family_problems: Iterable[tuple[TaskItem, str]] = (),
+    file_problems: Mapping[str, list[str]] | None = None,
 ) -> TaskGraph:
-    """Validate the collected tasks into one graph; problems are keyed by module nodeid."""
-    graph = TaskGraph()
+    """Validate the collected tasks into one graph; problems are keyed by module nodeid.
+
+    ``file_problems`` (by file node id) are those a task file found in itself
+    (job files): they come first, and each such file's problems end sorted by line.
+    """
+    graph = TaskGraph(problems={k: list(v) for k, v in (file_problems or {}).items()})
     for item, message in family_problems:
         graph.problem(item, f"{where(item)}: {message}")
     _index(items, graph)
@@ -161,7 +166,15 @@ def build_graph(
         except (TypeError, ValueError) as exc:
             graph.problem(item, f"{where(item)}: task '{name}': {exc}")
     _order_sound_tasks(graph)
+    for nodeid in file_problems or {}:
+        graph.problems[nodeid].sort(key=_line_of)
     return graph
+
+
+def _line_of(message: str) -> int:
+    """The line of a ``path:line: ...`` problem (0 when it names none)."""
+    found = re.match(r"[^\s:]+:(\d+):", message)
+    return int(found.group(1)) if found else 0
 
 
 def _index(items: list[TaskItem], graph: TaskGraph) -> None:

@@ -14,6 +14,7 @@ from ..api.task import Task
 from .collect import TaskItem, TasksModule, collected_tasks, expand_task_items
 from .compat import make_collect_report
 from .injection import TaskGraph, build_graph, unused_run_params
+from .jobfiles import job_file_problems
 from .mask_options import mask_test_report
 from .settings import Settings
 from .upstream_files import SupportFile, collect_support_files
@@ -83,7 +84,11 @@ class GraphCollection:
             items[:] = list(dict.fromkeys(new))
         task_items = collected_tasks(session.config)
         self.graph = build_graph(
-            task_items, self.settings.run_params, self.settings.defaults, family_problems
+            task_items,
+            self.settings.run_params,
+            self.settings.defaults,
+            family_problems,
+            job_file_problems(session.config),
         )
         self._set_aside_support_problems(session, support, items)
         for nodeid, problems in self.graph.problems.items():
