@@ -122,8 +122,8 @@ def build_graph(
 ) -> TaskGraph:
     """Validate the collected tasks into one graph; problems are keyed by module nodeid.
 
-    ``file_problems`` (by file node id) are those a task file found in itself
-    (job files): they come first, and each such file's problems end sorted by line.
+    ``file_problems`` (by file node id) are those task files found in themselves
+    (job files); the graph's own problems of those files follow them.
     """
     graph = TaskGraph(problems={k: list(v) for k, v in (file_problems or {}).items()})
     for item, message in family_problems:
@@ -166,15 +166,7 @@ def build_graph(
         except (TypeError, ValueError) as exc:
             graph.problem(item, f"{where(item)}: task '{name}': {exc}")
     _order_sound_tasks(graph)
-    for nodeid in file_problems or {}:
-        graph.problems[nodeid].sort(key=_line_of)
     return graph
-
-
-def _line_of(message: str) -> int:
-    """The line of a ``path:line: ...`` problem (0 when it names none)."""
-    found = re.match(r"[^\s:]+:(\d+):", message)
-    return int(found.group(1)) if found else 0
 
 
 def _index(items: list[TaskItem], graph: TaskGraph) -> None:

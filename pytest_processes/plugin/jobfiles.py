@@ -35,7 +35,7 @@ import pytest
 from ..api.params import result_dependency
 from ..engine.topology import closest
 from ..model.task_types import TaskDependency
-from .collect import TaskItem, record_tasks
+from .collect import TaskItem, record_file_problems, record_tasks
 from .compat import (
     Traceback,
     TracebackFallback,
@@ -45,10 +45,7 @@ from .compat import (
 )
 from .jobschema import Job, JobReader, Ref
 
-__all__ = ["JobFile", "JobItem", "job_dependencies", "job_file_problems"]
-
-#: the problems of each job file found at collection, by node id (see job_file_problems)
-_problems_key = pytest.StashKey[dict[str, list[str]]]()
+__all__ = ["JobFile", "JobItem", "job_dependencies"]
 
 
 class JobItem(TracebackFallback, TaskItem):
@@ -99,22 +96,11 @@ class JobFile(pytest.File):
         except (OSError, UnicodeDecodeError) as exc:
             raise self.CollectError(f"{shown}: cannot read the job file: {exc}") from None
         jobs = reader.read(text)
-        if reader.problems:  # reported with the graph's problems, so nothing comes in stages
-            self.config.stash.setdefault(_problems_key, {})[self.nodeid] = reader.problems
+        if reader.problems:  # reported with the graph's, so that nothing comes in stages
+            record_file_problems(self.config, self.nodeid, reader.problems)
         tasks = [JobItem.for_job(self, job) for job in jobs]
         record_tasks(self.config, tasks)
         return list(tasks)
-
-
-def job_file_problems(config: pytest.Config) -> dict[str, list[str]]:
-    """The problems each job file collected so far has in itself, by the file's node id.
-
-    A file with problems still yields its tasks (a broken ``call`` as a stand-in)
-    so that the graph checks their ``inputs`` and ``needs`` in the same pass;
-    the graph then leaves the whole file out, as a module that fails to import.
-    """
-    found: dict[str, list[str]] = config.stash.get(_problems_key, {})
-    return dict(found)
 
 
 def job_dependencies(
