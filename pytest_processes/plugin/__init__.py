@@ -70,8 +70,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="tcp://HOST:PORT",
         help=HELP["dask_address"],
     )
-    group.addoption(
-        "--processes-graph", dest="processes_graph", action="store_true", help=HELP["graph"]
+    group.addoption(  # default None: the ini key processes_graph applies when not given
+        "--processes-graph",
+        dest="processes_graph",
+        action="store_true",
+        default=None,
+        help=HELP["graph"],
     )
     add_delivery_options(group, parser)
     add_mask_options(group, parser)
@@ -84,7 +88,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help=HELP["limit"],
     )
     group.addoption(
-        "--processes-resume", dest="processes_resume", action="store_true", help=HELP["resume"]
+        "--processes-resume",
+        dest="processes_resume",
+        action="store_true",
+        default=None,
+        help=HELP["resume"],
     )
     _add_ini(parser)
 
@@ -99,6 +107,9 @@ def _add_ini(parser: pytest.Parser) -> None:
     parser.addini("processes_params", HELP["param"], type="linelist", default=[])
     parser.addini("processes_retries", HELP["retries"], default="0")
     parser.addini("processes_timeout", HELP["timeout"], default="")
+    parser.addini("processes_json", HELP["json"], default="")
+    parser.addini("processes_graph", HELP["graph"], type="bool", default=False)
+    parser.addini("processes_resume", HELP["resume"], type="bool", default=False)
     parser.addini("processes_name", HELP["name"], default="")
     parser.addini("processes_executor", HELP["executor"], default="")
     parser.addini("processes_dask_address", HELP["dask_address"], default="")

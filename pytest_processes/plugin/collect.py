@@ -19,7 +19,9 @@ __all__ = [
     "TasksModule",
     "collected_tasks",
     "expand_task_items",
+    "file_problems",
     "is_task_function",
+    "record_file_problems",
     "record_tasks",
 ]
 
@@ -29,6 +31,8 @@ MARKER = "processes"
 _collected_key = pytest.StashKey[list["TaskItem"]]()
 #: the family node of every task collected so far, by task name (first of a name wins)
 _nodes_key = pytest.StashKey[dict[str, FamilyNode]]()
+#: problems task files found in themselves, by node id (see record_file_problems)
+_file_problems_key = pytest.StashKey[dict[str, list[str]]]()
 
 
 def collected_tasks(config: pytest.Config) -> list[TaskItem]:
@@ -40,6 +44,21 @@ def collected_tasks(config: pytest.Config) -> list[TaskItem]:
 def record_tasks(config: pytest.Config, items: Iterable[TaskItem]) -> None:
     """Note collected task items (of any kind of task file) for the graph."""
     config.stash.setdefault(_collected_key, []).extend(items)
+
+
+def record_file_problems(config: pytest.Config, nodeid: str, problems: list[str]) -> None:
+    """Note the problems a task file found in itself, reported with the graph's problems.
+
+    A job file with problems still yields its tasks, so that the graph checks
+    their references in the same pass (nothing comes to light in stages).
+    """
+    config.stash.setdefault(_file_problems_key, {})[nodeid] = list(problems)
+
+
+def file_problems(config: pytest.Config) -> dict[str, list[str]]:
+    """The problems noted by ``record_file_problems``, by the file's node id."""
+    found: dict[str, list[str]] = config.stash.get(_file_problems_key, {})
+    return dict(found)
 
 
 def is_task_function(name: str, obj: Any, module_name: str) -> bool:

@@ -81,6 +81,7 @@ _METAVARS = {
 def add_delivery_options(group: pytest.OptionGroup, parser: pytest.Parser) -> None:
     """Register ``--processes-html`` and the email/webhook options with their ini keys."""
     group.addoption("--processes-html", dest="processes_html", metavar="PATH", help=HELP["html"])
+    parser.addini("processes_html", HELP["html"], type="string", default="")
     for name in _OPTIONS:
         many = name in _LIST_OPTIONS
         group.addoption(

@@ -31,7 +31,7 @@ from .delivery_options import (
     SMTPS_PORT,
 )
 from .option_source import option_flag, read_option
-from .report_files import checked_report_path
+from .report_files import report_target
 
 __all__ = ["DeliverySettings", "EmailSettings"]
 
@@ -276,10 +276,9 @@ class DeliverySettings:
     @classmethod
     def from_config(cls, config: pytest.Config) -> DeliverySettings:
         reader = _Reader(config)
-        html = config.getoption("processes_html")
-        base = config.invocation_params.dir
+        html = report_target(config, "html")
         return cls(
-            html_path=checked_report_path("--processes-html", html, base) if html else None,
+            html_path=html[1] if html else None,
             email=_email_settings(reader),
             webhooks=_webhooks(reader),
             webhook_secret=os.environ.get(ENV_WEBHOOK_SECRET) or None,

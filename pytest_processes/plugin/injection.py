@@ -6,7 +6,7 @@ import copy
 import inspect
 import re
 import typing
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
@@ -173,9 +173,14 @@ def build_graph(
     run_params: dict[str, str],
     defaults: TaskOptions,
     family_problems: Iterable[tuple[TaskItem, str]] = (),
+    file_problems: Mapping[str, list[str]] | None = None,
 ) -> TaskGraph:
-    """Validate the collected tasks into one graph; problems are keyed by module nodeid."""
-    graph = TaskGraph()
+    """Validate the collected tasks into one graph; problems are keyed by module nodeid.
+
+    ``file_problems`` (by file node id) are those task files found in themselves
+    (job files); the graph's own problems of those files follow them.
+    """
+    graph = TaskGraph(problems={k: list(v) for k, v in (file_problems or {}).items()})
     for item, message in family_problems:
         graph.problem(item, f"{where(item)}: {message}")
     _index(items, graph)

@@ -39,7 +39,7 @@ import pytest
 from ..api.params import result_dependency
 from ..engine.topology import closest
 from ..model.task_types import TaskDependency
-from .collect import TaskItem, record_tasks
+from .collect import TaskItem, record_file_problems, record_tasks
 from .compat import (
     Traceback,
     TracebackFallback,
@@ -100,8 +100,8 @@ class JobFile(pytest.File):
         except (OSError, UnicodeDecodeError) as exc:
             raise self.CollectError(f"{shown}: cannot read the job file: {exc}") from None
         jobs = reader.read(text)
-        if reader.problems:
-            raise self.CollectError("\n".join(reader.problems))
+        if reader.problems:  # reported with the graph's, so that nothing comes in stages
+            record_file_problems(self.config, self.nodeid, reader.problems)
         tasks = [JobItem.for_job(self, job) for job in jobs]
         record_tasks(self.config, tasks)
         return list(tasks)

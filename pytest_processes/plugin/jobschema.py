@@ -6,6 +6,7 @@ lines) is :mod:`.jobyaml`, binding to the function's signature :mod:`.jobbind`.
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,6 +72,15 @@ class Job:
     inputs: list[tuple[str, Ref]] = field(default_factory=list)
     needs: list[Ref] = field(default_factory=list)
     marks: list[pytest.MarkDecorator] = field(default_factory=list)
+
+
+def _never_run() -> None:
+    raise RuntimeError("a task of a job file with problems never runs")
+
+
+def _not_callable(task: str) -> JobCall:
+    """A stand-in for a task whose ``call`` is broken: no parameters, never run."""
+    return JobCall(_never_run, inspect.Signature([]), f"<broken call of {task}>", {})
 
 
 class JobReader(YamlReader):
@@ -140,8 +150,7 @@ class JobReader(YamlReader):
                 )
         if "call" not in keys:
             self.problem(knode, name, "no 'call': say which function it runs (package.module.func)")
-            return None
-        target = self.target(name, keys["call"][1])
+        target = self.target(name, keys["call"][1]) if "call" in keys else None
         args = self.args(name, keys)
         inputs = self.inputs(name, keys)
         needs = self.refs(name, keys, "needs")
@@ -149,12 +158,13 @@ class JobReader(YamlReader):
         options = self.options(name, keys)
         if options:
             marks.insert(0, getattr(pytest.mark, MARKER).with_args(**options))
-        if target is None:
-            return None
-        call = bind(self, name, keys["call"][1], target, args, inputs)
-        if call is None:
-            return None
-        job = Job(name, knode.start_mark.line + 1, call, needs=needs, marks=marks)
+        call = None
+        if target is not None:
+            call = bind(self, name, keys["call"][1], target, args, inputs)
+        # a task whose call is broken still takes part, so that its inputs and needs are
+        # checked, and tasks naming it are not told it does not exist; it never runs
+        job = Job(name, knode.start_mark.line + 1, call or _not_callable(name))
+        job.needs, job.marks = needs, marks
         job.inputs = [(param, ref) for param, (_, ref) in inputs.items()]
         return job
 

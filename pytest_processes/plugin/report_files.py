@@ -14,8 +14,15 @@ from pathlib import Path
 import pytest
 
 from ..engine.masking import current_masker
+from .option_source import read_option
 
-__all__ = ["REPORT_NOT_WRITTEN", "checked_report_path", "not_written", "write_report_file"]
+__all__ = [
+    "REPORT_NOT_WRITTEN",
+    "checked_report_path",
+    "not_written",
+    "report_target",
+    "write_report_file",
+]
 
 #: pytest's exit code when every task passed but a requested report was not written
 #: (pytest's own codes stop at 6; a failed run keeps its code 1 or 2)
@@ -50,6 +57,24 @@ def checked_report_path(option: str, raw: str, base: Path) -> Path:
             f"Invalid {option} path {path}: {problem}. Choose a path in a writable directory."
         )
     return path
+
+
+def report_target(config: pytest.Config, name: str) -> tuple[str, Path] | None:
+    """``(path as given, absolute path)`` of report setting ``name``, checked; None if unset.
+
+    A command-line path is taken from the directory pytest was started in, as
+    ``--junitxml``'s is; an ini path from the config file's directory, so that it
+    does not depend on where pytest is started.
+    """
+    found = read_option(config, name)
+    raw = str(found.value or "").strip()
+    if not raw:
+        return None
+    if found.from_command_line:
+        base = config.invocation_params.dir
+    else:
+        base = config.inipath.parent if config.inipath else config.rootpath
+    return raw, checked_report_path(found.label, raw, base)
 
 
 def write_report_file(path: Path, text: str) -> None:

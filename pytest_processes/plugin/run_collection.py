@@ -6,12 +6,13 @@ turn collected items into the engine's graph before and after other plugins sele
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
 
 from ..api.task import Task
-from .collect import TaskItem, TasksModule, collected_tasks, expand_task_items
+from .collect import TaskItem, TasksModule, collected_tasks, expand_task_items, file_problems
 from .compat import make_collect_report
 from .injection import TaskGraph, build_graph, dependency_text, unused_run_params
 from .mask_options import mask_test_report
@@ -83,11 +84,13 @@ class GraphCollection:
                 new.extend(replaced.get(i, [i]) if isinstance(i, TaskItem) else [i])
             items[:] = list(dict.fromkeys(new))
         task_items = collected_tasks(session.config)
+        own = file_problems(session.config)
         self.graph = build_graph(
-            task_items, self.settings.run_params, self.settings.defaults, family_problems
+            task_items, self.settings.run_params, self.settings.defaults, family_problems, own
         )
         self._set_aside_support_problems(session, support, items)
         for nodeid, problems in self.graph.problems.items():
+            problems = _by_line(problems) if nodeid in own else problems
             report = pytest.CollectReport(nodeid, "failed", "\n".join(problems), [])
             session.ihook.pytest_collectreport(report=report)
         if self.graph.problems:  # a module with a problem runs nothing, like one failing import
@@ -190,3 +193,13 @@ def _last_line(text: str) -> str:
     """The last non-empty line of a collection error: usually the exception itself."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return lines[-1].removeprefix("E").strip() if lines else "collection failed"
+
+
+def _by_line(problems: list[str]) -> list[str]:
+    """A job file's problems (``path:line: ...``) in line order: its own and the graph's."""
+    return sorted(problems, key=_line_of)
+
+
+def _line_of(problem: str) -> int:
+    found = re.match(r"[^\s:]+:(\d+):", problem)
+    return int(found.group(1)) if found else 0

@@ -27,7 +27,7 @@ from .other_plugins import (
     global_retry_on,
     global_timeout,
 )
-from .report_files import checked_report_path
+from .report_files import report_target
 from .runparams import parse_assignments
 
 __all__ = ["HELP", "Settings"]
@@ -169,16 +169,12 @@ class Settings:
         name = config.getini("processes_name") or config.rootpath.name
         executor, dask_address = _executor(config)
         limits = _limits(config)
-        resume = bool(config.getoption("processes_resume"))
+        resume = bool(read_option(config, "resume").value)
         if resume and not config.pluginmanager.has_plugin("cacheprovider"):
             raise pytest.UsageError(
                 "--processes-resume needs pytest's cache, which -p no:cacheprovider disabled"
             )
-        json_path = config.getoption("processes_json")
-        json_target = None
-        if json_path:
-            base = config.invocation_params.dir
-            json_target = checked_report_path("--processes-json", json_path, base)
+        json_path, json_target = report_target(config, "json") or (None, None)
         return cls(
             workers=workers,
             run_params=params,
@@ -190,7 +186,7 @@ class Settings:
             ),
             json_path=json_path,
             json_target=json_target,
-            graph=bool(config.getoption("processes_graph")),
+            graph=bool(read_option(config, "graph").value),
             capture=_capture_mode(config),
             name=name,
             executor=executor,

@@ -627,6 +627,55 @@ def test_all_problems_of_a_file_are_listed_at_once(
     )
 
 
+def test_problems_of_every_job_file_come_in_one_pass(
+    pytester: pytest.Pytester, run_processes: RunProcesses
+) -> None:
+    """A file's own problems and its references to no task are reported together, not in turn.
+
+    ``load`` also names ``report``, whose call is broken: it exists, so that is no problem.
+    """
+    pytester.makepyfile(etl=ETL, tasks_ok=SENTINEL)
+    yaml_file(
+        pytester,
+        "tasks_a",
+        """
+        tasks:
+          extract:
+            call: etl.extract
+            retires: 2
+          load:
+            call: etl.load
+            inputs: {rows: extrct}
+            needs: [report]
+        """,
+    )
+    yaml_file(
+        pytester,
+        "tasks_b",
+        """
+        tasks:
+          report:
+            call: etl.lod
+            inputs: {rows: load}
+        """,
+    )
+    result = run_processes("--processes-param", "n=1")
+    assert_collection_error(pytester, result)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR collecting tasks_a.yaml*",
+            "tasks_a.yaml:4: task 'extract': unknown key 'retires'; did you mean 'retries'?",
+            "tasks_a.yaml:7: task 'load': inputs: 'rows' takes the result of 'extrct', which "
+            "names no task; did you mean 'extract'?",
+            "*ERROR collecting tasks_b.yaml*",
+            "tasks_b.yaml:3: task 'report': call: 'etl' has no attribute 'lod'; did you mean "
+            "'load'?",
+            "*Interrupted: 2 errors during collection*",
+        ]
+    )
+    assert "report', which names no task" not in result.stdout.str()
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
