@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _pytest.terminal import TerminalReporter  # public as pytest.TerminalReporter only from 8.1
 from plugin_helpers import RunProcesses
 from terminal_helpers import COLUMNS, render, run_on_pty, without_colours
 
@@ -57,7 +58,7 @@ def tty_reporter(pytester: pytest.Pytester) -> Iterator[tuple[pytest.TerminalRep
     """pytest's own terminal reporter, writing into a fake TTY of ``COLUMNS`` columns."""
     config = pytester.parseconfigure()
     screen = FakeTTY()
-    reporter = pytest.TerminalReporter(config, screen)
+    reporter = TerminalReporter(config, screen)
     reporter._tw.fullwidth = COLUMNS
     yield reporter, screen
     config._ensure_unconfigure()
