@@ -8,6 +8,7 @@ the repo), and also against the Jenkins/pytest ``junit-10.xsd`` when the
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,13 @@ from typing import Any
 import pytest
 
 pytest_plugins = ("pytester",)
+
+# The importlib_metadata backport (a dependency of Dask) adds a finder to sys.meta_path
+# when first imported. If that happens inside a test using pytester, pytester removes the
+# module again but the finder stays, and the next in-process pytest finds no plugin entry
+# points ("unrecognized arguments: --processes"). Imported here, it outlives every test.
+with contextlib.suppress(ImportError):  # not installed: nothing to protect against
+    import importlib_metadata  # noqa: F401
 
 #: the repo's own JUnit schema: a fresh clone validates against it
 OWN_JUNIT_XSD = Path(__file__).resolve().parent / "tests" / "schemas" / "junit.xsd"
