@@ -10,9 +10,9 @@ For teams that keep jobs as configuration. One YAML document, read with a safe l
         call: etl.load
         inputs: {rows: extract}     # parameter <- the result of a task (YAML or Python)
         needs: [create_tables]      # run after these tasks, without their results
-        retries: 2                  # retries, timeout (seconds), retry_on (exception
-        timeout: 60                 # names: builtins or dotted paths), locks, trigger
-        locks: [db]                 # and executor: as in @pytest.mark.processes
+        retries: 2                  # retries, timeout, retry_delay (seconds), retry_on
+        timeout: 60                 # (exception names: builtins or dotted paths), locks,
+        locks: [db]                 # trigger, executor: as in @pytest.mark.processes
         markers: [slow, {skipif: "sys.platform == 'win32'"}]
         before: [report]            # run before these tasks (patterns; {when_scheduled: p})
         wave: 1                     # every task of a lower wave finishes first

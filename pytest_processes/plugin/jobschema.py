@@ -36,6 +36,7 @@ TASK_KEYS = (
     "retries",
     "timeout",
     "retry_on",
+    "retry_delay",
     "locks",
     "trigger",
     "executor",
@@ -218,7 +219,7 @@ class JobReader(YamlReader):
     def options(self, task: str, keys: dict[str, tuple[Node, Node]]) -> dict[str, Any]:
         """The ``@pytest.mark.processes`` options given as keys, checked for type."""
         out: dict[str, Any] = {}
-        for key in ("retries", "timeout", "trigger", "executor", "wave"):
+        for key in ("retries", "timeout", "retry_delay", "trigger", "executor", "wave"):
             if key not in keys:
                 continue
             node = keys[key][1]
@@ -235,6 +236,10 @@ class JobReader(YamlReader):
                 good = isinstance(value, (int, float)) and not isinstance(value, bool)
                 good = good and value > 0
                 need = "a number of seconds above 0"
+            elif key == "retry_delay":
+                good = isinstance(value, (int, float)) and not isinstance(value, bool)
+                good = good and value >= 0
+                need = "a number of seconds (0 or more) to wait before a retry"
             else:
                 choices = TRIGGERS if key == "trigger" else EXECUTORS
                 good = value in choices

@@ -815,3 +815,33 @@ def test_input_from_a_parametrized_family_names_its_instances(
     result = run_processes("-v", "-s")
     result.stdout.fnmatch_lines(["*loading [[]0, 1, 2[]] into db*"])
     result.assert_outcomes(passed=3)
+
+
+def test_retry_delay_in_a_job_file_reaches_the_task_and_is_checked(
+    pytester: pytest.Pytester, run_processes: RunProcesses
+) -> None:
+    pytester.makeconftest(
+        """
+        def pytest_processes_run_start(tasks, workers, executor):
+            for t in tasks:
+                print(f"HOOK: {t.name} retry_delay={t.retry_delay}")
+        """
+    )
+    pytester.makepyfile(etl=ETL)
+    yaml_file(
+        pytester,
+        "tasks_d",
+        "tasks:\n  once:\n    call: etl.fail\n    args: {message: x}\n    retry_delay: 0.25\n",
+    )
+    result = run_processes("-s")
+    result.stdout.fnmatch_lines(["HOOK: once retry_delay=0.25"])
+    yaml_file(
+        pytester,
+        "tasks_d",
+        "tasks:\n  once:\n    call: etl.fail\n    args: {message: x}\n    retry_delay: -1\n",
+    )
+    result = run_processes()
+    result.stdout.fnmatch_lines(
+        ["*tasks_d.yaml:5*'retry_delay' must be a number of seconds (0 or more)*got*"]
+    )
+    assert result.ret == pytest.ExitCode.INTERRUPTED
