@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ..exceptions import DynamicTaskError
 from ..model.spec import TaskSpec
 from ..model.task_types import TaskStatus
+from .before import WhenScheduled, before_matches
 from .topology import closest, plan_of
 from .upstream import Gather, Plan
 from .waits import RunStopping, Waits
@@ -245,6 +246,7 @@ class Dynamic(Waits):
         parents = [self._resolve(parent, task.name, dep) for dep in task.dependencies]
         consumers = self.fan_ins.get(creator, [])
         self._refuse_cycle(parent, task.name, parents, consumers)
+        later = self._before_targets(parent, task)
         i = s.add_task(task, creator)
         self.index[task.name] = i
         self.creator_of[i] = creator
@@ -256,9 +258,46 @@ class Dynamic(Waits):
         for c in consumers:
             self._edge(i, c)
             self.parents.setdefault(c, []).append(i)
+        for j in later:  # before=: an order-only edge (the target's own task is left as given)
+            self._edge(i, j)
+            self.parents.setdefault(j, []).append(i)
         s.listener.task_created(i, creator)
         s.created_ready(i)
         return task.name
+
+    def _before_targets(self, parent: str, task: TaskSpec) -> list[int]:
+        """The tasks a created task's ``before=`` names, none of which may have started.
+
+        A target that runs, has settled or is ready to start (nothing left to wait
+        for) can no longer wait for the created task: a clear error, as is a pattern
+        that matches no task. Both ``before`` forms act alike here: the created
+        task is scheduled by being created.
+        """
+        s = self.scheduler
+        out: list[int] = []
+        for entry in getattr(task, "before", ()):
+            pattern = entry.pattern if isinstance(entry, WhenScheduled) else entry
+            found = [
+                j
+                for name, j in self.index.items()
+                if before_matches(pattern, name) and name != task.name
+            ]
+            if not found:
+                raise DynamicTaskError(
+                    f"task '{parent}' creates '{task.name}' with before={pattern!r}, which "
+                    "matches no task of this run; check the name (patterns use * and ?)"
+                )
+            for j in found:
+                if s.entries[j] is not None or s.pending[j] == 0:
+                    state = "has finished" if s.entries[j] is not None else "has started"
+                    raise DynamicTaskError(
+                        f"task '{parent}' creates '{task.name}' to run before "
+                        f"'{s.tasks[j].name}', which {state} (or is ready to): it cannot "
+                        f"wait any more; make '{s.tasks[j].name}' depend on '{parent}' "
+                        "so it starts after the tasks are created"
+                    )
+            out.extend(found)
+        return out
 
     def _resolve(self, parent: str, name: str, dep: Any) -> int:
         """A created task's dependency: a sibling (``parent/x``) first, then any task."""

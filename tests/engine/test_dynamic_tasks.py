@@ -362,3 +362,48 @@ def test_a_created_task_belongs_to_its_creators_wave(executor: str, workers: int
     assert entries["publish"].result == "published"
     last_load = max(entries[f"scan/load[{n}]"].finished_at or 0 for n in ("a", "b"))
     assert (entries["publish"].started_at or 0) >= last_load
+
+
+@pytest.mark.timeout(30)
+def test_a_created_task_with_before_runs_before_a_waiting_target() -> None:
+    """``before=`` on a created task holds a target that has not started yet.
+
+    Four workers: without the edge ``publish`` starts while ``migrate`` still waits
+    for it (and says so); with it, ``migrate``'s bounded wait for ``publish`` runs out.
+    """
+    publish_started = threading.Event()
+    migrate_done = threading.Event()
+
+    def migrate() -> str:
+        saw = publish_started.wait(0.3)  # never set before migrate ends, if ordered
+        migrate_done.set()
+        return "publish ran first" if saw else "in order"
+
+    def scan(context: TaskContext) -> None:
+        context.create("migrate", migrate, before=["publish"])
+
+    def publish(scan: None) -> bool:
+        publish_started.set()
+        return migrate_done.is_set()
+
+    entries = run([scan, publish], "thread", 4).entries
+    assert entries["scan/migrate"].result == "in order"
+    assert entries["publish"].result is True
+
+
+@pytest.mark.timeout(30)
+def test_a_created_task_cannot_run_before_a_task_that_started_or_a_name_that_is_unknown() -> None:
+    def scan(context: TaskContext) -> None:
+        context.create("migrate", upper, kwargs={"path": "m"}, before=["audit"])
+
+    def scan_typo(context: TaskContext) -> None:
+        context.create("migrate", upper, kwargs={"path": "m"}, before=["pubish"])
+
+    def audit() -> str:  # independent of scan: it has started or finished by then
+        return "ok"
+
+    report = run([audit, scan, scan_typo], "thread", 1)
+    errors = {name: e.error.exception for name, e in report.entries.items() if e.error}
+    assert "creates 'scan/migrate' to run before 'audit', which has " in errors["scan"]
+    assert "make 'audit' depend on 'scan'" in errors["scan"]
+    assert "before='pubish', which matches no task" in errors["scan_typo"]
