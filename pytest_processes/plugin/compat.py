@@ -84,6 +84,7 @@ __all__ = [
     "initial_paths",
     "item_located_skip",
     "junit_xml",
+    "junit_xml_path",
     "make_collect_report",
     "new_metafunc",
     "parametrize",
@@ -290,6 +291,11 @@ def junit_xml(config: pytest.Config) -> Any:
     from _pytest.junitxml import xml_key
 
     return config.stash.get(xml_key, None)
+
+
+def junit_xml_path(logxml: Any) -> Path:
+    """The file a ``LogXML`` writes: its ``logfile``, absolute and normalised (8.0-9.2)."""
+    return Path(logxml.logfile)
 
 
 def add_rewrite_patterns(config: pytest.Config, patterns: list[str]) -> None:

@@ -15,7 +15,13 @@ import pytest
 
 from ..engine.masking import current_masker
 
-__all__ = ["REPORT_NOT_WRITTEN", "checked_report_path", "not_written", "write_report_file"]
+__all__ = [
+    "REPORT_NOT_WRITTEN",
+    "checked_report_path",
+    "not_written",
+    "short_reason",
+    "write_report_file",
+]
 
 #: pytest's exit code when every task passed but a requested report was not written
 #: (pytest's own codes stop at 6; a failed run keeps its code 1 or 2)
@@ -71,5 +77,10 @@ def not_written(session: pytest.Session, kind: str, path: Path, exc: BaseExcepti
     """The summary line for report ``kind`` that failed; a passing run's exit code becomes 10."""
     if int(session.exitstatus) == pytest.ExitCode.OK:
         session.exitstatus = REPORT_NOT_WRITTEN
-    reason = " ".join(str(exc).split()) or type(exc).__name__
+    reason = short_reason(exc)
     return current_masker().mask(f"processes: could not write {kind} report {path}: {reason}")
+
+
+def short_reason(exc: BaseException) -> str:
+    """``exc`` as one line for the summary: its message, else its type's name."""
+    return " ".join(str(exc).split()) or type(exc).__name__
