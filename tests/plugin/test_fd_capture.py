@@ -176,6 +176,48 @@ def test_threads_share_descriptors_for_the_run(pytester: pytest.Pytester) -> Non
     read_back.stdout.fnmatch_lines(["['SHARED-LEFT', 'SHARED-RIGHT']"])
 
 
+#: three tasks at once (the third starts and the first ends among others), then one alone
+THREE_AT_ONCE = """
+    import os
+    import threading
+
+    ALL_RUNNING = threading.Barrier(3, timeout=10)
+    ALL_WROTE = threading.Barrier(3, timeout=10)
+
+    def together(name):
+        ALL_RUNNING.wait()
+        os.write(1, f"SHARED-{name.upper()}\\n".encode())
+        ALL_WROTE.wait()
+
+    def task_x():
+        together("x")
+
+    def task_y():
+        together("y")
+
+    def task_z():
+        together("z")
+
+    def task_after(x, y, z):
+        os.write(1, b"AFTER-ALONE\\n")
+"""
+
+
+def test_output_among_three_tasks_stays_the_runs(pytester: pytest.Pytester) -> None:
+    """Changes among two or more running tasks skip reading the pipes: nothing moves owner."""
+    pytester.makepyfile(tasks_three=THREE_AT_ONCE)
+    result = pytester.runpytest_subprocess(
+        "--processes", "--processes-workers", "4", "--processes-json=out.json"
+    )
+    result.assert_outcomes(passed=4)
+    data = json.loads((pytester.path / "out.json").read_text())
+    run_level = "".join(chunk["text"] for chunk in data["run_output"])
+    assert sorted(run_level.split()) == ["SHARED-X", "SHARED-Y", "SHARED-Z"]
+    outputs = {name: entry["output"] for name, entry in data["entries"].items()}
+    assert not any("SHARED" in output for output in outputs.values())
+    assert "AFTER-ALONE" in outputs["after"]  # alone again afterwards: exact
+
+
 #: one task writes below print while another runs: the run's output, not a task's
 WHILE_ANOTHER_RUNS = """
     import os
