@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from ..model.execution_report import OutputChunk
+from .fionread import pipe_waiting
 
 __all__ = ["FollowTerminal", "SharedFds", "current", "flush_streams", "terminal"]
 
@@ -96,12 +97,14 @@ class SharedFds:
         self._owners = threading.Lock()  # ``_running`` as the readers see it; never held long
         self._pipes: list[_Pipe] = []
         self._read_ends: list[int] = []
+        self._waiting: Callable[[int], int | None] | None = None
 
     def __enter__(self) -> SharedFds:
         global _current
         flush_streams()
         self._pipes = [_Pipe(1, self._take), _Pipe(2, self._take)]
         self._read_ends = [p.read_end for p in self._pipes]
+        self._waiting = pipe_waiting()
         self.terminals = (_stream_on(self._pipes[0].saved), _stream_on(self._pipes[1].saved))
         _current = self
         return self
@@ -153,7 +156,7 @@ class SharedFds:
     def settle(self) -> None:
         """Wait (briefly, bounded) until every chunk written so far has been taken.
 
-        The usual case, nothing written, costs one ``select`` over both pipes.
+        The usual case, nothing written, costs one ``FIONREAD`` per pipe (see :mod:`.fionread`).
         """
         if not self._unread():
             return
@@ -166,8 +169,17 @@ class SharedFds:
         out, err = self._pipes
         if out.busy or err.busy:
             return True
+        return self._pipes_hold_data() or out.busy or err.busy
+
+    def _pipes_hold_data(self) -> bool:
+        """Whether bytes wait in either pipe: ``FIONREAD`` where it works, else ``select``."""
+        waiting = self._waiting
+        if waiting is not None:
+            out, err = waiting(self._read_ends[0]), waiting(self._read_ends[1])
+            if out is not None and err is not None:
+                return bool(out or err)
         readable, _, _ = select.select(self._read_ends, (), (), 0)
-        return bool(readable) or out.busy or err.busy
+        return bool(readable)
 
 
 class FollowTerminal:
