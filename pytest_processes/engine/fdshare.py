@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from ..model.execution_report import OutputChunk
+from .fionread import pipe_waiting
 
 __all__ = ["FollowTerminal", "SharedFds", "current", "flush_streams", "terminal"]
 
@@ -92,13 +93,18 @@ class SharedFds:
         self.chunks: list[OutputChunk] = []
         self.terminals: tuple[TextIO, TextIO] = (sys.__stdout__, sys.__stderr__)  # type: ignore[assignment]
         self._running: dict[int, Callable[[str, str], None]] = {}
-        self._lock = threading.Lock()
+        self._changing = threading.Lock()  # held by a change to ``_running``, reads included
+        self._owners = threading.Lock()  # ``_running`` as the readers see it; never held long
         self._pipes: list[_Pipe] = []
+        self._read_ends: list[int] = []
+        self._waiting: Callable[[int], int | None] | None = None
 
     def __enter__(self) -> SharedFds:
         global _current
         flush_streams()
         self._pipes = [_Pipe(1, self._take), _Pipe(2, self._take)]
+        self._read_ends = [p.read_end for p in self._pipes]
+        self._waiting = pipe_waiting()
         self.terminals = (_stream_on(self._pipes[0].saved), _stream_on(self._pipes[1].saved))
         _current = self
         return self
@@ -113,7 +119,7 @@ class SharedFds:
             stream.close()
 
     def _take(self, stream: str, text: str) -> None:
-        with self._lock:
+        with self._owners:
             owners = list(self._running.values())
             if len(owners) == 1:
                 owners[0](stream, text)
@@ -123,19 +129,34 @@ class SharedFds:
     def task(self, key: int, write: Callable[[str, str], None] | None) -> None:
         """A task begins (``write`` receives its chunks) or ends (None) on thread ``key``.
 
-        Output already written is read first, so it goes to whoever ran alone then.
+        When the change moves who owns output (a task alone before or after it),
+        what was written so far is read first; a change among two or more tasks,
+        where output is the run's before and after, is made at once. One change at a
+        time, so that none slips in while the pipes are read.
         """
-        self.settle()
-        with self._lock:
-            if write is None:
-                self._running.pop(key, None)
-            else:
-                self._running[key] = write
+        with self._changing:
+            if not self._keeps_owner(key, write):
+                self.settle()
+            with self._owners:
+                if write is None:
+                    self._running.pop(key, None)
+                else:
+                    self._running[key] = write
+
+    def _keeps_owner(self, key: int, write: Callable[[str, str], None] | None) -> bool:
+        """Whether output is the run's both before and after the change (no lone task's)."""
+        running = self._running
+        before = after = len(running)
+        if write is None:
+            after -= key in running
+        else:
+            after += key not in running
+        return before != 1 and after != 1
 
     def settle(self) -> None:
         """Wait (briefly, bounded) until every chunk written so far has been taken.
 
-        The usual case, nothing written, costs one ``select`` over both pipes.
+        The usual case, nothing written, costs one ``FIONREAD`` per pipe (see :mod:`.fionread`).
         """
         if not self._unread():
             return
@@ -145,11 +166,20 @@ class SharedFds:
 
     def _unread(self) -> bool:
         """Whether a pipe holds data, or a reader a chunk it has not handed on yet."""
-        pipes = self._pipes
-        if any(p.busy for p in pipes):
+        out, err = self._pipes
+        if out.busy or err.busy:
             return True
-        readable, _, _ = select.select([p.read_end for p in pipes], [], [], 0)
-        return bool(readable) or any(p.busy for p in pipes)
+        return self._pipes_hold_data() or out.busy or err.busy
+
+    def _pipes_hold_data(self) -> bool:
+        """Whether bytes wait in either pipe: ``FIONREAD`` where it works, else ``select``."""
+        waiting = self._waiting
+        if waiting is not None:
+            out, err = waiting(self._read_ends[0]), waiting(self._read_ends[1])
+            if out is not None and err is not None:
+                return bool(out or err)
+        readable, _, _ = select.select(self._read_ends, (), (), 0)
+        return bool(readable)
 
 
 class FollowTerminal:

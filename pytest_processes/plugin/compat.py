@@ -86,6 +86,7 @@ __all__ = [
     "item_located_skip",
     "junit_append",
     "junit_xml",
+    "junit_xml_path",
     "make_collect_report",
     "new_metafunc",
     "parametrize",
@@ -300,6 +301,11 @@ def junit_append(logxml: Any, report: pytest.TestReport, element: Any) -> None:
     """Add ``element`` to the ``<testcase>`` of ``report`` in the ``--junitxml`` file
     (``LogXML.node_reporter(report).append``; 8.0-9.2)."""
     logxml.node_reporter(report).append(element)
+
+
+def junit_xml_path(logxml: Any) -> Path:
+    """The file a ``LogXML`` writes: its ``logfile``, absolute and normalised (8.0-9.2)."""
+    return Path(logxml.logfile)
 
 
 def add_rewrite_patterns(config: pytest.Config, patterns: list[str]) -> None:

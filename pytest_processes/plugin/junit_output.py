@@ -85,13 +85,23 @@ class JUnitOutput:
                 budget -= used
                 if cut:
                     changed = True
-                    note = (
-                        f"[pytest-processes: the first {_human(cut)} ({cut} bytes) of this "
-                        f"output were cut to keep the last {_human(self.limit)} ({INI}); "
-                        f"the full output is in {self.where}]\n"
-                    )
-                    out[at] = (title, note + kept)
+                    out[at] = (title, self.cut_note(cut) + kept)
         return out if changed else None
+
+    def cut_note(self, cut: int) -> str:
+        """The line that replaces the first ``cut`` bytes of an output."""
+        return (
+            f"[pytest-processes: the first {_human(cut)} ({cut} bytes) of this "
+            f"output were cut to keep the last {_human(self.limit)} ({INI}); "
+            f"the full output is in {self.where}]\n"
+        )
+
+    def tail(self, text: str) -> str:
+        """``text`` cut to its last ``limit`` bytes after :meth:`cut_note`; whole if it fits."""
+        if not self.limit:
+            return text
+        kept, _, cut = _tail(text, self.limit)
+        return self.cut_note(cut) + kept if cut else text
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> Generator[None, None, None]:

@@ -21,6 +21,7 @@ __all__ = [
     "checked_report_path",
     "not_written",
     "report_target",
+    "short_reason",
     "write_report_file",
 ]
 
@@ -96,5 +97,10 @@ def not_written(session: pytest.Session, kind: str, path: Path, exc: BaseExcepti
     """The summary line for report ``kind`` that failed; a passing run's exit code becomes 10."""
     if int(session.exitstatus) == pytest.ExitCode.OK:
         session.exitstatus = REPORT_NOT_WRITTEN
-    reason = " ".join(str(exc).split()) or type(exc).__name__
+    reason = short_reason(exc)
     return current_masker().mask(f"processes: could not write {kind} report {path}: {reason}")
+
+
+def short_reason(exc: BaseException) -> str:
+    """``exc`` as one line for the summary: its message, else its type's name."""
+    return " ".join(str(exc).split()) or type(exc).__name__

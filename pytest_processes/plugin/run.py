@@ -38,12 +38,14 @@ from .compat import (
     ini_was_set,
     item_located_skip,
     junit_xml,
+    junit_xml_path,
     replace_setupstate,
     terminal_file,
     xfailed_key,
 )
 from .injection import TaskGraph, mermaid
 from .junit_output import JUnitAttempts, JUnitOutput
+from .junit_run_output import JUnitRunOutput
 from .mask_options import mask_live_logs
 from .run_collection import GraphCollection
 from .run_summary import RunSummary
@@ -155,7 +157,7 @@ class ProcessesRun(GraphCollection, RunSummary):
             )
         if session.config.option.collectonly:
             return True
-        _junit_gets_task_output(self.config, self.settings)
+        _junit_gets_task_output(self)
         if self.settings.graph:
             if self.reporter is not None:
                 shown, selected, _ = self._shown_tasks(session)
@@ -304,14 +306,16 @@ class ProcessesRun(GraphCollection, RunSummary):
         ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
 
 
-def _junit_gets_task_output(config: pytest.Config, settings: Settings) -> None:
+def _junit_gets_task_output(run: ProcessesRun) -> None:
     """``--junitxml`` writes each task's captured output to ``system-out``, capped.
 
     Unless ``junit_logging`` is configured, a task's output is what CI readers
     of the XML want next to its result, so ``--processes`` defaults it to
     ``system-out`` (pytest's own default, ``no``, drops it). Each stream keeps
-    its last ``processes_junit_output_limit`` bytes there (see ``junit_output``).
+    its last ``processes_junit_output_limit`` bytes there (see ``junit_output``);
+    so does the output of the run no task owns, in the suite's (``junit_run_output``).
     """
+    config, settings = run.config, run.settings
     logxml = junit_xml(config)
     if logxml is None:
         return
@@ -322,6 +326,8 @@ def _junit_gets_task_output(config: pytest.Config, settings: Settings) -> None:
         once = bool(getattr(logxml, "log_passing_tests", True))  # else only skips write it
         cap = JUnitOutput(settings.junit_output_limit, settings.json_path, once=once)
         config.pluginmanager.register(cap, "processes-junit-output")
+        path, report = junit_xml_path(logxml), lambda: run.report
+        config.pluginmanager.register(JUnitRunOutput(path, cap, report), "processes-junit-run")
 
 
 @contextlib.contextmanager

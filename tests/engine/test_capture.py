@@ -14,7 +14,9 @@ from typing import Any
 import pytest
 
 from pytest_processes import Process, ProcessExecutionReport, Task, TaskDependency, TaskStatus
+from pytest_processes.engine import fdshare
 from pytest_processes.engine.capture import split_sections
+from pytest_processes.engine.fionread import pipe_waiting
 
 
 def chatty(name: str, barrier: threading.Barrier | None = None) -> Task:
@@ -118,8 +120,18 @@ def test_output_outside_tasks_passes_through_during_a_run(
     assert capsys.readouterr().out == "outside\n"
 
 
+@pytest.fixture(params=["fionread", "select"])
+def pipe_check(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """How shared fds ask whether output waits: FIONREAD (Linux), or the fallback, select."""
+    if request.param == "fionread" and pipe_waiting() is None:
+        pytest.skip("FIONREAD through ctypes is used on Linux only")
+    if request.param == "select":
+        monkeypatch.setattr(fdshare, "pipe_waiting", lambda: None)
+    return str(request.param)
+
+
 def test_capture_fd_on_threads_keeps_shared_output_for_the_run(
-    tmp_path: Path, junit_schema: Any
+    tmp_path: Path, junit_schema: Any, pipe_check: str
 ) -> None:
     both_running = threading.Barrier(2, timeout=10)
     both_wrote = threading.Barrier(2, timeout=10)
@@ -185,3 +197,20 @@ def test_an_inline_task_among_threads_does_not_take_their_descriptor_output() ->
     assert report.entries["main"].status is TaskStatus.SUCCESS, report.entries["main"].output
     assert "from the thread" not in report.entries["main"].output
     assert "from the thread" in "".join(chunk.text for chunk in report.run_output)
+
+
+@pytest.mark.skipif(pipe_waiting() is None, reason="FIONREAD through ctypes: Linux only")
+def test_pipe_waiting_counts_unread_bytes() -> None:
+    waiting = pipe_waiting()
+    assert waiting is not None
+    read_end, write_end = os.pipe()
+    try:
+        assert waiting(read_end) == 0
+        os.write(write_end, b"12345")
+        assert waiting(read_end) == 5
+        os.read(read_end, 2)
+        assert waiting(read_end) == 3
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+    assert waiting(-1) is None  # no such descriptor: the caller falls back to select

@@ -9,6 +9,9 @@ descriptors 1 and 2 are the point.
 from __future__ import annotations
 
 import json
+import re
+import xml.etree.ElementTree as ET
+from typing import Any
 
 import pytest
 from test_output_capture import section
@@ -171,3 +174,124 @@ def test_threads_share_descriptors_for_the_run(pytester: pytest.Pytester) -> Non
     )
     read_back = pytester.runpython(pytester.path / "reader.py")
     read_back.stdout.fnmatch_lines(["['SHARED-LEFT', 'SHARED-RIGHT']"])
+
+
+#: three tasks at once (the third starts and the first ends among others), then one alone
+THREE_AT_ONCE = """
+    import os
+    import threading
+
+    ALL_RUNNING = threading.Barrier(3, timeout=10)
+    ALL_WROTE = threading.Barrier(3, timeout=10)
+
+    def together(name):
+        ALL_RUNNING.wait()
+        os.write(1, f"SHARED-{name.upper()}\\n".encode())
+        ALL_WROTE.wait()
+
+    def task_x():
+        together("x")
+
+    def task_y():
+        together("y")
+
+    def task_z():
+        together("z")
+
+    def task_after(x, y, z):
+        os.write(1, b"AFTER-ALONE\\n")
+"""
+
+
+def test_output_among_three_tasks_stays_the_runs(pytester: pytest.Pytester) -> None:
+    """Changes among two or more running tasks skip reading the pipes: nothing moves owner."""
+    pytester.makepyfile(tasks_three=THREE_AT_ONCE)
+    result = pytester.runpytest_subprocess(
+        "--processes", "--processes-workers", "4", "--processes-json=out.json"
+    )
+    result.assert_outcomes(passed=4)
+    data = json.loads((pytester.path / "out.json").read_text())
+    run_level = "".join(chunk["text"] for chunk in data["run_output"])
+    assert sorted(run_level.split()) == ["SHARED-X", "SHARED-Y", "SHARED-Z"]
+    outputs = {name: entry["output"] for name, entry in data["entries"].items()}
+    assert not any("SHARED" in output for output in outputs.values())
+    assert "AFTER-ALONE" in outputs["after"]  # alone again afterwards: exact
+
+
+#: one task writes below print while another runs: the run's output, not a task's
+WHILE_ANOTHER_RUNS = """
+    import os
+    import subprocess
+    import threading
+
+    BOTH_RUNNING = threading.Barrier(2, timeout=10)
+    WROTE = threading.Barrier(2, timeout=10)
+
+    def task_writer():
+        BOTH_RUNNING.wait()
+        subprocess.run(["echo", "ECHO-RUN-LEVEL", os.environ["DEPLOY_TOKEN"]], check=True)
+        os.write(1, b"HOSTILE <\\x00> ]]> </system-out> \\xe9\\x1b[31mred\\n")
+        for i in range({lines}):
+            os.write(1, f"RUN-LINE {{i:04d}}\\n".encode())
+        WROTE.wait()
+
+    def task_other():
+        BOTH_RUNNING.wait()
+        WROTE.wait()
+"""
+#: a run-level line: its local time, its stream, the text
+RUN_LEVEL_LINE = re.compile(r"\d\d:\d\d:\d\d\.\d{3} stdout: (.*)")
+
+
+def suite_output(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, lines: int, *args: str
+) -> tuple[str, str]:
+    """Run WHILE_ANOTHER_RUNS on 4 threads with --junitxml: (suite system-out, whole file)."""
+    monkeypatch.setenv("DEPLOY_TOKEN", "s3cr3t-value")  # a secret by its name
+    pytester.makepyfile(tasks_shared=WHILE_ANOTHER_RUNS.format(lines=lines))
+    result = pytester.runpytest_subprocess(
+        "--processes", "--processes-workers", "4", "--junitxml=out.xml", *args
+    )
+    result.assert_outcomes(passed=2)
+    path = pytester.path / "out.xml"
+    out = ET.parse(path).getroot().findall("testsuite/system-out")
+    assert len(out) == 1
+    return out[0].text or "", path.read_text(encoding="utf-8")
+
+
+def test_junitxml_suite_holds_the_run_level_output(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, junit_schema: Any
+) -> None:
+    text, whole = suite_output(pytester, monkeypatch, 3)
+    junit_schema.validate(str(pytester.path / "out.xml"))
+    found = [m.group(1) for m in map(RUN_LEVEL_LINE.fullmatch, text.splitlines()) if m]
+    assert found[0] == "ECHO-RUN-LEVEL <redacted>"  # the child's line, its secret masked
+    assert found[1] == "HOSTILE <#x00> ]]> </system-out> \ufffdred"  # still valid XML
+    assert found[2:] == ["RUN-LINE 0000", "RUN-LINE 0001", "RUN-LINE 0002"]
+    assert "s3cr3t-value" not in whole
+    for case in ET.parse(pytester.path / "out.xml").getroot().iter("testcase"):
+        assert "ECHO-RUN-LEVEL" not in ET.tostring(case, encoding="unicode")  # no task's
+
+
+def test_junitxml_run_level_output_is_capped(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, junit_schema: Any
+) -> None:
+    pytester.makeini("[pytest]\nprocesses_junit_output_limit = 1 KB\n")
+    text, _ = suite_output(pytester, monkeypatch, 200)  # about 6.8 KB of lines
+    junit_schema.validate(str(pytester.path / "out.xml"))
+    assert text.startswith("[pytest-processes: the first ")
+    assert "to keep the last 1.0 KB (processes_junit_output_limit); the full output is in " in text
+    assert len(text.encode()) < 1024 + 300
+    assert text.rstrip().endswith("stdout: RUN-LINE 0199") and "RUN-LINE 0000" not in text
+
+
+def test_junitxml_run_level_output_respects_junit_logging_no(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DEPLOY_TOKEN", "s3cr3t-value")
+    pytester.makepyfile(tasks_shared=WHILE_ANOTHER_RUNS.format(lines=1))
+    result = pytester.runpytest_subprocess(
+        "--processes", "--processes-workers", "4", "--junitxml=out.xml", "-o", "junit_logging=no"
+    )
+    result.assert_outcomes(passed=2)
+    assert "system-out" not in (pytester.path / "out.xml").read_text(encoding="utf-8")
