@@ -8,7 +8,7 @@ from ..model.error_data import ErrorData
 from ..model.task_types import AttemptRecord, TaskResult, TaskStatus
 from .attempt import FAILED, NOT_STARTED, OK, SKIPPED, Call, Outcome
 
-__all__ = ["Flight", "attempt_record", "attempt_result", "flight_start"]
+__all__ = ["Flight", "attempt_fields", "attempt_record", "attempt_result", "flight_start"]
 
 _OUTCOME_WORDS = {OK: "passed", FAILED: "failed", SKIPPED: "skipped"}
 
@@ -74,6 +74,24 @@ def flight_start(flight: Flight, outcome: Outcome) -> float:
     return outcome.started_at - (flight.elapsed - outcome.duration)
 
 
+def attempt_fields(flight: Flight, outcome: Outcome) -> dict[str, Any]:
+    """What the attempts of a task ending with ``outcome`` (already added) tell its result.
+
+    The same keys in a ``TaskResult`` and a ``TaskReportEntry``: timing, worker,
+    output and attempt history.
+    """
+    started = outcome.started_at
+    return {
+        "elapsed_seconds": flight.elapsed,
+        "attempts": flight.attempt,
+        "started_at": started if flight.attempt == 1 else flight_start(flight, outcome),
+        "finished_at": started + outcome.duration,
+        "worker": outcome.worker,
+        "output": flight.output,
+        "attempt_history": flight.records(),
+    }
+
+
 def attempt_result(
     status: TaskStatus,
     flight: Flight,
@@ -90,13 +108,7 @@ def attempt_result(
         value,
         exception,
         error_data=error,
-        elapsed_seconds=flight.elapsed,
-        attempts=flight.attempt,
-        started_at=flight_start(flight, outcome),
-        finished_at=outcome.started_at + outcome.duration,
-        worker=outcome.worker,
         reason=reason,
-        output=flight.output,
         error_type=outcome.error_type if exception is not None else "",
-        attempt_history=flight.records(),
+        **attempt_fields(flight, outcome),
     )
