@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import operator
 import os
 import time
 import warnings
@@ -13,7 +12,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .error_data import ErrorData
-from .fastinit import fast_init
+from .fastinit import fast_copy, fast_init
 from .spec import TaskSpec
 from .task_types import RESTORED_REASON, AttemptRecord, TaskResult, TaskStatus
 
@@ -28,7 +27,6 @@ __all__ = [
     "TaskReportEntry",
     "entry_of",
     "new_entry",
-    "task_fields",
 ]
 
 
@@ -78,41 +76,34 @@ class TaskReportEntry:
 
     def to_result(self, exception: BaseException | None = None) -> TaskResult:
         """This entry as a ``TaskResult`` (``exception``: the live one, when still at hand)."""
-        shared = dict(zip(_SHARED, _shared_of(self), strict=True))
-        return TaskResult(exception=exception, error_data=self.error, **shared)
+        result: TaskResult = _result_from(self, exception, self.error)
+        return result
 
-
-#: the fields an entry and a ``TaskResult`` both have, copied by name between the two
-#: (the others: the result's ``exception`` and ``error_data``, the entry's task fields)
-_SHARED = tuple(
-    f.name for f in dataclasses.fields(TaskResult) if f.name in TaskReportEntry.__slots__
-)
-_shared_of = operator.attrgetter(*_SHARED)
 
 #: ``TaskReportEntry(...)`` as fast as plain slot stores: a run builds one per task
 new_entry = fast_init(TaskReportEntry)
-
-
-def task_fields(task: TaskSpec) -> dict[str, Any]:
-    """What ``task``'s entry says of the task itself (the rest comes from its result)."""
-    deps = task.dependencies
-    return {
-        "name": task.name,
-        "function": task.function_name,
-        "args": task.args,
-        "kwargs": task.kwargs,
-        "dependencies": tuple([d.task_name for d in deps]) if deps else (),
-    }
+#: an entry whose fields a ``TaskResult`` also has are read from it: ``(result, name, ...)``
+_entry_from = fast_copy(TaskReportEntry, TaskResult)
+#: a ``TaskResult`` whose fields an entry also has are read from it: ``(entry, exception, ...)``
+_result_from = fast_copy(TaskResult, TaskReportEntry)
 
 
 def entry_of(task: TaskSpec, res: TaskResult) -> TaskReportEntry:
     """``task``'s report entry for its final result ``res`` (value or error as its status says)."""
-    shared = dict(zip(_SHARED, _shared_of(res), strict=True))
     status = res.status
-    if status is not TaskStatus.SUCCESS:
-        shared["result"] = None
-    error = res.error_data if status is TaskStatus.ERRORED else None
-    return new_entry(**task_fields(task), error=error, **shared)
+    deps = task.dependencies
+    entry: TaskReportEntry = _entry_from(
+        res,
+        task.name,
+        task.function_name,
+        task.args,
+        task.kwargs,
+        res.error_data if status is TaskStatus.ERRORED else None,
+        dependencies=tuple([d.task_name for d in deps]) if deps else (),
+    )
+    if status is not TaskStatus.SUCCESS and res.result is not None:  # only a success's value
+        entry = dataclasses.replace(entry, result=None)
+    return entry
 
 
 def _masked_error(error: ErrorData | None, masker: SecretMasker) -> ErrorData | None:
