@@ -33,9 +33,7 @@ from .attempt import FAILED, NOT_STARTED, OK, Call, Outcome, new_call
 from .capture import CaptureMode, CaptureSession
 from .checkpoint import Checkpoint
 from .dynamic import Dynamic, Slot, has_slots
-from .executors import (
-    Executor,
-)
+from .executors import Executor
 from .failures import Failures
 from .flight import Flight, attempt_result, success_entry
 from .listener import RunListener, Terminated
