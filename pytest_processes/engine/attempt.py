@@ -10,15 +10,27 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
 from ..exceptions import TaskSkipped
+from ..model.fastinit import fast_init
 from ..model.names import FAILED, NOT_STARTED, OK, SKIPPED, OutcomeKind
 from .capture import CaptureMode, TaskCapture
 from .tracing import format_exception, qualified_type, traced_frame_vars
 
-__all__ = ["FAILED", "NOT_STARTED", "OK", "SKIPPED", "Call", "Outcome", "Running", "run_call"]
+__all__ = [
+    "FAILED",
+    "NOT_STARTED",
+    "OK",
+    "SKIPPED",
+    "Call",
+    "Outcome",
+    "Running",
+    "new_call",
+    "run_call",
+]
 
 # epoch = perf_counter() + offset: one clock read per attempt edge, not two
 _EPOCH_OFFSET = time.time() - time.perf_counter()
@@ -29,105 +41,58 @@ _EPOCH_OFFSET = time.time() - time.perf_counter()
 _SKIP_TYPES = {("_pytest.outcomes", "Skipped"), ("builtins", "Skipped")}
 
 
-class Call:
+class _Compact:
+    """Pickles as a tuple of slot values: an executor ships one call and one outcome per attempt."""
+
+    __slots__ = ()
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        slots: tuple[str, ...] = self.__slots__  # the subclass's fields
+        return tuple([getattr(self, s) for s in slots])
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        slots: tuple[str, ...] = self.__slots__
+        for slot, value in zip(slots, state, strict=True):
+            setattr(self, slot, value)
+
+
+@dataclass(slots=True, kw_only=True, eq=False)
+class Call(_Compact):
     """What a worker needs to run one attempt: the function, its arguments and options."""
 
-    __slots__ = (
-        "args",
-        "capture",
-        "executor",
-        "func",
-        "inputs",
-        "kwargs",
-        "name",
-        "timeout",
-        "trace_filter",
-    )
-
-    def __init__(
-        self,
-        name: str,
-        func: Any,
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
-        timeout: float | None = None,
-        trace_filter: str | None = None,
-        capture: CaptureMode = False,
-        executor: str | None = None,
-        inputs: Sequence[tuple[int, bool, str]] | None = None,
-    ) -> None:
-        self.name = name
-        self.func = func
-        self.args = args
-        self.kwargs = kwargs
-        self.timeout = timeout
-        self.trace_filter = trace_filter
-        self.capture = capture
-        #: the kind of executor the task asked for (``Task(executor=...)``); None: the run's
-        self.executor = executor
-        #: where upstream results sit in ``args``/``kwargs``: ``(upstream key, appended
-        #: positionally, keyword or "")`` in order, so an executor that keeps results
-        #: remote (Dask) can pass its own handle instead of the value
-        self.inputs = inputs
-
-    def __getstate__(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, s) for s in self.__slots__)
-
-    def __setstate__(self, state: tuple[Any, ...]) -> None:
-        for slot, value in zip(self.__slots__, state, strict=True):
-            setattr(self, slot, value)
+    name: str
+    func: Any
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    timeout: float | None = None
+    trace_filter: str | None = None
+    capture: CaptureMode = False
+    #: the kind of executor the task asked for (``Task(executor=...)``); None: the run's
+    executor: str | None = None
+    #: where upstream results sit in ``args``/``kwargs``: ``(upstream key, appended
+    #: positionally, keyword or "")`` in order, so an executor that keeps results
+    #: remote (Dask) can pass its own handle instead of the value
+    inputs: Sequence[tuple[int, bool, str]] | None = None
 
 
-class Outcome:
+@dataclass(slots=True, kw_only=True, eq=False)
+class Outcome(_Compact):
     """The result of one attempt: ``kind`` is OK, FAILED or SKIPPED, with value or error."""
 
-    __slots__ = (
-        "duration",
-        "error_type",
-        "exception",
-        "kind",
-        "location",
-        "output",
-        "started_at",
-        "traceback",
-        "traced_vars",
-        "value",
-        "worker",
-    )
-
-    def __init__(
-        self,
-        kind: OutcomeKind,
-        value: Any = None,
-        exception: BaseException | None = None,
-        *,
-        started_at: float = 0.0,
-        duration: float = 0.0,
-        worker: str = "",
-        output: str = "",
-        error_type: str = "",
-        traceback: str = "",
-        traced_vars: dict[str, str] | None = None,
-        location: str = "",
-    ) -> None:
-        self.kind = kind
-        self.value = value
-        self.exception = exception
-        self.started_at = started_at
-        self.duration = duration
-        self.worker = worker
-        self.output = output
-        self.error_type = error_type
-        self.traceback = traceback
-        self.traced_vars = traced_vars if traced_vars is not None else {}
-        self.location = location
-
-    def __getstate__(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, s) for s in self.__slots__)
-
-    def __setstate__(self, state: tuple[Any, ...]) -> None:
-        for slot, value in zip(self.__slots__, state, strict=True):
-            setattr(self, slot, value)
+    kind: OutcomeKind
+    value: Any = None
+    exception: BaseException | None = None
+    #: epoch seconds
+    started_at: float = 0.0
+    duration: float = 0.0
+    worker: str = ""
+    #: what the attempt printed and logged (with capture)
+    output: str = ""
+    #: for an error: its qualified type, traceback text, the traced frame's variables and place
+    error_type: str = ""
+    traceback: str = ""
+    traced_vars: dict[str, str] = field(default_factory=dict)
+    location: str = ""
 
     @classmethod
     def failure(
@@ -145,9 +110,8 @@ class Outcome:
         """
         traced, location = traced_frame_vars(exc, trace_filter)
         return cls(
-            FAILED,
-            None,
-            exc,
+            kind=FAILED,
+            exception=exc,
             error_type=qualified_type(exc),
             traceback=format_exception(exc, skip_frames, tb),
             traced_vars=traced,
@@ -181,15 +145,20 @@ class Running:
         """The FAILED outcome of this attempt, cut off by Ctrl-C or SIGTERM."""
         started = self.started_at
         return Outcome(
-            FAILED,
-            None,
-            exc,
+            kind=FAILED,
+            exception=exc,
             started_at=started or 0.0,
             duration=time.time() - started if started is not None else 0.0,
             worker=self.worker,
             output=self.output(),
             error_type=qualified_type(exc),
         )
+
+
+#: ``Outcome(...)``, built fast: one per attempt
+_new_outcome = fast_init(Outcome)
+#: ``Call(...)``, built fast: the scheduler makes one per attempt
+new_call = fast_init(Call)
 
 
 class _Deadline(Exception):
@@ -232,21 +201,6 @@ def _invoke(call: Call) -> Any:
     return result
 
 
-def _ok(value: Any, started_at: float, duration: float, worker: str, output: str) -> Outcome:
-    """An OK outcome, built without keyword parsing (this is the hot path)."""
-    outcome = Outcome.__new__(Outcome)
-    outcome.kind = OK
-    outcome.value = value
-    outcome.exception = None
-    outcome.started_at = started_at
-    outcome.duration = duration
-    outcome.worker = worker
-    outcome.output = output
-    outcome.error_type = outcome.traceback = outcome.location = ""
-    outcome.traced_vars = {}
-    return outcome
-
-
 def _is_skip(exc: BaseException) -> bool:
     cls = type(exc)
     return isinstance(exc, TaskSkipped) or (cls.__module__, cls.__name__) in _SKIP_TYPES
@@ -279,9 +233,8 @@ def run_call(
         output = capture.text() if capture is not None else ""
         if _is_skip(exc):
             return Outcome(
-                SKIPPED,
-                None,
-                exc,
+                kind=SKIPPED,
+                exception=exc,
                 started_at=started_at,
                 duration=duration,
                 worker=worker,
@@ -300,10 +253,11 @@ def run_call(
             worker=worker,
             output=output,
         )
-    return _ok(
-        value,
-        started_at,
-        time.perf_counter() - t0,
-        worker,
-        capture.text() if capture is not None else "",
+    return _new_outcome(
+        kind=OK,
+        value=value,
+        started_at=started_at,
+        duration=time.perf_counter() - t0,
+        worker=worker,
+        output=capture.text() if capture is not None else "",
     )

@@ -34,6 +34,7 @@ loop's share of the work (watching, gathering, start events) is in :mod:`.dask_g
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import pickle
 import queue
@@ -96,18 +97,7 @@ def link_inputs(
         keys.append(j)
     if not slots:
         return call, [], [], []
-    out = Call(
-        call.name,
-        call.func,
-        tuple(args),
-        kwargs,
-        call.timeout,
-        call.trace_filter,
-        call.capture,
-        call.executor,
-        call.inputs,
-    )
-    return out, slots, linked, keys
+    return dataclasses.replace(call, args=tuple(args), kwargs=kwargs), slots, linked, keys
 
 
 class DaskExecutor:
@@ -160,7 +150,7 @@ class DaskExecutor:
 
     def submit(self, key: int, call: Call) -> None:
         if self._stopping:
-            self._ready.append((key, Outcome(NOT_STARTED)))
+            self._ready.append((key, Outcome(kind=NOT_STARTED)))
             return
         ahead = self._aheads.pop(key, None)
         if ahead is not None and self._adopt(ahead):
@@ -280,7 +270,7 @@ class DaskExecutor:
                 f"Task '{name}': the Dask workers running it died ({result})"
             )
         elif self._stopping and isinstance(result, CancelledError):
-            return Outcome(NOT_STARTED)
+            return Outcome(kind=NOT_STARTED)
         else:
             error = RuntimeError(
                 f"Task '{name}' could not run on Dask: {type(result).__name__}: {result}"

@@ -44,7 +44,7 @@ def run_on_dask(
     """
     for upstream in inputs:
         if upstream.kind != OK:
-            return Outcome(NOT_STARTED)
+            return Outcome(kind=NOT_STARTED)
     distributed = importlib.import_module("distributed")
     cloudpickle = importlib.import_module("cloudpickle")
     call = load_call(payload, paths)

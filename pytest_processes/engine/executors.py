@@ -217,9 +217,9 @@ class _Slot:
 
 
 #: put on a thread pool's completion queue to make a waiting ``poll`` return
-_WAKE = _Slot(-1, Call("", None, (), {}))
+_WAKE = _Slot(-1, Call(name="", func=None, args=(), kwargs={}))
 #: put on its work queue: the thread that takes it ends (a lent thread is given back)
-_RETIRE = _Slot(-1, Call("", None, (), {}))
+_RETIRE = _Slot(-1, Call(name="", func=None, args=(), kwargs={}))
 
 
 class ThreadExecutor:
@@ -270,7 +270,7 @@ class ThreadExecutor:
             if type(item) is tuple:
                 key, call = item
                 if self._stopping:
-                    done.put((key, Outcome(NOT_STARTED)))
+                    done.put((key, Outcome(kind=NOT_STARTED)))
                     continue
                 running = Running(name)
                 live[running] = key
@@ -289,7 +289,7 @@ class ThreadExecutor:
                         self._threads.remove(me)
                 return
             if self._stopping:
-                done.put((slot, Outcome(NOT_STARTED)))
+                done.put((slot, Outcome(kind=NOT_STARTED)))
                 continue
             running = slot.running = Running(name)  # before the thread: see _expire_overdue
             live[running] = slot.key
@@ -392,7 +392,7 @@ class ThreadExecutor:
 
     def wake(self) -> None:
         """Make a waiting :meth:`poll` return now (a task asked the scheduler something)."""
-        self._done.put((_WAKE, Outcome(NOT_STARTED)))
+        self._done.put((_WAKE, Outcome(kind=NOT_STARTED)))
 
     def lend(self, n: int) -> None:
         """A task waits for others (``n`` = 1): one more thread runs them; -1 takes it back."""

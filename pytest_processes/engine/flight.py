@@ -5,10 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from ..model.error_data import ErrorData
-from ..model.task_types import AttemptRecord, TaskResult, TaskStatus
+from ..model.execution_report import TaskReportEntry, new_entry
+from ..model.spec import TaskSpec
+from ..model.task_types import AttemptRecord, TaskResult, TaskStatus, new_result
 from .attempt import FAILED, NOT_STARTED, OK, SKIPPED, Call, Outcome
 
-__all__ = ["Flight", "attempt_record", "attempt_result", "flight_start"]
+__all__ = [
+    "Flight",
+    "attempt_fields",
+    "attempt_record",
+    "attempt_result",
+    "flight_start",
+    "success_entry",
+]
 
 _OUTCOME_WORDS = {OK: "passed", FAILED: "failed", SKIPPED: "skipped"}
 
@@ -74,6 +83,51 @@ def flight_start(flight: Flight, outcome: Outcome) -> float:
     return outcome.started_at - (flight.elapsed - outcome.duration)
 
 
+def attempt_fields(flight: Flight, outcome: Outcome) -> dict[str, Any]:
+    """What the attempts of a task ending with ``outcome`` (already added) tell its result.
+
+    The same keys in a ``TaskResult`` and a ``TaskReportEntry``: timing, worker,
+    output and attempt history.
+    """
+    started = outcome.started_at
+    return {
+        "elapsed_seconds": flight.elapsed,
+        "attempts": flight.attempt,
+        "started_at": started if flight.attempt == 1 else flight_start(flight, outcome),
+        "finished_at": started + outcome.duration,
+        "worker": outcome.worker,
+        "output": flight.output,
+        "attempt_history": flight.records(),
+    }
+
+
+def success_entry(task: TaskSpec, flight: Flight, outcome: Outcome, value: Any) -> TaskReportEntry:
+    """The entry of a task that succeeded, built without a ``TaskResult`` on the way.
+
+    The fast path of a run without listeners: the same values as
+    ``entry_of(task, attempt_result(SUCCESS, ...))``, passed as plain arguments:
+    unpacking ``attempt_fields`` as keywords would double the cost of the entry.
+    """
+    started = outcome.started_at
+    deps = task.dependencies
+    return new_entry(  # processes' fields in their positional order, then ours
+        task.name,
+        task.function_name,
+        task.args,
+        task.kwargs,
+        TaskStatus.SUCCESS,
+        flight.elapsed,
+        flight.attempt,
+        value,
+        started_at=started if flight.attempt == 1 else flight_start(flight, outcome),
+        finished_at=started + outcome.duration,
+        worker=outcome.worker,
+        output=flight.output,
+        dependencies=tuple([d.task_name for d in deps]) if deps else (),
+        attempt_history=flight.records(),
+    )
+
+
 def attempt_result(
     status: TaskStatus,
     flight: Flight,
@@ -85,18 +139,12 @@ def attempt_result(
     reason: str = "",
 ) -> TaskResult:
     """The final ``TaskResult`` of a task whose last attempt was ``outcome`` (already added)."""
-    return TaskResult(
+    return new_result(
         status,
         value,
         exception,
         error_data=error,
-        elapsed_seconds=flight.elapsed,
-        attempts=flight.attempt,
-        started_at=flight_start(flight, outcome),
-        finished_at=outcome.started_at + outcome.duration,
-        worker=outcome.worker,
         reason=reason,
-        output=flight.output,
         error_type=outcome.error_type if exception is not None else "",
-        attempt_history=flight.records(),
+        **attempt_fields(flight, outcome),
     )

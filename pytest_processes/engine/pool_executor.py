@@ -63,7 +63,7 @@ class FuturesExecutor:
 
     def submit(self, key: int, call: Call) -> None:
         if self._stopping:
-            self._ready.append((key, Outcome(NOT_STARTED)))
+            self._ready.append((key, Outcome(kind=NOT_STARTED)))
             return
         try:
             future = self.pool.submit(run_portable, call, self.label, self._pid, uuid.uuid4().hex)
@@ -94,7 +94,7 @@ class FuturesExecutor:
 
     def _outcome(self, pending: _Pending, future: cf.Future[Outcome]) -> Outcome:
         if future.cancelled():
-            return Outcome(NOT_STARTED)
+            return Outcome(kind=NOT_STARTED)
         exc = future.exception()
         if exc is not None:
             return self._error(pending.call, exc)

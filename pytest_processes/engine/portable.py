@@ -52,7 +52,12 @@ def failed_outcome(exc: BaseException, worker: str = "", **kw: Any) -> Outcome:
     """A FAILED outcome for an error raised by the machinery, not by the task (no frames)."""
     text = "".join(traceback.format_exception_only(type(exc), exc))
     return Outcome(
-        FAILED, None, exc, worker=worker, error_type=qualified_type(exc), traceback=text, **kw
+        kind=FAILED,
+        exception=exc,
+        worker=worker,
+        error_type=qualified_type(exc),
+        traceback=text,
+        **kw,
     )
 
 
@@ -278,4 +283,4 @@ def run_portable(call: Call, worker: str, origin_pid: int, attempt_id: str = "")
 
 def not_started() -> Outcome:
     """The outcome of a call that was stopped before it began."""
-    return Outcome(NOT_STARTED)
+    return Outcome(kind=NOT_STARTED)

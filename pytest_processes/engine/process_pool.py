@@ -172,7 +172,7 @@ class ProcessExecutor:
 
     def submit(self, key: int, call: Call) -> None:
         if self._stopping:
-            self._done.append((key, Outcome(NOT_STARTED)))
+            self._done.append((key, Outcome(kind=NOT_STARTED)))
             return
         self._queue.append((key, call))
         self._dispatch()
@@ -329,7 +329,7 @@ class ProcessExecutor:
         self._stopping = True
         while self._queue:
             key, _ = self._queue.popleft()
-            self._done.append((key, Outcome(NOT_STARTED)))
+            self._done.append((key, Outcome(kind=NOT_STARTED)))
 
     def shutdown(self, *, cancel: bool) -> None:
         """Stop every worker: idle ones at once, busy ones killed (``cancel``) or awaited."""

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
-from ..model.execution_report import ProcessExecutionReport, TaskReportEntry
+from ..model.execution_report import OutputChunk, ProcessExecutionReport, TaskReportEntry
 from ..model.spec import TaskSpec
 from ..model.task_types import TaskResult
 from .capture import CaptureMode
@@ -91,21 +91,28 @@ def run_graph(
     if on_start is not None:
         on_start()
     started = time.time()
-    signals = sigterm_as_interrupt() if sigterm else contextlib.nullcontext()
-    shared = SharedFds() if capture == "fd" and shares_threads(executor) else None
-    with (
-        signals,
-        context if context is not None else contextlib.nullcontext(),
-        shared if shared is not None else contextlib.nullcontext(),
-    ):
+    with _surroundings(executor, capture, context, sigterm) as shared:
         entries = scheduler.run()
+    run_output = tuple(shared.chunks) if shared is not None else ()
+    return _result(scheduler, entries, name, started, run_output, checkpoint)
+
+
+def _result(
+    scheduler: Scheduler,
+    entries: Sequence[TaskReportEntry],
+    name: str,
+    started: float,
+    run_output: tuple[OutputChunk, ...],
+    checkpoint: Checkpoint | None,
+) -> RunResult:
+    """What the finished run left: its report (named ``name``), exceptions and how it ended."""
     report = ProcessExecutionReport(
         {e.name: e for e in entries},
         name,
         started_at=started,
         finished_at=time.time(),
         interrupted=scheduler.stop_reason,
-        run_output=tuple(shared.chunks) if shared is not None else (),
+        run_output=run_output,
     )
     return RunResult(
         report=report,
@@ -116,6 +123,27 @@ def run_graph(
         restored=sorted(checkpoint.restored) if checkpoint is not None else [],
         tasks=scheduler.tasks,
     )
+
+
+@contextlib.contextmanager
+def _surroundings(
+    executor: Executor,
+    capture: CaptureMode,
+    context: AbstractContextManager[Any] | None,
+    sigterm: bool,
+) -> Iterator[SharedFds | None]:
+    """What a run happens inside: SIGTERM as Ctrl-C, the caller's context, shared fd capture.
+
+    Gives the shared capture of fds 1 and 2 (``capture="fd"`` with tasks on this
+    process's threads), None without one.
+    """
+    shared = SharedFds() if capture == "fd" and shares_threads(executor) else None
+    with (
+        sigterm_as_interrupt() if sigterm else contextlib.nullcontext(),
+        context if context is not None else contextlib.nullcontext(),
+        shared if shared is not None else contextlib.nullcontext(),
+    ):
+        yield shared
 
 
 def shares_threads(executor: Executor) -> bool:

@@ -17,12 +17,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import deque
 from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
-from ..model.execution_report import TaskReportEntry, dependency_names, entry_of, new_entry
+from ..model.execution_report import TaskReportEntry, entry_of
 from ..model.spec import TaskSpec
 from ..model.task_types import (
     NOT_RUN_REASON,
@@ -30,25 +29,20 @@ from ..model.task_types import (
     TaskResult,
     TaskStatus,
 )
-from .attempt import FAILED, NOT_STARTED, OK, Call, Outcome
+from .attempt import FAILED, NOT_STARTED, OK, Call, Outcome, new_call
 from .capture import CaptureMode, CaptureSession
 from .checkpoint import Checkpoint
 from .dynamic import Dynamic, Slot, has_slots
-from .executors import (
-    Executor,
-    SendsAhead,
-)
+from .executors import Executor
 from .failures import Failures
-from .flight import Flight, attempt_result, flight_start
+from .flight import Flight, attempt_result, success_entry
 from .listener import RunListener, Terminated
 from .locks import LockTable
-from .priority import ReadyHeap, expected_durations, remaining_paths
-from .sendahead import SendAhead
+from .readyqueue import queue_setup
 from .stopping import Stopping
 from .tasklog import base_has_handlers
 from .topology import Topology
 from .upstream import gather_into, inject
-from .waves import WaveQueue, wave_queue
 
 __all__ = ["RunListener", "Scheduler", "Terminated"]
 
@@ -80,13 +74,38 @@ class Scheduler(Stopping, Failures):
         self.fail_fast = fail_fast
         self.grace = grace
         self.lock_table = LockTable(limits)
-        topo = topology if topology is not None else Topology(tasks)
-        n = len(tasks)
+        topo = self._topology = topology if topology is not None else Topology(tasks)
         self.children = topo.children
         self._kids, self._kid_start = topo.child_index, topo.child_start
         #: how results flow into task ``i``: ``wiring(i) -> (plan, gather)``, see ``upstream.py``
         self.wiring = topo.wiring
         self.pending = list(topo.indegree)
+        self._init_state(len(tasks))
+        kind = type(self.listener)  # what the listener overrides: the rest is not called
+        self._prepares = kind.prepare is not RunListener.prepare
+        self._starts = kind.task_start is not RunListener.task_start
+        self._finishes = kind.task_finish is not RunListener.task_finish
+        #: restores results of an earlier run and stores this run's (see ``checkpoint.py``)
+        self.checkpoint = checkpoint
+        self._restore = checkpoint.begin(tasks) if checkpoint is not None else {}
+        if checkpoint is not None and checkpoint.durations:
+            durations = {**checkpoint.durations, **(durations or {})}
+        queue = queue_setup(
+            tasks,
+            executor,
+            self.children,
+            self.entries,
+            prefetch=prefetch,
+            fail_fast=fail_fast,
+            durations=durations,
+            prepares=self._prepares,
+        )
+        self._ready, self._window, self._ahead = queue.ready, queue.window, queue.ahead
+        #: each task's remaining path when durations are given (critical path first), else None
+        self.priorities = queue.priorities
+
+    def _init_state(self, n: int) -> None:
+        """What the run learns of ``n`` tasks: values, entries, attempts in flight, stopping."""
         self.values: list[Any] = [None] * n
         # one report entry per settled task; live exceptions kept beside them
         self.entries: list[TaskReportEntry | None] = [None] * n
@@ -97,7 +116,6 @@ class Scheduler(Stopping, Failures):
         self.first_failure = ""
         self.stop_reason = ""
         self.interrupted = ""
-        self._ready: deque[int] | ReadyHeap | WaveQueue = deque()
         self._deferred: list[int] = []
         self._interrupt: KeyboardInterrupt | None = None
         self._flights: dict[int, Flight] = {}
@@ -107,38 +125,8 @@ class Scheduler(Stopping, Failures):
         #: set by ``request_stop``: ends a wait for a delayed retry at once
         self._stop_event = threading.Event()
         self._loggers: list[logging.Logger | None] = []
-        # queueing beyond the worker count would let a queued task start before a
-        # failure is seen here: when a failure may stop the run, one call per worker
-        self._window = executor.window if prefetch and not fail_fast else executor.workers
-        #: restores results of an earlier run and stores this run's (see ``checkpoint.py``)
-        self.checkpoint = checkpoint
-        self._restore = checkpoint.begin(tasks) if checkpoint is not None else {}
-        if checkpoint is not None and checkpoint.durations:
-            durations = {**checkpoint.durations, **(durations or {})}
-        #: each task's remaining path when durations are given (critical path first), else None
-        self.priorities = self._prioritise(durations) if durations is not None else None
-        kind = type(self.listener)
-        self._prepares = kind.prepare is not RunListener.prepare
-        self._starts = kind.task_start is not RunListener.task_start
-        self._finishes = kind.task_finish is not RunListener.task_finish
-        # an executor that can hold a call until its upstream attempts finish (Dask) gets
-        # dependants early, unless something must happen here first (see ``sendahead``)
-        eager = prefetch and not fail_fast and durations is None and not self._prepares
-        self._ahead = SendAhead(executor, n) if eager and isinstance(executor, SendsAhead) else None
-        held = wave_queue(tasks, self._ready, self.entries)  # None unless a task has a wave
-        if held is not None:  # later waves wait in the queue: nothing may be sent ahead
-            self._ready, self._ahead = held, None
-        self._topology = topo
         #: created tasks and waiting tasks (see ``dynamic.py``); None until a task asks for them
         self._dynamic: Dynamic | None = None
-
-    def _prioritise(self, durations: Mapping[str, float]) -> list[float]:
-        """The ready queue becomes a heap by remaining path, picked as each worker frees up."""
-        weights = expected_durations([t.name for t in self.tasks], durations)
-        priorities = remaining_paths(self.children, weights)
-        self._ready = ReadyHeap(priorities)
-        self._window = self.executor.workers
-        return priorities
 
     # -- public --------------------------------------------------------------
 
@@ -283,7 +271,8 @@ class Scheduler(Stopping, Failures):
             tb=exc.__traceback__ if tb is None else tb,
             started_at=time.time(),
         )
-        flight = Flight(Call(task.name, task.func, task.args, task.kwargs), time.monotonic())
+        call = Call(name=task.name, func=task.func, args=task.args, kwargs=task.kwargs)
+        flight = Flight(call, time.monotonic())
         flight.attempt = 0
         self._settle(i, self._errored(i, flight, failure), False)
 
@@ -334,16 +323,16 @@ class Scheduler(Stopping, Failures):
         plan: Sequence[tuple[int, bool, str]] | None,
     ) -> Call:
         """The call for one attempt of ``task``."""
-        return Call(
-            task.name,
-            task.func,
-            args,
-            kwargs,
-            task.timeout,
-            task.traced_vars_frame_filter,
-            self.capture,
-            task.executor,
-            plan,
+        return new_call(
+            name=task.name,
+            func=task.func,
+            args=args,
+            kwargs=kwargs,
+            timeout=task.timeout,
+            trace_filter=task.traced_vars_frame_filter,
+            capture=self.capture,
+            executor=task.executor,
+            inputs=plan,
         )
 
     def _restore_all(self, restored: dict[int, Any]) -> None:
@@ -354,7 +343,7 @@ class Scheduler(Stopping, Failures):
         """
         for i in sorted(restored):
             value = self.values[i] = restored[i]
-            result = TaskResult(TaskStatus.SUCCESS, value, None, reason=RESTORED_REASON)
+            result = TaskResult(SUCCESS, value, None, reason=RESTORED_REASON)
             self.entries[i] = self._entry(i, result)
             logger = self._loggers[i]
             if logger is not None:
@@ -391,24 +380,8 @@ class Scheduler(Stopping, Failures):
             logger.info(f"Finished {task.name}.")
         if self.checkpoint is not None:
             self.checkpoint.store(i, value, flight.elapsed)
-        started = outcome.started_at
         if not self._finishes:  # no listener wants a TaskResult: straight to the report
-            self.entries[i] = new_entry(
-                name=task.name,
-                function=task.function_name,
-                args=task.args,
-                kwargs=task.kwargs,
-                status=SUCCESS,
-                elapsed_seconds=flight.elapsed,
-                attempts=flight.attempt,
-                result=value,
-                started_at=started if flight.attempt == 1 else flight_start(flight, outcome),
-                finished_at=started + outcome.duration,
-                worker=outcome.worker,
-                output=flight.output,
-                dependencies=dependency_names(task),
-                attempt_history=flight.records(),
-            )
+            self.entries[i] = success_entry(task, flight, outcome, value)
             self._succeeded(i)
             return
         self._settle(i, attempt_result(SUCCESS, flight, outcome, value=value), True)

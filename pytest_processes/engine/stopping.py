@@ -14,7 +14,7 @@ from ..model.execution_report import TaskReportEntry
 from ..model.task_types import INTERRUPTED_REASON, NOT_RUN_REASON, TaskResult, TaskStatus
 from .attempt import FAILED, Outcome
 from .executors import Executor, HandsBackOnStop, InlineExecutor, ReportsStarted
-from .flight import Flight, flight_start
+from .flight import Flight, attempt_result
 from .listener import RunListener
 
 if TYPE_CHECKING:
@@ -106,7 +106,7 @@ class Stopping:
                 flight.add(outcome)
                 self._cut_off(i, flight, outcome)
             elif live is None or flight.attempt > 1:  # begun, but the executor cannot say when
-                self._cut_off(i, flight, Outcome(FAILED))
+                self._cut_off(i, flight, Outcome(kind=FAILED))
             else:
                 self._stopped(i, f"{NOT_RUN_REASON}: {self.stop_reason}")
 
@@ -118,19 +118,10 @@ class Stopping:
         """
         known = bool(outcome.started_at)
         after = outcome.duration if known else time.monotonic() - flight.started_at
-        result = TaskResult(
-            TaskStatus.SKIPPED,
-            None,
-            None,
-            elapsed_seconds=flight.elapsed if known else after,
-            attempts=flight.attempt,
-            started_at=flight_start(flight, outcome) if known else None,
-            finished_at=outcome.started_at + outcome.duration if known else None,
-            worker=outcome.worker,
-            reason=f"{INTERRUPTED_REASON} (after {after:.1f}s)",
-            output=flight.output,
-            attempt_history=flight.records(),
-        )
+        reason = f"{INTERRUPTED_REASON} (after {after:.1f}s)"
+        result = attempt_result(TaskStatus.SKIPPED, flight, outcome, reason=reason)
+        if not known:
+            result.elapsed_seconds, result.started_at, result.finished_at = after, None, None
         self._settle(i, result, False, cascade=False)
 
     def _settle_unrun(self) -> None:

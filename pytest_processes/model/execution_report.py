@@ -7,11 +7,12 @@ import json
 import os
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .error_data import ErrorData
+from .fastinit import fast_copy, fast_init
 from .spec import TaskSpec
 from .task_types import RESTORED_REASON, AttemptRecord, TaskResult, TaskStatus
 
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
 __all__ = [
     "ProcessExecutionReport",
     "TaskReportEntry",
-    "dependency_names",
     "entry_of",
     "new_entry",
 ]
@@ -41,10 +41,10 @@ class _ProcessLike(Protocol):
 class TaskReportEntry:
     """One task's line in the report.
 
-    The first nine fields are the processes schema; the rest say when and where
-    the task ran, why it did not, what it printed, what type of exception it
-    raised, which tasks it depended on, whether it was selected and, when an attempt
-    failed, every attempt.
+    The first nine fields are the processes schema (positional, as there); the rest,
+    keyword-only, say when and where the task ran, why it did not, what it printed,
+    what type of exception it raised, which tasks it depended on, whether it was
+    selected and, when an attempt failed, every attempt.
     """
 
     name: str
@@ -56,6 +56,7 @@ class TaskReportEntry:
     attempts: int
     result: Any | None = None
     error: ErrorData | None = None
+    _: KW_ONLY
     started_at: float | None = None
     finished_at: float | None = None
     worker: str = ""
@@ -75,108 +76,34 @@ class TaskReportEntry:
 
     def to_result(self, exception: BaseException | None = None) -> TaskResult:
         """This entry as a ``TaskResult`` (``exception``: the live one, when still at hand)."""
-        return TaskResult(
-            self.status,
-            self.result,
-            exception,
-            error_data=self.error,
-            elapsed_seconds=self.elapsed_seconds,
-            attempts=self.attempts,
-            started_at=self.started_at,
-            finished_at=self.finished_at,
-            worker=self.worker,
-            reason=self.reason,
-            output=self.output,
-            error_type=self.error_type,
-            attempt_history=self.attempt_history,
-        )
+        result: TaskResult = _result_from(self, exception, self.error)
+        return result
 
 
-class _EntryBuilder:
-    """The slots of a :class:`TaskReportEntry`, without its frozen ``__setattr__``."""
-
-    __slots__ = TaskReportEntry.__slots__
-
-
-def new_entry(
-    *,
-    name: str,
-    function: str,
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
-    status: TaskStatus,
-    elapsed_seconds: float,
-    attempts: int,
-    result: Any | None = None,
-    error: ErrorData | None = None,
-    started_at: float | None = None,
-    finished_at: float | None = None,
-    worker: str = "",
-    reason: str = "",
-    output: str = "",
-    error_type: str = "",
-    dependencies: tuple[str, ...] = (),
-    selected: bool = True,
-    attempt_history: tuple[AttemptRecord, ...] = (),
-) -> TaskReportEntry:
-    """A :class:`TaskReportEntry`, built fast: a run makes one per task.
-
-    The frozen ``__init__`` sets each field through ``object.__setattr__``, several
-    times slower; here plain slot stores fill an object of the same layout, which
-    then becomes a (frozen) entry in place. The only place that does so.
-    """
-    e: Any = _EntryBuilder()  # the same slots as the entry, copied from it
-    e.name = name
-    e.function = function
-    e.args = args
-    e.kwargs = kwargs
-    e.status = status
-    e.elapsed_seconds = elapsed_seconds
-    e.attempts = attempts
-    e.result = result
-    e.error = error
-    e.started_at = started_at
-    e.finished_at = finished_at
-    e.worker = worker
-    e.reason = reason
-    e.output = output
-    e.error_type = error_type
-    e.dependencies = dependencies
-    e.selected = selected
-    e.attempt_history = attempt_history
-    e.__class__ = TaskReportEntry  # identical layouts: now a frozen entry
-    entry: TaskReportEntry = e
-    return entry
-
-
-def dependency_names(task: TaskSpec) -> tuple[str, ...]:
-    """Names of ``task``'s dependencies for its entry, read as the entry is built."""
-    deps = task.dependencies
-    return tuple([d.task_name for d in deps]) if deps else ()
+#: ``TaskReportEntry(...)`` as fast as plain slot stores: a run builds one per task
+new_entry = fast_init(TaskReportEntry)
+#: an entry whose fields a ``TaskResult`` also has are read from it: ``(result, name, ...)``
+_entry_from = fast_copy(TaskReportEntry, TaskResult)
+#: a ``TaskResult`` whose fields an entry also has are read from it: ``(entry, exception, ...)``
+_result_from = fast_copy(TaskResult, TaskReportEntry)
 
 
 def entry_of(task: TaskSpec, res: TaskResult) -> TaskReportEntry:
     """``task``'s report entry for its final result ``res`` (value or error as its status says)."""
     status = res.status
-    return new_entry(
-        name=task.name,
-        function=task.function_name,
-        args=task.args,
-        kwargs=task.kwargs,
-        status=status,
-        elapsed_seconds=res.elapsed_seconds,
-        attempts=res.attempts,
-        result=res.result if status is TaskStatus.SUCCESS else None,
-        error=res.error_data if status is TaskStatus.ERRORED else None,
-        started_at=res.started_at,
-        finished_at=res.finished_at,
-        worker=res.worker,
-        reason=res.reason,
-        output=res.output,
-        error_type=res.error_type,
-        dependencies=dependency_names(task),
-        attempt_history=res.attempt_history,
+    deps = task.dependencies
+    entry: TaskReportEntry = _entry_from(
+        res,
+        task.name,
+        task.function_name,
+        task.args,
+        task.kwargs,
+        res.error_data if status is TaskStatus.ERRORED else None,
+        dependencies=tuple([d.task_name for d in deps]) if deps else (),
     )
+    if status is not TaskStatus.SUCCESS and res.result is not None:  # only a success's value
+        entry = dataclasses.replace(entry, result=None)
+    return entry
 
 
 def _masked_error(error: ErrorData | None, masker: SecretMasker) -> ErrorData | None:

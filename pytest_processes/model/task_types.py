@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from enum import Enum
 from typing import Any
 
 from .error_data import ErrorData
+from .fastinit import fast_init
 
 __all__ = [
     "INTERRUPTED_REASON",
@@ -54,60 +55,33 @@ class TaskStatus(Enum):
     SKIPPED = "skipped"
 
 
+@dataclass(slots=True, eq=False, repr=False)
 class TaskResult:
     """The outcome of one task: status, value or exception, timing and attempts.
 
-    Beyond the processes fields it records when and where the task ran
-    (``started_at``/``finished_at`` as epoch seconds, ``worker``), why it was
-    skipped (``reason``), its captured output, the exception's qualified type and,
-    for a task that failed at least once, every attempt (``attempt_history``).
+    The first six fields are processes' ``TaskResult(status, result, exception,
+    error_data=None, elapsed_seconds=0.0, attempts=0)`` and stay positional; the rest
+    are keyword-only. Compared by identity, as in processes.
     """
 
-    __slots__ = (
-        "attempt_history",
-        "attempts",
-        "elapsed_seconds",
-        "error_data",
-        "error_type",
-        "exception",
-        "finished_at",
-        "output",
-        "reason",
-        "result",
-        "started_at",
-        "status",
-        "worker",
-    )
-
-    def __init__(
-        self,
-        status: TaskStatus,
-        result: Any,
-        exception: BaseException | None,
-        error_data: ErrorData | None = None,
-        elapsed_seconds: float = 0.0,
-        attempts: int = 0,
-        started_at: float | None = None,
-        finished_at: float | None = None,
-        worker: str = "",
-        reason: str = "",
-        output: str = "",
-        error_type: str = "",
-        attempt_history: tuple[AttemptRecord, ...] = (),
-    ) -> None:
-        self.status = status
-        self.result = result
-        self.exception = exception
-        self.error_data = error_data
-        self.elapsed_seconds = elapsed_seconds
-        self.attempts = attempts
-        self.started_at = started_at
-        self.finished_at = finished_at
-        self.worker = worker
-        self.reason = reason
-        self.output = output
-        self.error_type = error_type
-        self.attempt_history = attempt_history
+    status: TaskStatus
+    result: Any
+    exception: BaseException | None
+    error_data: ErrorData | None = None
+    elapsed_seconds: float = 0.0
+    attempts: int = 0
+    _: KW_ONLY
+    #: where the last attempt ran, and what the task printed and logged (every attempt)
+    worker: str = ""
+    output: str = ""
+    #: when the first attempt began and the last one ended, epoch seconds
+    started_at: float | None = None
+    finished_at: float | None = None
+    #: why the task was skipped or restored; the qualified type of ``exception``
+    reason: str = ""
+    error_type: str = ""
+    #: every attempt, for a task that failed at least once
+    attempt_history: tuple[AttemptRecord, ...] = ()
 
     @property
     def worked(self) -> bool:
@@ -132,7 +106,9 @@ class TaskResult:
     @classmethod
     def success(cls, result: Any, *, elapsed_seconds: float = 0.0, attempts: int = 0) -> TaskResult:
         """A task whose function returned."""
-        return cls(TaskStatus.SUCCESS, result, None, None, elapsed_seconds, attempts)
+        return cls(
+            TaskStatus.SUCCESS, result, None, elapsed_seconds=elapsed_seconds, attempts=attempts
+        )
 
     @classmethod
     def errored(
@@ -144,13 +120,24 @@ class TaskResult:
         attempts: int = 0,
     ) -> TaskResult:
         """A task whose function raised on its last attempt."""
-        return cls(TaskStatus.ERRORED, None, exception, error_data, elapsed_seconds, attempts)
+        return cls(
+            TaskStatus.ERRORED,
+            None,
+            exception,
+            error_data=error_data,
+            elapsed_seconds=elapsed_seconds,
+            attempts=attempts,
+        )
 
     def __repr__(self) -> str:
         return (
             f"TaskResult(status={self.status.value}, attempts={self.attempts}, "
             f"elapsed_seconds={self.elapsed_seconds:.3f})"
         )
+
+
+#: ``TaskResult(...)`` as fast as plain slot stores: a run builds one per task
+new_result = fast_init(TaskResult)
 
 
 class TaskDependency:

@@ -8,8 +8,11 @@ our extra fields) is read too. Errors name the key path that is wrong.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import json
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from ..model.error_data import ErrorData
 from ..model.task_types import AttemptRecord, TaskStatus
@@ -20,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["ReportJSONError", "report_from_json"]
 
 _STATUSES = ", ".join(s.value for s in TaskStatus)
+T = TypeVar("T")
 
 
 class ReportJSONError(ValueError):
@@ -53,83 +57,75 @@ def _status(value: Any, where: str) -> TaskStatus:
     try:
         return TaskStatus(value)
     except ValueError:
-        raise ReportJSONError(
-            f"report JSON: {where}.status {value!r} is not one of {_STATUSES}"
-        ) from None
+        raise ReportJSONError(f"report JSON: {where} {value!r} is not one of {_STATUSES}") from None
 
 
-def _error(data: Any, where: str) -> ErrorData | None:
-    if data is None:
-        return None
+def _number(value: Any, where: str) -> float:
+    return float(_expect(value, (int, float), where))
+
+
+def _records(cls: type[Any]) -> Callable[[Any, str], tuple[Any, ...]]:
+    """A reader of a JSON list of ``cls`` objects (absent in older reports: empty)."""
+
+    def read(value: Any, where: str) -> tuple[Any, ...]:
+        items = _expect(value, list, where)
+        return tuple(_read(cls, item, f"{where}[{i}]") for i, item in enumerate(items))
+
+    return read
+
+
+#: how a JSON value becomes a field of each annotated type, and the value when it is absent
+#: or null (``_REQUIRED``: the key must be there); fields are read by their annotation
+_REQUIRED: Any = object()
+_READERS: dict[str, tuple[Callable[[Any, str], Any], Any]] = {
+    "str": (lambda v, w: str(_expect(v, str, w)), ""),
+    "int": (lambda v, w: int(_expect(v, int, w)), _REQUIRED),
+    "bool": (lambda v, w: bool(_expect(v, bool, w)), _REQUIRED),
+    "float": (_number, 0.0),
+    "float | None": (_number, None),
+    "Any": (lambda v, w: v, None),
+    "Any | None": (lambda v, w: v, None),
+    "tuple[Any, ...]": (lambda v, w: tuple(_expect(v, list, w)), ()),
+    "dict[str, Any]": (lambda v, w: dict(_expect(v, dict, w)), {}),
+    "tuple[str, ...]": (lambda v, w: tuple(str(n) for n in _expect(v, list, w)), ()),
+    "list[str]": (lambda v, w: [str(n) for n in _expect(v, list, w)], []),
+    "dict[str, str]": (lambda v, w: {str(k): str(x) for k, x in _expect(v, dict, w).items()}, {}),
+    "TaskStatus": (_status, _REQUIRED),
+    "ErrorData | None": (lambda v, w: _read(ErrorData, v, w), None),
+    "tuple[AttemptRecord, ...]": (_records(AttemptRecord), ()),
+}
+
+
+def _read(cls: type[T], data: Any, where: str, **missing: Any) -> T:
+    """An instance of dataclass ``cls`` from its JSON object, each field read by its annotation.
+
+    A key that is absent or null takes the field's default, else ``missing[name]``,
+    else the empty value of its type; the error for a bad value names its key path.
+    """
     data = _expect(data, dict, where)
-    return ErrorData(
-        task_name=_str(data, "task_name", where, "?"),
-        function=_str(data, "function", where, "?"),
-        args=tuple(_expect(data.get("args", []), list, f"{where}.args")),
-        kwargs=dict(_expect(data.get("kwargs", {}), dict, f"{where}.kwargs")),
-        downstream_impact=[
-            str(n)
-            for n in _expect(data.get("downstream_impact", []), list, f"{where}.downstream_impact")
-        ],
-        exception=_str(data, "exception", where),
-        traceback_str=_str(data, "traceback_str", where),
-        traced_vars={
-            str(k): str(v)
-            for k, v in _expect(data.get("traced_vars", {}), dict, f"{where}.traced_vars").items()
-        },
-        traced_vars_location=_str(data, "traced_vars_location", where),
-    )
-
-
-def _attempts(data: Any, where: str) -> tuple[AttemptRecord, ...]:
-    """Each attempt of a task that failed at least once (absent in older reports)."""
-    records = []
-    for i, item in enumerate(_expect(data, list, where)):
-        at = f"{where}[{i}]"
-        item = _expect(item, dict, at)
-        records.append(
-            AttemptRecord(
-                int(_expect(item.get("number"), int, f"{at}.number")),
-                _str(item, "outcome", at),
-                _opt_number(item, "started_at", at) or 0.0,
-                _opt_number(item, "duration", at) or 0.0,
-                _str(item, "worker", at),
-                error_type=_str(item, "error_type", at),
-                message=_str(item, "message", at),
-                traceback=_str(item, "traceback", at),
-            )
-        )
-    return tuple(records)
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(cast(Any, cls)):
+        read, empty = _READERS[str(f.type)]
+        value = data.get(f.name)
+        if value is not None or (f.name in data and empty is _REQUIRED):
+            values[f.name] = read(value, f"{where}.{f.name}")
+        elif f.name in missing:
+            values[f.name] = missing[f.name]
+        elif f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING:
+            continue
+        elif empty is _REQUIRED:
+            values[f.name] = read(value, f"{where}.{f.name}")  # names the missing key
+        else:
+            values[f.name] = copy.copy(empty)
+    return cls(**values)
 
 
 def _entry(name: str, data: Any) -> TaskReportEntry:
     from ..model.execution_report import TaskReportEntry
 
     where = f"entries[{name!r}]"
-    data = _expect(data, dict, where)
-    status = _status(data.get("status"), where)
-    return TaskReportEntry(
-        name=_str(data, "name", where, name) or name,
-        function=_str(data, "function", where, "?"),
-        args=tuple(_expect(data.get("args", []), list, f"{where}.args")),
-        kwargs=dict(_expect(data.get("kwargs", {}), dict, f"{where}.kwargs")),
-        status=status,
-        elapsed_seconds=_opt_number(data, "elapsed_seconds", where) or 0.0,
-        attempts=int(_expect(data.get("attempts", 0), int, f"{where}.attempts")),
-        result=data.get("result"),
-        error=_error(data.get("error"), f"{where}.error"),
-        started_at=_opt_number(data, "started_at", where),
-        finished_at=_opt_number(data, "finished_at", where),
-        worker=_str(data, "worker", where),
-        reason=_str(data, "reason", where),
-        output=_str(data, "output", where),
-        error_type=_str(data, "error_type", where),
-        dependencies=tuple(
-            str(d) for d in _expect(data.get("dependencies", []), list, f"{where}.dependencies")
-        ),
-        selected=bool(_expect(data.get("selected", True), bool, f"{where}.selected")),
-        attempt_history=_attempts(data.get("attempt_history", []), f"{where}.attempt_history"),
-    )
+    entry = _read(TaskReportEntry, data, where, name=name, function="?", attempts=0)
+    return entry if entry.name else dataclasses.replace(entry, name=name)
 
 
 def report_from_json(text: str | bytes) -> ProcessExecutionReport:
@@ -158,15 +154,5 @@ def _run_output(data: Any) -> tuple[OutputChunk, ...]:
     """The run-level output chunks (absent in reports from before they existed)."""
     from ..model.execution_report import OutputChunk
 
-    chunks = []
-    for i, item in enumerate(_expect(data, list, "run_output")):
-        where = f"run_output[{i}]"
-        item = _expect(item, dict, where)
-        chunks.append(
-            OutputChunk(
-                float(_expect(item.get("at"), (int, float), f"{where}.at")),
-                _str(item, "stream", where),
-                _str(item, "text", where),
-            )
-        )
-    return tuple(chunks)
+    items = _expect(data, list, "run_output")
+    return tuple(_read(OutputChunk, item, f"run_output[{i}]") for i, item in enumerate(items))

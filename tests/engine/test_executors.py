@@ -51,13 +51,13 @@ def pool() -> Iterator[ThreadExecutor]:
 
 
 def test_run_call_ok() -> None:
-    outcome = run_call(Call("a", add, (1,), {"y": 2}), "me")
+    outcome = run_call(Call(name="a", func=add, args=(1,), kwargs={"y": 2}), "me")
     assert (outcome.kind, outcome.value, outcome.worker) == (OK, 3, "me")
     assert outcome.duration >= 0 and outcome.started_at > 0
 
 
 def test_run_call_failure_carries_the_error_details() -> None:
-    outcome = run_call(Call("a", fail, (), {}))
+    outcome = run_call(Call(name="a", func=fail, args=(), kwargs={}))
     assert (outcome.kind, outcome.error_type) == (FAILED, "ValueError")
     assert isinstance(outcome.exception, ValueError)
     assert outcome.traceback.rstrip().endswith("ValueError: nope")
@@ -68,7 +68,7 @@ def test_run_call_task_skipped() -> None:
     def skip() -> None:
         raise TaskSkipped("later")
 
-    outcome = run_call(Call("a", skip, (), {}))
+    outcome = run_call(Call(name="a", func=skip, args=(), kwargs={}))
     assert (outcome.kind, outcome.traceback) == (SKIPPED, "later")
 
 
@@ -77,14 +77,26 @@ def test_run_call_lets_keyboard_interrupt_escape() -> None:
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        run_call(Call("a", interrupt, (), {}))
+        run_call(Call(name="a", func=interrupt, args=(), kwargs={}))
 
 
 def test_call_and_outcome_pickle() -> None:
-    call = pickle.loads(pickle.dumps(Call("a", add, (1,), {"y": 2}, 5.0, "flt", True)))
+    call = pickle.loads(
+        pickle.dumps(
+            Call(
+                name="a",
+                func=add,
+                args=(1,),
+                kwargs={"y": 2},
+                timeout=5.0,
+                trace_filter="flt",
+                capture=True,
+            )
+        )
+    )
     assert (call.name, call.func, call.args, call.kwargs) == ("a", add, (1,), {"y": 2})
     assert (call.timeout, call.trace_filter, call.capture) == (5.0, "flt", True)
-    outcome = pickle.loads(pickle.dumps(run_call(Call("a", fail, (), {}))))
+    outcome = pickle.loads(pickle.dumps(run_call(Call(name="a", func=fail, args=(), kwargs={}))))
     assert outcome.kind == FAILED
     assert str(outcome.exception) == "nope"
 
@@ -97,7 +109,10 @@ def test_inline_runs_at_submit_on_the_calling_thread() -> None:
     executor = InlineExecutor()
     assert isinstance(executor, Executor)
     assert (executor.workers, executor.window) == (1, 1)
-    executor.submit(7, Call("a", lambda: threads.append(threading.current_thread()), (), {}))
+    executor.submit(
+        7,
+        Call(name="a", func=lambda: threads.append(threading.current_thread()), args=(), kwargs={}),
+    )
     assert threads == [threading.current_thread()]
     ((key, outcome),) = executor.poll(None)
     assert (key, outcome.kind, outcome.worker) == (7, OK, "main")
@@ -107,7 +122,7 @@ def test_inline_runs_at_submit_on_the_calling_thread() -> None:
 def test_inline_timeout_returns_at_the_deadline(release: threading.Event) -> None:
     executor = InlineExecutor()
     started = time.monotonic()
-    executor.submit(1, Call("slow", release.wait, (), {}, timeout=0.1))
+    executor.submit(1, Call(name="slow", func=release.wait, args=(), kwargs={}, timeout=0.1))
     assert time.monotonic() - started < 2
     ((_, outcome),) = executor.poll(None)
     assert outcome.kind == FAILED
@@ -121,7 +136,7 @@ def test_inline_interrupt_comes_back_as_an_outcome() -> None:
         raise KeyboardInterrupt
 
     executor = InlineExecutor()
-    executor.submit(1, Call("a", interrupt, (), {}))
+    executor.submit(1, Call(name="a", func=interrupt, args=(), kwargs={}))
     ((_, outcome),) = executor.poll(None)
     assert (outcome.kind, type(outcome.exception)) == (FAILED, KeyboardInterrupt)
 
@@ -138,14 +153,14 @@ def test_thread_executor_size() -> None:
 
 def test_thread_executor_runs_calls_on_its_workers(pool: ThreadExecutor) -> None:
     for key in range(5):
-        pool.submit(key, Call(f"t{key}", add, (key, 10), {}))
+        pool.submit(key, Call(name=f"t{key}", func=add, args=(key, 10), kwargs={}))
     outcomes = drain(pool, 5)
     assert {k: o.value for k, o in outcomes.items()} == {k: k + 10 for k in range(5)}
     assert {o.worker for o in outcomes.values()} <= {"worker-1", "worker-2"}
 
 
 def test_thread_executor_reports_failures(pool: ThreadExecutor) -> None:
-    pool.submit(1, Call("a", fail, (), {}))
+    pool.submit(1, Call(name="a", func=fail, args=(), kwargs={}))
     outcome = drain(pool, 1)[1]
     assert (outcome.kind, str(outcome.exception)) == (FAILED, "nope")
 
@@ -153,7 +168,7 @@ def test_thread_executor_reports_failures(pool: ThreadExecutor) -> None:
 def test_poll_returns_nothing_after_its_timeout(
     pool: ThreadExecutor, release: threading.Event
 ) -> None:
-    pool.submit(1, Call("a", release.wait, (), {}))
+    pool.submit(1, Call(name="a", func=release.wait, args=(), kwargs={}))
     started = time.monotonic()
     assert pool.poll(0.05) == []
     assert time.monotonic() - started < 1
@@ -164,8 +179,8 @@ def test_poll_returns_nothing_after_its_timeout(
 def test_timed_out_call_comes_back_at_the_deadline(release: threading.Event) -> None:
     executor = ThreadExecutor(1)
     try:
-        executor.submit(1, Call("stuck", release.wait, (), {}, timeout=0.1))
-        executor.submit(2, Call("next", add, (1,), {}))
+        executor.submit(1, Call(name="stuck", func=release.wait, args=(), kwargs={}, timeout=0.1))
+        executor.submit(2, Call(name="next", func=add, args=(1,), kwargs={}))
         outcomes = drain(executor, 2)
         assert type(outcomes[1].exception) is TimeoutError
         assert outcomes[1].traceback.startswith("Still running at the deadline:")
@@ -186,9 +201,13 @@ def test_stop_queued_returns_not_started_outcomes(release: threading.Event) -> N
 
     ran: list[str] = []
     try:
-        executor.submit(1, Call("first", first, (), {}))
-        executor.submit(2, Call("second", lambda: ran.append("second"), (), {}))
-        executor.submit(3, Call("third", lambda: ran.append("third"), (), {}, timeout=5))
+        executor.submit(1, Call(name="first", func=first, args=(), kwargs={}))
+        executor.submit(
+            2, Call(name="second", func=lambda: ran.append("second"), args=(), kwargs={})
+        )
+        executor.submit(
+            3, Call(name="third", func=lambda: ran.append("third"), args=(), kwargs={}, timeout=5)
+        )
         assert started.wait(5)
         executor.stop_queued()
         release.set()
@@ -207,8 +226,8 @@ def test_interrupt_in_a_worker_stops_the_queue() -> None:
     ran: list[str] = []
     executor = ThreadExecutor(1)
     try:
-        executor.submit(1, Call("a", interrupt, (), {}))
-        executor.submit(2, Call("b", lambda: ran.append("b"), (), {}))
+        executor.submit(1, Call(name="a", func=interrupt, args=(), kwargs={}))
+        executor.submit(2, Call(name="b", func=lambda: ran.append("b"), args=(), kwargs={}))
         outcomes = drain(executor, 2)
     finally:
         executor.shutdown(cancel=True)
@@ -219,7 +238,7 @@ def test_interrupt_in_a_worker_stops_the_queue() -> None:
 
 def test_shutdown_waits_for_workers_to_exit() -> None:
     executor = ThreadExecutor(2)
-    executor.submit(1, Call("a", add, (1,), {}))
+    executor.submit(1, Call(name="a", func=add, args=(1,), kwargs={}))
     drain(executor, 1)
     threads = list(executor._threads)
     executor.shutdown(cancel=False)

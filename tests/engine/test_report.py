@@ -286,7 +286,7 @@ def test_entries_built_by_the_engine_are_plain_frozen_entries() -> None:
     fields = [f.name for f in dataclasses.fields(TaskReportEntry)]
     fast = new_entry(**dict(zip(fields, values, strict=True)))
     assert type(fast) is TaskReportEntry
-    assert fast == TaskReportEntry(*values)
+    assert fast == TaskReportEntry(**dict(zip(fields, values, strict=True)))
     assert dataclasses.astuple(fast) == tuple(values)
     with pytest.raises(dataclasses.FrozenInstanceError):
         fast.result = 4  # type: ignore[misc]

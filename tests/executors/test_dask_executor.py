@@ -106,7 +106,9 @@ def test_a_stop_cancels_what_no_worker_executes(dask_client: Any) -> None:
     executor = DaskExecutor(dask_client)
     try:
         for key in range(8):
-            executor.submit(key, Call(f"stopping{key}", bodies.hang, (0.3,), {}))
+            executor.submit(
+                key, Call(name=f"stopping{key}", func=bodies.hang, args=(0.3,), kwargs={})
+            )
         deadline = time.monotonic() + 10
         while len(ours_executing(dask_client)) < 2:  # other tests' leftovers may still run
             assert time.monotonic() < deadline, "the workers never started two tasks"
@@ -119,7 +121,7 @@ def test_a_stop_cancels_what_no_worker_executes(dask_client: Any) -> None:
         kinds = sorted(outcomes.values())
         assert len(kinds) == 8
         assert (kinds.count(OK), kinds.count(NOT_STARTED)) == (2, 6), kinds
-        executor.submit(99, Call("late", bodies.word, ("x",), {}))
+        executor.submit(99, Call(name="late", func=bodies.word, args=("x",), kwargs={}))
         assert [(k, o.kind) for k, o in executor.poll(0)] == [(99, NOT_STARTED)]
     finally:
         executor.shutdown(cancel=True)

@@ -119,8 +119,8 @@ def test_workers_are_separate_processes_and_reused() -> None:
 def test_queued_calls_are_not_started_after_a_stop() -> None:
     pool = ProcessExecutor(1)
     try:
-        pool.submit(1, Call("first", bodies.hang, (0.2,), {}))
-        pool.submit(2, Call("second", bodies.word, ("x",), {}))
+        pool.submit(1, Call(name="first", func=bodies.hang, args=(0.2,), kwargs={}))
+        pool.submit(2, Call(name="second", func=bodies.word, args=("x",), kwargs={}))
         pool.stop_queued()
         outcomes = dict(pool.poll(0))
         while 1 not in outcomes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 
@@ -9,6 +10,8 @@ import pytest
 
 from pytest_processes.error_data import ErrorData
 from pytest_processes.execution_report import ProcessExecutionReport, TaskReportEntry
+from pytest_processes.model.execution_report import OutputChunk
+from pytest_processes.model.task_types import AttemptRecord
 from pytest_processes.reports.json_io import ReportJSONError, report_from_json
 from pytest_processes.task_types import TaskStatus
 
@@ -155,3 +158,37 @@ def test_upstream_not_selected_survives_the_trip(
     assert back == marked and not back.entries["extract"].selected
     del data["entries"]["extract"]["selected"]  # a report from before the field: selected
     assert report_from_json(json.dumps(data)).entries["extract"].selected
+
+
+def test_every_field_is_read_back_by_its_type(make_report: ReportFactory) -> None:
+    """Reading is driven by the fields: a value differing from each default survives the trip."""
+    record = AttemptRecord(3, "failed", 5.0, 0.5, "w", "E", "m", "tb")
+    error = ErrorData("t", "f", (1,), {"k": "v"}, ["d"], "x", "tb", {"v": "1"}, "f.py:1")
+    values = {
+        f.name: f"v-{f.name}"
+        for f in dataclasses.fields(TaskReportEntry)
+        if str(f.type) in ("str", "Any | None")
+    }
+    entry = TaskReportEntry(
+        **values,
+        args=(1,),
+        kwargs={"k": 1},
+        status=TaskStatus.ERRORED,
+        elapsed_seconds=1.5,
+        attempts=3,
+        error=error,
+        started_at=1.0,
+        finished_at=2.5,
+        dependencies=("up",),
+        selected=False,
+        attempt_history=(record,),
+    )
+    chunk = OutputChunk(7.0, "stderr", "text")
+    report = dataclasses.replace(make_report(entry), run_output=(chunk,))
+    back = report_from_json(report.to_json())
+    assert back == report
+    assert all(
+        getattr(back.entries[entry.name], f.name) != f.default
+        for f in dataclasses.fields(TaskReportEntry)
+        if f.default is not dataclasses.MISSING
+    )
