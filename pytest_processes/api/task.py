@@ -98,16 +98,51 @@ class Task:
         self.before = normal_before(self.name, before) if before else ()
         self.wave = wave
         self._logger: logging.Logger | None = None
-        self._check_types()
-        if " " in self.name:
-            raise ValueError(f"Task name cannot contain spaces. Got {self.name}")
-        if self.dependencies:
-            self._check_dependency_names()
+        if not self._plain():  # anything unusual: every check, in processes' order
+            self._check_types()
+            if " " in self.name:
+                raise ValueError(f"Task name cannot contain spaces. Got {self.name}")
+            if self.dependencies:
+                self._check_dependency_names()
         if log_path is not None:
             handler = logging.FileHandler(log_path)
             handler.setLevel(logging.INFO)
             handler.setFormatter(TaskLogfileFormatter())
             self.logger.addHandler(handler)
+
+    def _plain(self) -> bool:
+        """True if this task certainly passes every check: the usual options, tested cheaply.
+
+        Defaults and exact types only (anything else takes the full checks, which
+        raise the precise error), so a task built the usual way pays one pass over
+        its dependencies instead of a dozen ``isinstance`` calls.
+        """
+        retries, delay = self.retries, self.retry_delay
+        if not (
+            self.timeout is None
+            and self.retry_on is None
+            and self.traced_vars_frame_filter is None
+            and self.executor is None
+            and self.locks.__class__ is tuple
+            and not self.locks
+            and self.trigger == "all_success"
+            and retries.__class__ is int
+            and retries >= 0
+            and delay.__class__ is float
+            and delay >= 0
+            and self.wave.__class__ is int
+            and self.args.__class__ is tuple
+            and self.kwargs.__class__ is dict
+            and self.dependencies.__class__ is list
+            and " " not in self.name
+            and callable(self.func)
+        ):
+            return False
+        deps = self.dependencies
+        if not deps:
+            return True
+        names = {d.task_name for d in deps if d.__class__ is TaskDependency}
+        return len(names) == len(deps) and self.name not in names
 
     def _check_dependency_names(self) -> None:
         seen: set[str] = set()
