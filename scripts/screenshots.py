@@ -1,4 +1,4 @@
-"""Regenerate docs/images/html-report.png: run a small failing project, photograph its report.
+"""Regenerate docs/images/html-report.png and email-catppuccin.png from one failing run.
 
 Usage, from the repository root: ``python scripts/screenshots.py``. Needs ``chromium``
 on PATH. The project is written to a temporary folder and run with this checkout's
@@ -17,6 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "docs" / "images" / "html-report.png"
+EMAIL_TARGET = ROOT / "docs" / "images" / "email-catppuccin.png"
 
 PROJECT = """
 import time
@@ -79,6 +80,7 @@ def main() -> int:
                 "-p",
                 "no:cacheprovider",
                 "--processes-html=report.html",
+                "--processes-json=report.json",
             ],
             cwd=folder,
             capture_output=True,
@@ -89,27 +91,46 @@ def main() -> int:
         if not page.exists():
             print(run.stdout, run.stderr, sep="\n", file=sys.stderr)
             return 1
-        subprocess.run(
-            [
-                chromium,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--hide-scrollbars",
-                "--disable-background-networking",
-                "--disable-sync",
-                f"--user-data-dir={folder / 'profile'}",
-                f"--screenshot={TARGET}",
-                "--window-size=1280,1800",
-                page.as_uri(),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
-    print(f"wrote {TARGET.relative_to(ROOT)}")
+        _photograph(chromium, page, TARGET, "1280,1800", folder / "profile")
+        email = folder / "email.html"
+        email.write_text(_email_html(folder / "report.json"), encoding="utf-8")
+        _photograph(chromium, email, EMAIL_TARGET, "900,1400", folder / "profile")
+    print(f"wrote {TARGET.relative_to(ROOT)} and {EMAIL_TARGET.relative_to(ROOT)}")
     return 0
+
+
+def _email_html(report_json: Path) -> str:
+    """The report email's HTML part, as the email channel renders it (catppuccin palette)."""
+    from pytest_processes import HTMLEmailStyle, ProcessExecutionReport
+    from pytest_processes.comms._email_render import render_email
+    from pytest_processes.comms.base import ReportContent
+
+    report = ProcessExecutionReport.from_json(report_json.read_text(encoding="utf-8"))
+    style = HTMLEmailStyle(palette="catppuccin")
+    return render_email(report, style, ReportContent(), errors_only=False).html
+
+
+def _photograph(chromium: str, page: Path, target: Path, size: str, profile: Path) -> None:
+    """A headless Chromium screenshot of ``page`` at ``size`` (``"W,H"``) into ``target``."""
+    subprocess.run(
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--hide-scrollbars",
+            "--disable-background-networking",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            f"--screenshot={target}",
+            f"--window-size={size}",
+            page.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from ..engine.waves import check_wave
 from ..exceptions import CircularDependencyError
 from ..model.names import EXECUTORS, TRIGGERS
 from ..model.task_types import TaskDependency, TaskResult, TaskStatus
+from .task_extras import Extra, Extras
 
 if TYPE_CHECKING:
     from .process import Process
@@ -39,24 +40,27 @@ class Task:
     """
 
     __slots__ = (
+        "_extras",
         "_logger",
         "args",
-        "before",
         "dependencies",
-        "executor",
         "func",
         "kwargs",
-        "locks",
         "log_path",
         "name",
         "retries",
-        "retry_delay",
         "retry_on",
         "timeout",
         "traced_vars_frame_filter",
-        "trigger",
-        "wave",
     )
+
+    # options beyond processes': one ``_extras`` object, None while all are defaults
+    trigger: Extra[str] = Extra()
+    locks: Extra[tuple[str, ...]] = Extra()
+    executor: Extra[str | None] = Extra()
+    before: Extra[tuple[BeforeEntry, ...]] = Extra()
+    wave: Extra[int] = Extra()
+    retry_delay: Extra[float] = Extra()
 
     def __init__(
         self,
@@ -91,13 +95,27 @@ class Task:
         self.timeout = timeout
         self.retries = 0 if retries is None else retries
         self.retry_on = retry_on
-        self.retry_delay = retry_delay
-        self.trigger = trigger
-        self.locks = tuple(locks) if isinstance(locks, (list, tuple)) else locks
-        self.executor = executor
-        self.before = normal_before(self.name, before) if before else ()
-        self.wave = wave
         self._logger: logging.Logger | None = None
+        if (
+            trigger == "all_success"
+            and executor is None
+            and (locks == () or locks == [])
+            and (before == () or before == [])
+            and wave.__class__ is int
+            and wave == 0
+            and retry_delay.__class__ is float
+            and retry_delay == 0.0
+        ):
+            self._extras: Extras | None = None  # the usual task: every option at its default
+        else:
+            self._extras = Extras(
+                trigger=trigger,
+                locks=tuple(locks) if isinstance(locks, (list, tuple)) else locks,
+                executor=executor,
+                before=normal_before(self.name, before) if before else (),
+                wave=wave,
+                retry_delay=retry_delay,
+            )
         if not self._plain():  # anything unusual: every check, in processes' order
             self._check_types()
             if " " in self.name:
@@ -117,20 +135,14 @@ class Task:
         raise the precise error), so a task built the usual way pays one pass over
         its dependencies instead of a dozen ``isinstance`` calls.
         """
-        retries, delay = self.retries, self.retry_delay
+        retries = self.retries
         if not (
-            self.timeout is None
+            self._extras is None  # every option beyond processes' at its default
+            and self.timeout is None
             and self.retry_on is None
             and self.traced_vars_frame_filter is None
-            and self.executor is None
-            and self.locks.__class__ is tuple
-            and not self.locks
-            and self.trigger == "all_success"
             and retries.__class__ is int
             and retries >= 0
-            and delay.__class__ is float
-            and delay >= 0
-            and self.wave.__class__ is int
             and self.args.__class__ is tuple
             and self.kwargs.__class__ is dict
             and self.dependencies.__class__ is list

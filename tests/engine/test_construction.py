@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import pickle
 import random
 from collections.abc import Iterator
 from typing import Any
@@ -105,3 +106,18 @@ def test_the_collector_is_enabled_again_when_the_graph_is_invalid(
     Task("after", echo)
     gc.collect()
     assert collections  # it runs again
+
+
+def test_options_beyond_processes_read_as_defaults_and_can_be_set_later() -> None:
+    """A plain task keeps no per-option storage, yet every option reads and writes."""
+    plain = Task("a", int)
+    assert (plain.trigger, plain.locks, plain.executor) == ("all_success", (), None)
+    assert (plain.before, plain.wave, plain.retry_delay) == ((), 0, 0.0)
+    plain.locks = ("db",)  # set after construction, as processes' attributes can be
+    assert plain.locks == ("db",) and plain.trigger == "all_success"
+    other = Task("b", int, locks=["db"], wave=1)
+    assert (other.locks, other.wave, Task("c", int).locks) == (("db",), 1, ())
+    again = pickle.loads(pickle.dumps(other))
+    assert (again.locks, again.wave, again.retry_delay) == (("db",), 1, 0.0)
+    report = Process([plain, other]).run(parallel=False)
+    assert (report.entries["b"].started_at or 0) >= (report.entries["a"].finished_at or 0)
