@@ -6,6 +6,8 @@ import concurrent.futures
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
+from itertools import repeat
+from operator import attrgetter
 from types import TracebackType
 from typing import Any, Literal
 
@@ -38,9 +40,12 @@ __all__ = ["CircularDependencyError", "DependencyNotFoundError", "Process", "Tas
 AUTO_PARALLEL_AT = 10
 
 
-def _declares(tasks: list[Task]) -> bool:
-    """Whether any task declares ``before=`` (most graphs: no edge to add)."""
-    return any(t.before for t in tasks)
+_EXTRAS = attrgetter("_extras")
+
+
+def _sets_extras(tasks: list[Task]) -> bool:
+    """Whether any task sets an option beyond processes' (most graphs: no ``before``, no wave)."""
+    return any(map(_EXTRAS, tasks))  # one C-level pass: an ``Extras`` object is truthy
 
 
 class ProcessRunner:
@@ -147,9 +152,9 @@ class Process:
     def _install(self, tasks: list[Task]) -> None:
         if not isinstance(tasks, list):
             raise TypeError(f"tasks must be list. Got {type(tasks)}")
-        for task in tasks:
-            if not isinstance(task, Task):
-                raise TypeError(f"task must be Task. Got {type(task)}")
+        if not all(map(isinstance, tasks, repeat(Task))):
+            bad = next(t for t in tasks if not isinstance(t, Task))
+            raise TypeError(f"task must be Task. Got {type(bad)}")
         # validated and indexed once here, reused by every run of this task list
         added: list[tuple[Any, BeforeDependency]] = []
         try:
@@ -167,7 +172,9 @@ class Process:
         tasks: list[Task], added: list[tuple[Any, BeforeDependency]]
     ) -> tuple[list[int], Topology]:
         """``compile_graph`` after the ``before=`` edges; bad patterns or waves raise together."""
-        problems = [m for _, m in add_before_edges(tasks, added=added)] if _declares(tasks) else []
+        if not _sets_extras(tasks):  # no ``before`` edge to add, no wave to check
+            return compile_graph(tasks)
+        problems = [m for _, m in add_before_edges(tasks, added=added)]
         if problems:
             raise TaskDefinitionError(problems)
         compiled = compile_graph(tasks)

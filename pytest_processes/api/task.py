@@ -27,6 +27,36 @@ if TYPE_CHECKING:
 __all__ = ["Task", "TaskDependency", "TaskResult", "TaskStatus"]
 
 
+def _plain_dependencies(name: str, deps: list[TaskDependency]) -> bool:
+    """True if ``deps`` are TaskDependency objects with distinct names, none of them ``name``."""
+    names: set[str] = set()
+    for dep in deps:  # a loop: cheaper than a comprehension's frame for a few items
+        if dep.__class__ is not TaskDependency:
+            return False
+        names.add(dep.task_name)
+    return len(names) == len(deps) and name not in names
+
+
+def _extras_of(
+    name: str,
+    trigger: str,
+    locks: tuple[str, ...] | list[str],
+    executor: str | None,
+    before: tuple[BeforeEntry, ...] | list[BeforeEntry],
+    wave: int,
+    retry_delay: float,
+) -> Extras:
+    """The options beyond processes' of a task that sets any of them."""
+    return Extras(
+        trigger=trigger,
+        locks=tuple(locks) if isinstance(locks, (list, tuple)) else locks,
+        executor=executor,
+        before=normal_before(name, before) if before else (),
+        wave=wave,
+        retry_delay=retry_delay,
+    )
+
+
 class Task:
     """A named function call with its arguments, dependencies, retries and timeout.
 
@@ -82,79 +112,60 @@ class Task:
         wave: int = 0,
         retry_delay: float = 0.0,
     ) -> None:
-        if not isinstance(name, str):
+        if name.__class__ is not str and not isinstance(name, str):
             raise TypeError(f"name must be str. Got {type(name)}")
-        low = name.lower()  # the caller's string itself when already lower case
-        self.name = name if low == name else low
+        low = name.lower()  # processes lower-cases names; the caller's string when already lower
+        self.name = name = name if low == name else low
         self.func = func
         self.log_path = log_path
         self.args = args
         self.kwargs = {} if kwargs is None else kwargs
-        self.dependencies = [] if dependencies is None else dependencies
+        self.dependencies = deps = [] if dependencies is None else dependencies
         self.traced_vars_frame_filter = traced_vars_frame_filter
         self.timeout = timeout
         self.retries = 0 if retries is None else retries
         self.retry_on = retry_on
         self._logger: logging.Logger | None = None
-        if (
+        self._extras: Extras | None = None  # the usual task: every option at its default
+        if not (
             trigger == "all_success"
             and executor is None
-            and (locks == () or locks == [])
-            and (before == () or before == [])
+            and (locks.__class__ is tuple or locks.__class__ is list)
+            and not locks
+            and (before.__class__ is tuple or before.__class__ is list)
+            and not before
             and wave.__class__ is int
             and wave == 0
             and retry_delay.__class__ is float
             and retry_delay == 0.0
         ):
-            self._extras: Extras | None = None  # the usual task: every option at its default
-        else:
-            self._extras = Extras(
-                trigger=trigger,
-                locks=tuple(locks) if isinstance(locks, (list, tuple)) else locks,
-                executor=executor,
-                before=normal_before(self.name, before) if before else (),
-                wave=wave,
-                retry_delay=retry_delay,
-            )
-        if not self._plain():  # anything unusual: every check, in processes' order
+            self._extras = _extras_of(name, trigger, locks, executor, before, wave, retry_delay)
+        # the usual options, tested cheaply (exact types, defaults); anything else takes
+        # every check, in processes' order, which raises the precise error
+        if not (
+            self._extras is None
+            and timeout is None
+            and retry_on is None
+            and traced_vars_frame_filter is None
+            and self.retries.__class__ is int
+            and self.retries >= 0
+            and args.__class__ is tuple
+            and self.kwargs.__class__ is dict
+            and deps.__class__ is list
+            and " " not in name
+            and callable(func)
+            and (not deps or _plain_dependencies(name, deps))
+        ):
             self._check_types()
-            if " " in self.name:
-                raise ValueError(f"Task name cannot contain spaces. Got {self.name}")
-            if self.dependencies:
+            if " " in name:
+                raise ValueError(f"Task name cannot contain spaces. Got {name}")
+            if deps:
                 self._check_dependency_names()
         if log_path is not None:
             handler = logging.FileHandler(log_path)
             handler.setLevel(logging.INFO)
             handler.setFormatter(TaskLogfileFormatter())
             self.logger.addHandler(handler)
-
-    def _plain(self) -> bool:
-        """True if this task certainly passes every check: the usual options, tested cheaply.
-
-        Defaults and exact types only (anything else takes the full checks, which
-        raise the precise error), so a task built the usual way pays one pass over
-        its dependencies instead of a dozen ``isinstance`` calls.
-        """
-        retries = self.retries
-        if not (
-            self._extras is None  # every option beyond processes' at its default
-            and self.timeout is None
-            and self.retry_on is None
-            and self.traced_vars_frame_filter is None
-            and retries.__class__ is int
-            and retries >= 0
-            and self.args.__class__ is tuple
-            and self.kwargs.__class__ is dict
-            and self.dependencies.__class__ is list
-            and " " not in self.name
-            and callable(self.func)
-        ):
-            return False
-        deps = self.dependencies
-        if not deps:
-            return True
-        names = {d.task_name for d in deps if d.__class__ is TaskDependency}
-        return len(names) == len(deps) and self.name not in names
 
     def _check_dependency_names(self) -> None:
         seen: set[str] = set()

@@ -163,13 +163,15 @@ class TaskDependency:
         use_result_as_additional_kwargs: bool = False,
         additional_kwarg_name: str = "",
     ) -> None:
-        if not isinstance(task_name, str):
+        if task_name.__class__ is not str and not isinstance(task_name, str):
             raise TypeError(f"task_name must be of type str. Got {type(task_name)}")
         low = task_name.lower()  # the caller's string itself when already lower case
         self.task_name = task_name if low == task_name else low
         self.use_result_as_additional_args = use_result_as_additional_args
         self.use_result_as_additional_kwargs = use_result_as_additional_kwargs
         self.additional_kwarg_name = additional_kwarg_name
+        if use_result_as_additional_kwargs is False and type(use_result_as_additional_args) is bool:
+            return  # the usual dependency: nothing else to check
         if not isinstance(use_result_as_additional_args, bool):
             raise TypeError(
                 "use_result_as_additional_args must be of type bool. "
