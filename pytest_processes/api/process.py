@@ -325,7 +325,8 @@ class Process:
             if parallel is None:
                 parallel = len(self.tasks) >= AUTO_PARALLEL_AT
             executor = "thread" if parallel and workers > 1 else "inline"
-        return make_executor(executor, workers, {t.executor for t in self.tasks})
+        # only a task with options beyond processes' can ask for an executor of its own
+        return make_executor(executor, workers, {t.executor for t in filter(_EXTRAS, self.tasks)})
 
     def run(
         self,
