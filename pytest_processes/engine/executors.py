@@ -150,10 +150,13 @@ class InlineExecutor:
 
     def __init__(self) -> None:
         self._done: list[Completion] = []
+        # one attempt at a time, read only while it runs: one Running serves them all
+        self._running = Running("main")
 
     def submit(self, key: int, call: Call) -> None:
         if call.timeout is None:
-            running = Running("main")
+            running = self._running
+            running.started_at = running.capture = None
             try:
                 outcome = run_call(call, "main", running, alone=True)
             except KeyboardInterrupt as exc:  # as run_guarded, without its frame per task
