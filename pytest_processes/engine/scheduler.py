@@ -18,6 +18,7 @@ import logging
 import threading
 import time
 from collections.abc import Mapping, Sequence
+from itertools import repeat
 from types import TracebackType
 from typing import Any
 
@@ -29,11 +30,11 @@ from ..model.task_types import (
     TaskResult,
     TaskStatus,
 )
-from .attempt import FAILED, NOT_STARTED, OK, Call, Outcome, new_call
+from .attempt import FAILED, NOT_STARTED, OK, Call, Outcome, call_of
 from .capture import CaptureMode, CaptureSession
 from .checkpoint import Checkpoint
 from .dynamic import Dynamic, Slot, has_slots
-from .executors import Executor
+from .executors import Executor, InlineExecutor, ThreadExecutor
 from .failures import Failures
 from .flight import Flight, attempt_result, success_entry
 from .listener import RunListener, Terminated
@@ -42,7 +43,7 @@ from .readyqueue import queue_setup
 from .stopping import Stopping
 from .tasklog import base_has_handlers
 from .topology import Topology
-from .upstream import gather_into, inject
+from .upstream import gather_into, inject, positional
 
 __all__ = ["RunListener", "Scheduler", "Terminated"]
 
@@ -77,6 +78,7 @@ class Scheduler(Stopping, Failures):
         topo = self._topology = topology if topology is not None else Topology(tasks)
         self.children = topo.children
         self._kids, self._kid_start = topo.child_index, topo.child_start
+        self._parents, self._parent_start = topo.parent_index, topo.parent_start
         #: how results flow into task ``i``: ``wiring(i) -> (plan, gather)``, see ``upstream.py``
         self.wiring = topo.wiring
         self.pending = list(topo.indegree)
@@ -85,6 +87,9 @@ class Scheduler(Stopping, Failures):
         self._prepares = kind.prepare is not RunListener.prepare
         self._starts = kind.task_start is not RunListener.task_start
         self._finishes = kind.task_finish is not RunListener.task_finish
+        #: upstream results go straight into ``args`` for the usual dependency list:
+        #: no ``prepare``, a graph that does not grow, an executor that needs no plan
+        self._direct = not self._prepares and isinstance(executor, (InlineExecutor, ThreadExecutor))
         #: restores results of an earlier run and stores this run's (see ``checkpoint.py``)
         self.checkpoint = checkpoint
         self._restore = checkpoint.begin(tasks) if checkpoint is not None else {}
@@ -125,6 +130,9 @@ class Scheduler(Stopping, Failures):
         #: set by ``request_stop``: ends a wait for a delayed retry at once
         self._stop_event = threading.Event()
         self._loggers: list[logging.Logger | None] = []
+        #: each task's options beyond processes' (``_extras``), None for a task that has none:
+        #: its trigger, locks and executor are the defaults, read without a descriptor call
+        self._options: list[object] = []
         #: created tasks and waiting tasks (see ``dynamic.py``); None until a task asks for them
         self._dynamic: Dynamic | None = None
 
@@ -135,6 +143,7 @@ class Scheduler(Stopping, Failures):
         n = len(self.tasks)
         base = base_has_handlers()  # asked once, not once per task
         self._loggers = [t.active_logger(base) for t in self.tasks]
+        self._options = list(map(getattr, self.tasks, repeat("_extras"), repeat(True)))
         restore = self._restore
         for i in range(n):
             if self.pending[i] == 0 and (not restore or i not in restore):
@@ -217,11 +226,13 @@ class Scheduler(Stopping, Failures):
 
     def _fill(self) -> None:
         ready, flights, capacity = self._ready, self._flights, self._window
+        options = self._options
         while ready and len(flights) < capacity and not self.stop_reason:
             i = ready.popleft()
-            locks = self.tasks[i].locks
-            if locks and not self.lock_table.acquire(i, locks):
-                continue
+            if options[i] is not None:
+                locks = self.tasks[i].locks
+                if locks and not self.lock_table.acquire(i, locks):
+                    continue
             self._start(i)
 
     def _start(self, i: int) -> None:
@@ -231,7 +242,17 @@ class Scheduler(Stopping, Failures):
             logger.info(f"Starting {task.name}.")
         args: tuple[Any, ...] = task.args
         kwargs = task.kwargs
-        plan, gather = self.wiring(i)
+        plan = gather = None
+        deps = task.dependencies
+        wired = not deps
+        if deps and self._direct and positional(deps):  # the usual list: results appended
+            start = self._parent_start
+            parents = self._parents[start[i] : start[i + 1]]
+            if len(parents) == len(deps):
+                args = (*args, *map(self.values.__getitem__, parents))
+                wired = True
+        if not wired:
+            plan, gather = self.wiring(i)
         extra = None
         if self._prepares:
             try:
@@ -251,7 +272,18 @@ class Scheduler(Stopping, Failures):
             except Exception as exc:  # e.g. a context on an executor that cannot give one
                 self._fail_unstarted(i, exc)
                 return
-        call = self._call(task, args, kwargs, plan)
+        executor = None if self._options[i] is None else task.executor
+        call = call_of(
+            task.name,
+            task.func,
+            args,
+            kwargs,
+            task.timeout,
+            task.traced_vars_frame_filter,
+            self.capture,
+            executor,
+            plan,  # inputs
+        )
         self._flights[i] = Flight(call, time.monotonic())
         if self._starts:
             self.listener.task_start(i, 1)
@@ -286,6 +318,7 @@ class Scheduler(Stopping, Failures):
     def _grow(self) -> Dynamic:
         """From now on the graph may grow: per-task lists become this run's own."""
         self.tasks = list(self.tasks)
+        self._direct = False  # created tasks are wired by ``dynamic.wiring``
         self._ahead = None  # send-ahead sizes its tables once, for the compiled tasks
         self._dynamic = dynamic = Dynamic(self, self._topology.wiring, len(self.tasks))
         self.wiring = dynamic.wiring
@@ -301,6 +334,7 @@ class Scheduler(Stopping, Failures):
         self.entries.append(None)
         self.blocked.append("")
         self._loggers.append(task.active_logger(base_has_handlers()))
+        self._options.append(getattr(task, "_extras", True))
         if self.priorities is not None:
             self.priorities.append(0.0)
         adopt = getattr(self._ready, "adopt", None)  # a ready queue with data per task
@@ -322,17 +356,17 @@ class Scheduler(Stopping, Failures):
         kwargs: dict[str, Any],
         plan: Sequence[tuple[int, bool, str]] | None,
     ) -> Call:
-        """The call for one attempt of ``task``."""
-        return new_call(
-            name=task.name,
-            func=task.func,
-            args=args,
-            kwargs=kwargs,
-            timeout=task.timeout,
-            trace_filter=task.traced_vars_frame_filter,
-            capture=self.capture,
-            executor=task.executor,
-            inputs=plan,
+        """The call for one attempt of ``task`` (sent ahead: see ``sendahead.py``)."""
+        return call_of(
+            task.name,
+            task.func,
+            args,
+            kwargs,
+            task.timeout,
+            task.traced_vars_frame_filter,
+            self.capture,
+            task.executor,
+            plan,  # inputs
         )
 
     def _restore_all(self, restored: dict[int, Any]) -> None:
@@ -426,7 +460,7 @@ class Scheduler(Stopping, Failures):
         """The fast part of :meth:`_settle` for a success whose entry is already recorded."""
         if i in self.lock_table.holding:
             self._release_locks(i)
-        pending, start = self.pending, self._kid_start
+        pending, start, options = self.pending, self._kid_start, self._options
         kids: Sequence[int]
         if self._dynamic is None:
             kids = self._kids[start[i] : start[i + 1]]
@@ -435,13 +469,16 @@ class Scheduler(Stopping, Failures):
         for c in kids:
             pending[c] -= 1
             if pending[c] == 0:
+                if options[c] is None and not self.blocked[c]:  # _activate's usual case
+                    self._ready.append(c)
+                    continue
                 skipped = self._activate(c)
                 if skipped is not None:
                     self._settle(c, skipped, False)
 
     def _activate(self, c: int) -> TaskResult | None:
         """All of ``c``'s dependencies settled: queue it, defer it, or return its skip."""
-        trigger = self.tasks[c].trigger
+        trigger = "all_success" if self._options[c] is None else self.tasks[c].trigger
         if trigger == "all_done":
             self._ready.append(c)
         elif trigger == "no_failures":
