@@ -198,9 +198,14 @@ def _await(awaitable: Any, timeout: float | None) -> Any:
             loop.close()
 
 
+#: results that are certainly not awaitable (builtins take no new attribute): asking
+#: ``hasattr`` of a type that lacks one raises and catches an AttributeError inside
+_NEVER_AWAITED = frozenset({type(None), bool, int, float, str, bytes, tuple, list, dict, set})
+
+
 def _invoke(call: Call) -> Any:
     result = call.func(*call.args, **call.kwargs)
-    if result is not None and hasattr(type(result), "__await__"):
+    if type(result) not in _NEVER_AWAITED and hasattr(type(result), "__await__"):
         result = _await(result, call.timeout)
     return result
 
@@ -227,7 +232,7 @@ def run_call(
     try:
         if capture is None:  # _invoke's lines, without a frame per task
             value = call.func(*call.args, **call.kwargs)
-            if value is not None and hasattr(type(value), "__await__"):
+            if type(value) not in _NEVER_AWAITED and hasattr(type(value), "__await__"):
                 value = _await(value, call.timeout)
         else:
             with capture:

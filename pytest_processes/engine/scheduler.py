@@ -43,7 +43,7 @@ from .readyqueue import queue_setup
 from .stopping import Stopping
 from .tasklog import base_has_handlers
 from .topology import Topology
-from .upstream import gather_into, inject, positional
+from .upstream import PASSES_ARG, PASSES_KWARG, gather_into, inject
 
 __all__ = ["RunListener", "Scheduler", "Terminated"]
 
@@ -83,6 +83,10 @@ class Scheduler(Stopping, Failures):
         self.wiring = topo.wiring
         self.pending = list(topo.indegree)
         self._init_state(len(tasks))
+        #: each task's options beyond processes' (``_extras``), read once per run; None for
+        #: a task that has none: its trigger, locks and executor are the defaults, read
+        #: without a descriptor call (a task of another kind than ``Task`` reads its own)
+        self._options: list[object] = list(map(getattr, tasks, repeat("_extras"), repeat(True)))
         kind = type(self.listener)  # what the listener overrides: the rest is not called
         self._prepares = kind.prepare is not RunListener.prepare
         self._starts = kind.task_start is not RunListener.task_start
@@ -104,6 +108,7 @@ class Scheduler(Stopping, Failures):
             fail_fast=fail_fast,
             durations=durations,
             prepares=self._prepares,
+            plain=self._options.count(None) == len(tasks),
         )
         self._ready, self._window, self._ahead = queue.ready, queue.window, queue.ahead
         #: each task's remaining path when durations are given (critical path first), else None
@@ -130,9 +135,6 @@ class Scheduler(Stopping, Failures):
         #: set by ``request_stop``: ends a wait for a delayed retry at once
         self._stop_event = threading.Event()
         self._loggers: list[logging.Logger | None] = []
-        #: each task's options beyond processes' (``_extras``), None for a task that has none:
-        #: its trigger, locks and executor are the defaults, read without a descriptor call
-        self._options: list[object] = []
         #: created tasks and waiting tasks (see ``dynamic.py``); None until a task asks for them
         self._dynamic: Dynamic | None = None
 
@@ -143,7 +145,6 @@ class Scheduler(Stopping, Failures):
         n = len(self.tasks)
         base = base_has_handlers()  # asked once, not once per task
         self._loggers = [t.active_logger(base) for t in self.tasks]
-        self._options = list(map(getattr, self.tasks, repeat("_extras"), repeat(True)))
         restore = self._restore
         for i in range(n):
             if self.pending[i] == 0 and (not restore or i not in restore):
@@ -245,7 +246,13 @@ class Scheduler(Stopping, Failures):
         plan = gather = None
         deps = task.dependencies
         wired = not deps
-        if deps and self._direct and positional(deps):  # the usual list: results appended
+        # the usual list: every result appended positionally (``positional``, inlined)
+        if (
+            deps
+            and self._direct
+            and all(map(PASSES_ARG, deps))
+            and not any(map(PASSES_KWARG, deps))
+        ):
             start = self._parent_start
             parents = self._parents[start[i] : start[i + 1]]
             if len(parents) == len(deps):
@@ -396,7 +403,18 @@ class Scheduler(Stopping, Failures):
         flight.add(outcome)
         kind = outcome.kind
         if kind == OK:
-            self._on_success(i, flight, outcome)
+            task = self.tasks[i]
+            value = self.values[i] = outcome.value
+            logger = self._loggers[i]
+            if logger is not None:
+                logger.info(f"Finished {task.name}.")
+            if self.checkpoint is not None:
+                self.checkpoint.store(i, value, flight.elapsed)
+            if not self._finishes:  # no listener wants a TaskResult: straight to the report
+                self.entries[i] = success_entry(task, flight, outcome, value)
+                self._succeeded(i)
+                return
+            self._settle(i, attempt_result(SUCCESS, flight, outcome, value=value), True)
         elif kind == FAILED:
             self._on_failure(i, flight, outcome)
         elif kind == NOT_STARTED:  # queued when the run was stopped
@@ -405,20 +423,6 @@ class Scheduler(Stopping, Failures):
             reason = outcome.traceback
             result = attempt_result(TaskStatus.SKIPPED, flight, outcome, reason=reason)
             self._settle(i, result, True)
-
-    def _on_success(self, i: int, flight: Flight, outcome: Outcome) -> None:
-        task = self.tasks[i]
-        value = self.values[i] = outcome.value
-        logger = self._loggers[i]
-        if logger is not None:
-            logger.info(f"Finished {task.name}.")
-        if self.checkpoint is not None:
-            self.checkpoint.store(i, value, flight.elapsed)
-        if not self._finishes:  # no listener wants a TaskResult: straight to the report
-            self.entries[i] = success_entry(task, flight, outcome, value)
-            self._succeeded(i)
-            return
-        self._settle(i, attempt_result(SUCCESS, flight, outcome, value=value), True)
 
     # -- settling and release ------------------------------------------------
 
@@ -458,9 +462,9 @@ class Scheduler(Stopping, Failures):
 
     def _succeeded(self, i: int) -> None:
         """The fast part of :meth:`_settle` for a success whose entry is already recorded."""
-        if i in self.lock_table.holding:
-            self._release_locks(i)
         pending, start, options = self.pending, self._kid_start, self._options
+        if options[i] is not None and i in self.lock_table.holding:  # a plain task has no locks
+            self._release_locks(i)
         kids: Sequence[int]
         if self._dynamic is None:
             kids = self._kids[start[i] : start[i + 1]]

@@ -17,6 +17,8 @@ from typing import Any
 from ..model.task_types import TaskResult
 
 __all__ = [
+    "PASSES_ARG",
+    "PASSES_KWARG",
     "Gather",
     "Plan",
     "gather_into",
@@ -31,8 +33,9 @@ Plan = Sequence[tuple[int, bool, str]]
 #: ``(dependency index, keyword, fan-in key or "", pass the whole TaskResult)``
 Gather = Sequence[tuple[int, str, str, bool]]
 
-_AS_ARG = attrgetter("use_result_as_additional_args")
-_AS_KWARG = attrgetter("use_result_as_additional_kwargs")
+#: a dependency's flags, read by ``map`` over a whole dependency list
+PASSES_ARG = attrgetter("use_result_as_additional_args")
+PASSES_KWARG = attrgetter("use_result_as_additional_kwargs")
 # endless and stateless: zip takes as many as there are dependencies
 _TRUE, _NO_KEYWORD = repeat(True), repeat("")
 
@@ -43,7 +46,7 @@ def positional(deps: Sequence[Any]) -> bool:
     The usual dependency list (processes' ``use_result_as_additional_args``); the
     flags are read now, in C (``map``), not in a Python loop over the list.
     """
-    return all(map(_AS_ARG, deps)) and not any(map(_AS_KWARG, deps))
+    return all(map(PASSES_ARG, deps)) and not any(map(PASSES_KWARG, deps))
 
 
 def positional_plan(parents: Sequence[int]) -> Plan:
