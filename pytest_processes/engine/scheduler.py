@@ -43,7 +43,7 @@ from .readyqueue import queue_setup
 from .stopping import Stopping
 from .tasklog import base_has_handlers
 from .topology import Topology
-from .upstream import PASSES_ARG, PASSES_KWARG, gather_into, inject
+from .upstream import PASSES_ARG, PASSES_KWARG, Gather, Plan, gather_into, inject
 
 __all__ = ["RunListener", "Scheduler", "Terminated"]
 
@@ -260,25 +260,16 @@ class Scheduler(Stopping, Failures):
                 wired = True
         if not wired:
             plan, gather = self.wiring(i)
-        extra = None
-        if self._prepares:
-            try:
-                extra = self.listener.prepare(i)
-            except Exception as exc:  # e.g. a fixture that fails to set up
-                self._fail_unstarted(i, exc, self.listener.prepare_traceback(exc))
+        if (
+            plan is not None
+            or gather is not None
+            or self._prepares
+            or (kwargs and has_slots(kwargs))
+        ):
+            made = self._arguments(i, args, kwargs, plan, gather)
+            if made is None:  # setting them up failed: the task has settled
                 return
-        if plan is not None or extra or gather is not None:
-            args, kwargs = inject(args, kwargs, plan, self.values)
-            if gather is not None:
-                gather_into(kwargs, gather, self.values, self.result)
-            if extra:
-                kwargs.update(extra)
-        if kwargs and has_slots(kwargs):
-            try:
-                kwargs = self._fill_slots(i, kwargs)
-            except Exception as exc:  # e.g. a context on an executor that cannot give one
-                self._fail_unstarted(i, exc)
-                return
+            args, kwargs = made
         executor = None if self._options[i] is None else task.executor
         call = call_of(
             task.name,
@@ -297,6 +288,39 @@ class Scheduler(Stopping, Failures):
         self.executor.submit(i, call)
         if self._ahead is not None:
             self._ahead.after_submit(self, i, self._call)
+
+    def _arguments(
+        self,
+        i: int,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        plan: Plan | None,
+        gather: Gather | None,
+    ) -> tuple[tuple[Any, ...], dict[str, Any]] | None:
+        """Task ``i``'s arguments beyond the usual: listener extras, keyword results, slots.
+
+        None if setting them up failed: the task has then settled as failed.
+        """
+        extra = None
+        if self._prepares:
+            try:
+                extra = self.listener.prepare(i)
+            except Exception as exc:  # e.g. a fixture that fails to set up
+                self._fail_unstarted(i, exc, self.listener.prepare_traceback(exc))
+                return None
+        if plan is not None or extra or gather is not None:
+            args, kwargs = inject(args, kwargs, plan, self.values)
+            if gather is not None:
+                gather_into(kwargs, gather, self.values, self.result)
+            if extra:
+                kwargs.update(extra)
+        if kwargs and has_slots(kwargs):
+            try:
+                kwargs = self._fill_slots(i, kwargs)
+            except Exception as exc:  # e.g. a context on an executor that cannot give one
+                self._fail_unstarted(i, exc)
+                return None
+        return args, kwargs
 
     def _fail_unstarted(self, i: int, exc: Exception, tb: TracebackType | None = None) -> None:
         """Task ``i`` fails before its first attempt (its setup raised ``exc``).
