@@ -270,18 +270,7 @@ class Scheduler(Stopping, Failures):
             if made is None:  # setting them up failed: the task has settled
                 return
             args, kwargs = made
-        executor = None if self._options[i] is None else task.executor
-        call = call_of(
-            task.name,
-            task.func,
-            args,
-            kwargs,
-            task.timeout,
-            task.traced_vars_frame_filter,
-            self.capture,
-            executor,
-            plan,  # inputs
-        )
+        call = self._call(task, args, kwargs, plan, self._options[i] is None)
         self._flights[i] = Flight(call, time.monotonic())
         if self._starts:
             self.listener.task_start(i, 1)
@@ -386,8 +375,9 @@ class Scheduler(Stopping, Failures):
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
         plan: Sequence[tuple[int, bool, str]] | None,
+        plain: bool = False,
     ) -> Call:
-        """The call for one attempt of ``task`` (sent ahead: see ``sendahead.py``)."""
+        """The call for one attempt of ``task``; ``plain``: it has no options beyond processes'."""
         return call_of(
             task.name,
             task.func,
@@ -396,7 +386,7 @@ class Scheduler(Stopping, Failures):
             task.timeout,
             task.traced_vars_frame_filter,
             self.capture,
-            task.executor,
+            None if plain else task.executor,
             plan,  # inputs
         )
 
