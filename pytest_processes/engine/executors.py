@@ -253,6 +253,8 @@ class ThreadExecutor:
         self._timed: list[_Slot] = []
         self._lock = threading.Lock()
         self._serial = 0
+        #: calls submitted and not yet handed back by ``poll`` (the scheduler's thread only)
+        self._unfinished = 0
         #: attempts begun on a worker -> their key; read by ``running`` on an interrupt
         self._live: dict[Running, int] = {}
 
@@ -317,7 +319,10 @@ class ThreadExecutor:
         return {key: running for running, key in self._live.copy().items()}
 
     def submit(self, key: int, call: Call) -> None:
-        if len(self._threads) < self.workers:
+        # a thread per call at most: a chain of tasks keeps one thread, and a call handed
+        # to a pool of idle threads wakes one of them, not each in turn
+        self._unfinished += 1
+        if len(self._threads) < self.workers and len(self._threads) < self._unfinished:
             self._spawn()
         if call.timeout is None:
             self._work.put((key, call))
@@ -370,6 +375,7 @@ class ThreadExecutor:
                 item = done.get_nowait()
         if self._timed:
             self._expire_overdue(out)
+        self._unfinished -= len(out)
         return out
 
     def _expire_overdue(self, out: list[Completion]) -> None:
