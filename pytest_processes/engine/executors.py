@@ -228,9 +228,9 @@ _RETIRE = _Slot(-1, Call(name="", func=None, args=(), kwargs={}))
 class ThreadExecutor:
     """A pool of daemon threads fed by one queue; completions come back on another.
 
-    Threads are daemons, so a task that never returns cannot block interpreter
-    exit; a timed-out thread is abandoned (it exits once its call returns, and
-    its result is dropped) and replaced to keep ``workers`` threads.
+    Up to ``workers`` threads, started as calls need them. Threads are daemons, so
+    a task that never returns cannot block interpreter exit; a timed-out thread is
+    abandoned (it exits once its call returns, and its result is dropped) and replaced.
     """
 
     name = "thread"
