@@ -378,6 +378,8 @@ class ThreadExecutor:
         if self._timed:
             self._expire_overdue(out)
         self._unfinished -= len(out)
+        if len(self._threads) < min(self.workers, self._unfinished):  # a lent thread has left
+            self._spawn()
         return out
 
     def _expire_overdue(self, out: list[Completion]) -> None:
