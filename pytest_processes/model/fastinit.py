@@ -89,6 +89,7 @@ def _generate(cls: Any, source: type | None, *, positional: bool = False) -> Any
     name += "_positional" if positional else ""
     exec(f"def {name}({', '.join(params)}):{body}\n", space)
     build = space[name]
-    build.__doc__ = f"A ``{cls.__name__}``, built fast: the same parameters as the class."
+    same = "every field, in order" if positional else "the same parameters as the class"
+    build.__doc__ = f"A ``{cls.__name__}``, built fast: {same}."
     build.__module__ = cls.__module__
     return build
