@@ -230,9 +230,9 @@ _RETIRE = _Slot(-1, Call(name="", func=None, args=(), kwargs={}))
 class ThreadExecutor:
     """A pool of daemon threads fed by one queue; completions come back on another.
 
-    Up to ``workers`` threads, started as calls need them. Threads are daemons, so
-    a task that never returns cannot block interpreter exit; a timed-out thread is
-    abandoned (it exits once its call returns, and its result is dropped) and replaced.
+    Threads are daemons, so a task that never returns cannot block interpreter
+    exit; a timed-out thread is abandoned (it exits once its call returns, and
+    its result is dropped) and replaced to keep ``workers`` threads.
     """
 
     name = "thread"
@@ -255,8 +255,6 @@ class ThreadExecutor:
         self._timed: list[_Slot] = []
         self._lock = threading.Lock()
         self._serial = 0
-        #: calls submitted and not yet handed back by ``poll`` (the scheduler's thread only)
-        self._unfinished = 0
         #: attempts begun on a worker -> their key; read by ``running`` on an interrupt
         self._live: dict[Running, int] = {}
 
@@ -321,10 +319,7 @@ class ThreadExecutor:
         return {key: running for running, key in self._live.copy().items()}
 
     def submit(self, key: int, call: Call) -> None:
-        # a thread per call at most: a chain of tasks keeps one thread, and a call handed
-        # to a pool of idle threads wakes one of them, not each in turn
-        self._unfinished += 1
-        if len(self._threads) < self.workers and len(self._threads) < self._unfinished:
+        if len(self._threads) < self.workers:
             self._spawn()
         if call.timeout is None:
             self._work.put((key, call))
@@ -377,9 +372,6 @@ class ThreadExecutor:
                 item = done.get_nowait()
         if self._timed:
             self._expire_overdue(out)
-        self._unfinished -= len(out)
-        if len(self._threads) < min(self.workers, self._unfinished):  # a lent thread has left
-            self._spawn()
         return out
 
     def _expire_overdue(self, out: list[Completion]) -> None:

@@ -159,24 +159,6 @@ def test_thread_executor_runs_calls_on_its_workers(pool: ThreadExecutor) -> None
     assert {o.worker for o in outcomes.values()} <= {"worker-1", "worker-2"}
 
 
-def test_thread_executor_starts_a_thread_only_when_the_ones_it_has_may_be_busy() -> None:
-    pool = ThreadExecutor(4)
-    try:
-        workers = set()
-        for key in range(4):  # one call at a time, as along a chain of tasks: one thread
-            pool.submit(key, Call(name=f"t{key}", func=add, args=(key,), kwargs={}))
-            workers |= {o.worker for o in drain(pool, 1).values()}
-        assert workers == {"worker-1"}
-        meet = threading.Barrier(3, timeout=5)  # three calls that need each other
-        for key in range(3):
-            pool.submit(key, Call(name=f"m{key}", func=meet.wait, args=(), kwargs={}))
-        outcomes = drain(pool, 3)
-        assert {o.kind for o in outcomes.values()} == {OK}
-        assert {o.worker for o in outcomes.values()} == {"worker-1", "worker-2", "worker-3"}
-    finally:
-        pool.shutdown(cancel=True)
-
-
 def test_thread_executor_reports_failures(pool: ThreadExecutor) -> None:
     pool.submit(1, Call(name="a", func=fail, args=(), kwargs={}))
     outcome = drain(pool, 1)[1]
