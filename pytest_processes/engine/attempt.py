@@ -15,7 +15,7 @@ from types import TracebackType
 from typing import Any
 
 from ..exceptions import TaskSkipped
-from ..model.fastinit import fast_init
+from ..model.fastinit import fast_init, fast_positional
 from ..model.names import FAILED, NOT_STARTED, OK, SKIPPED, OutcomeKind
 from .capture import CaptureMode, TaskCapture
 from .tracing import format_exception, qualified_type, traced_frame_vars
@@ -28,6 +28,7 @@ __all__ = [
     "Call",
     "Outcome",
     "Running",
+    "call_of",
     "new_call",
     "run_call",
 ]
@@ -155,10 +156,13 @@ class Running:
         )
 
 
-#: ``Outcome(...)``, built fast: one per attempt
-_new_outcome = fast_init(Outcome)
-#: ``Call(...)``, built fast: the scheduler makes one per attempt
+#: ``Outcome(...)`` from every field in order: the one a passed attempt makes
+_ok_outcome = fast_positional(Outcome)
+#: ``Call(...)``, built fast
 new_call = fast_init(Call)
+#: ``Call(name, func, args, kwargs, timeout, trace_filter, capture, executor, inputs)``:
+#: every field in order, for the call the scheduler makes per task
+call_of = fast_positional(Call)
 
 
 class _Deadline(Exception):
@@ -194,9 +198,14 @@ def _await(awaitable: Any, timeout: float | None) -> Any:
             loop.close()
 
 
+#: results that are certainly not awaitable (builtins take no new attribute): asking
+#: ``hasattr`` of a type that lacks one raises and catches an AttributeError inside
+_NEVER_AWAITED = frozenset({type(None), bool, int, float, str, bytes, tuple, list, dict, set})
+
+
 def _invoke(call: Call) -> Any:
     result = call.func(*call.args, **call.kwargs)
-    if result is not None and hasattr(type(result), "__await__"):
+    if type(result) not in _NEVER_AWAITED and hasattr(type(result), "__await__"):
         result = _await(result, call.timeout)
     return result
 
@@ -221,8 +230,10 @@ def run_call(
     if running is not None:
         running.started_at, running.capture = started_at, capture
     try:
-        if capture is None:
-            value = _invoke(call)
+        if capture is None:  # _invoke's lines, without a frame per task
+            value = call.func(*call.args, **call.kwargs)
+            if type(value) not in _NEVER_AWAITED and hasattr(type(value), "__await__"):
+                value = _await(value, call.timeout)
         else:
             with capture:
                 value = _invoke(call)
@@ -253,11 +264,8 @@ def run_call(
             worker=worker,
             output=output,
         )
-    return _new_outcome(
-        kind=OK,
-        value=value,
-        started_at=started_at,
-        duration=time.perf_counter() - t0,
-        worker=worker,
-        output=capture.text() if capture is not None else "",
-    )
+    # kind, value, exception, started_at, duration, worker, output, error_type,
+    # traceback, traced_vars, location
+    duration = time.perf_counter() - t0
+    output = capture.text() if capture is not None else ""
+    return _ok_outcome(OK, value, None, started_at, duration, worker, output, "", "", {}, "")

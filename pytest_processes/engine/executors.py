@@ -150,14 +150,19 @@ class InlineExecutor:
 
     def __init__(self) -> None:
         self._done: list[Completion] = []
+        #: a Running no attempt uses: the next one takes it (one made per task costs more)
+        self._spare: Running | None = Running("main")
 
     def submit(self, key: int, call: Call) -> None:
         if call.timeout is None:
-            running = Running("main")
+            # taken, not shared: a task waiting for others runs them inside its own call
+            running, self._spare = self._spare or Running("main"), None
             try:
                 outcome = run_call(call, "main", running, alone=True)
             except KeyboardInterrupt as exc:  # as run_guarded, without its frame per task
                 outcome = running.interrupted(exc)
+            running.started_at = running.capture = None
+            self._spare = running
             self._done.append((key, outcome))
             return
         box: list[Outcome] = []

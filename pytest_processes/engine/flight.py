@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..model.error_data import ErrorData
-from ..model.execution_report import TaskReportEntry, new_entry
+from ..model.execution_report import TaskReportEntry, entry_in_order
 from ..model.spec import TaskSpec
 from ..model.task_types import AttemptRecord, TaskResult, TaskStatus, new_result
 from .attempt import FAILED, NOT_STARTED, OK, SKIPPED, Call, Outcome
@@ -105,12 +105,13 @@ def success_entry(task: TaskSpec, flight: Flight, outcome: Outcome, value: Any) 
     """The entry of a task that succeeded, built without a ``TaskResult`` on the way.
 
     The fast path of a run without listeners: the same values as
-    ``entry_of(task, attempt_result(SUCCESS, ...))``, passed as plain arguments:
-    unpacking ``attempt_fields`` as keywords would double the cost of the entry.
+    ``entry_of(task, attempt_result(SUCCESS, ...))``, passed positionally: keywords
+    (or unpacking ``attempt_fields``) would cost more than building the entry.
     """
     started = outcome.started_at
     deps = task.dependencies
-    return new_entry(  # processes' fields in their positional order, then ours
+    first = flight.attempt == 1
+    return entry_in_order(  # every field of TaskReportEntry, in its order
         task.name,
         task.function_name,
         task.args,
@@ -119,12 +120,18 @@ def success_entry(task: TaskSpec, flight: Flight, outcome: Outcome, value: Any) 
         flight.elapsed,
         flight.attempt,
         value,
-        started_at=started if flight.attempt == 1 else flight_start(flight, outcome),
-        finished_at=started + outcome.duration,
-        worker=outcome.worker,
-        output=flight.output,
-        dependencies=tuple([d.task_name for d in deps]) if deps else (),
-        attempt_history=flight.records(),
+        None,  # error
+        started if first else flight_start(flight, outcome),
+        started + outcome.duration,  # finished_at
+        outcome.worker,
+        "",  # reason
+        flight.output,
+        "",  # error_type
+        # from a list: tuple(map(...)) guesses a size and shrinks, and the collector
+        # then runs half as often again (measured: 24 against 16 young collections per 10k)
+        tuple([d.task_name for d in deps]) if deps else (),
+        True,  # selected
+        flight.records() if flight.history else (),
     )
 
 

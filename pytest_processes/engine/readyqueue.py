@@ -45,6 +45,7 @@ def queue_setup(
     fail_fast: bool,
     durations: Mapping[str, float] | None,
     prepares: bool,
+    plain: bool = False,
 ) -> QueueSetup:
     """The ready queue for ``tasks`` on ``executor``; ``entries``: the run's, None until settled.
 
@@ -52,7 +53,7 @@ def queue_setup(
     is seen: when a failure may stop the run, or a heap picks the next task as each
     worker frees up, the window is one call per worker. Send-ahead needs nothing to
     happen on the scheduler's side before a call (no priorities, no ``prepare``
-    listener, no waves).
+    listener, no waves). ``plain``: no task has options beyond processes' (so no wave).
     """
     window = executor.window if prefetch and not fail_fast else executor.workers
     ready: deque[int] | ReadyHeap | WaveQueue = deque()
@@ -63,7 +64,7 @@ def queue_setup(
         ready, window = ReadyHeap(priorities), executor.workers
     eager = prefetch and not fail_fast and durations is None and not prepares
     ahead = SendAhead(executor, len(tasks)) if eager and isinstance(executor, SendsAhead) else None
-    held = wave_queue(tasks, ready, entries)  # None unless a task has a wave
+    held = None if plain else wave_queue(tasks, ready, entries)  # None unless a task has a wave
     if held is not None:  # later waves wait in the queue: nothing may be sent ahead
         ready, ahead = held, None
     return QueueSetup(ready=ready, window=window, priorities=priorities, ahead=ahead)

@@ -18,6 +18,7 @@ import logging
 import threading
 import time
 from collections.abc import Mapping, Sequence
+from itertools import repeat
 from types import TracebackType
 from typing import Any
 
@@ -29,11 +30,11 @@ from ..model.task_types import (
     TaskResult,
     TaskStatus,
 )
-from .attempt import FAILED, NOT_STARTED, OK, Call, Outcome, new_call
+from .attempt import FAILED, NOT_STARTED, OK, Call, Outcome, call_of
 from .capture import CaptureMode, CaptureSession
 from .checkpoint import Checkpoint
 from .dynamic import Dynamic, Slot, has_slots
-from .executors import Executor
+from .executors import Executor, InlineExecutor, ThreadExecutor
 from .failures import Failures
 from .flight import Flight, attempt_result, success_entry
 from .listener import RunListener, Terminated
@@ -42,7 +43,7 @@ from .readyqueue import queue_setup
 from .stopping import Stopping
 from .tasklog import base_has_handlers
 from .topology import Topology
-from .upstream import gather_into, inject
+from .upstream import PASSES_ARG, PASSES_KWARG, Gather, Plan, gather_into, inject
 
 __all__ = ["RunListener", "Scheduler", "Terminated"]
 
@@ -77,14 +78,22 @@ class Scheduler(Stopping, Failures):
         topo = self._topology = topology if topology is not None else Topology(tasks)
         self.children = topo.children
         self._kids, self._kid_start = topo.child_index, topo.child_start
+        self._parents, self._parent_start = topo.parent_index, topo.parent_start
         #: how results flow into task ``i``: ``wiring(i) -> (plan, gather)``, see ``upstream.py``
         self.wiring = topo.wiring
         self.pending = list(topo.indegree)
         self._init_state(len(tasks))
+        #: each task's options beyond processes' (``_extras``), read once per run; None for
+        #: a task that has none: its trigger, locks and executor are the defaults, read
+        #: without a descriptor call (a task of another kind than ``Task`` reads its own)
+        self._options: list[object] = list(map(getattr, tasks, repeat("_extras"), repeat(True)))
         kind = type(self.listener)  # what the listener overrides: the rest is not called
         self._prepares = kind.prepare is not RunListener.prepare
         self._starts = kind.task_start is not RunListener.task_start
         self._finishes = kind.task_finish is not RunListener.task_finish
+        #: upstream results go straight into ``args`` for the usual dependency list:
+        #: no ``prepare``, a graph that does not grow, an executor that needs no plan
+        self._direct = not self._prepares and isinstance(executor, (InlineExecutor, ThreadExecutor))
         #: restores results of an earlier run and stores this run's (see ``checkpoint.py``)
         self.checkpoint = checkpoint
         self._restore = checkpoint.begin(tasks) if checkpoint is not None else {}
@@ -99,6 +108,7 @@ class Scheduler(Stopping, Failures):
             fail_fast=fail_fast,
             durations=durations,
             prepares=self._prepares,
+            plain=self._options.count(None) == len(tasks),
         )
         self._ready, self._window, self._ahead = queue.ready, queue.window, queue.ahead
         #: each task's remaining path when durations are given (critical path first), else None
@@ -217,11 +227,13 @@ class Scheduler(Stopping, Failures):
 
     def _fill(self) -> None:
         ready, flights, capacity = self._ready, self._flights, self._window
+        options = self._options
         while ready and len(flights) < capacity and not self.stop_reason:
             i = ready.popleft()
-            locks = self.tasks[i].locks
-            if locks and not self.lock_table.acquire(i, locks):
-                continue
+            if options[i] is not None:
+                locks = self.tasks[i].locks
+                if locks and not self.lock_table.acquire(i, locks):
+                    continue
             self._start(i)
 
     def _start(self, i: int) -> None:
@@ -231,14 +243,60 @@ class Scheduler(Stopping, Failures):
             logger.info(f"Starting {task.name}.")
         args: tuple[Any, ...] = task.args
         kwargs = task.kwargs
-        plan, gather = self.wiring(i)
+        plan = gather = None
+        deps = task.dependencies
+        wired = not deps
+        # the usual list: every result appended positionally (``positional``, inlined)
+        if (
+            deps
+            and self._direct
+            and all(map(PASSES_ARG, deps))
+            and not any(map(PASSES_KWARG, deps))
+        ):
+            start = self._parent_start
+            parents = self._parents[start[i] : start[i + 1]]
+            if len(parents) == len(deps):
+                args = (*args, *map(self.values.__getitem__, parents))
+                wired = True
+        if not wired:
+            plan, gather = self.wiring(i)
+        if (
+            plan is not None
+            or gather is not None
+            or self._prepares
+            or (kwargs and has_slots(kwargs))
+        ):
+            made = self._arguments(i, args, kwargs, plan, gather)
+            if made is None:  # setting them up failed: the task has settled
+                return
+            args, kwargs = made
+        call = self._call(task, args, kwargs, plan, self._options[i] is None)
+        self._flights[i] = Flight(call, time.monotonic())
+        if self._starts:
+            self.listener.task_start(i, 1)
+        self.executor.submit(i, call)
+        if self._ahead is not None:
+            self._ahead.after_submit(self, i, self._call)
+
+    def _arguments(
+        self,
+        i: int,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        plan: Plan | None,
+        gather: Gather | None,
+    ) -> tuple[tuple[Any, ...], dict[str, Any]] | None:
+        """Task ``i``'s arguments beyond the usual: listener extras, keyword results, slots.
+
+        None if setting them up failed: the task has then settled as failed.
+        """
         extra = None
         if self._prepares:
             try:
                 extra = self.listener.prepare(i)
             except Exception as exc:  # e.g. a fixture that fails to set up
                 self._fail_unstarted(i, exc, self.listener.prepare_traceback(exc))
-                return
+                return None
         if plan is not None or extra or gather is not None:
             args, kwargs = inject(args, kwargs, plan, self.values)
             if gather is not None:
@@ -250,14 +308,8 @@ class Scheduler(Stopping, Failures):
                 kwargs = self._fill_slots(i, kwargs)
             except Exception as exc:  # e.g. a context on an executor that cannot give one
                 self._fail_unstarted(i, exc)
-                return
-        call = self._call(task, args, kwargs, plan)
-        self._flights[i] = Flight(call, time.monotonic())
-        if self._starts:
-            self.listener.task_start(i, 1)
-        self.executor.submit(i, call)
-        if self._ahead is not None:
-            self._ahead.after_submit(self, i, self._call)
+                return None
+        return args, kwargs
 
     def _fail_unstarted(self, i: int, exc: Exception, tb: TracebackType | None = None) -> None:
         """Task ``i`` fails before its first attempt (its setup raised ``exc``).
@@ -286,6 +338,7 @@ class Scheduler(Stopping, Failures):
     def _grow(self) -> Dynamic:
         """From now on the graph may grow: per-task lists become this run's own."""
         self.tasks = list(self.tasks)
+        self._direct = False  # created tasks are wired by ``dynamic.wiring``
         self._ahead = None  # send-ahead sizes its tables once, for the compiled tasks
         self._dynamic = dynamic = Dynamic(self, self._topology.wiring, len(self.tasks))
         self.wiring = dynamic.wiring
@@ -301,6 +354,7 @@ class Scheduler(Stopping, Failures):
         self.entries.append(None)
         self.blocked.append("")
         self._loggers.append(task.active_logger(base_has_handlers()))
+        self._options.append(getattr(task, "_extras", True))
         if self.priorities is not None:
             self.priorities.append(0.0)
         adopt = getattr(self._ready, "adopt", None)  # a ready queue with data per task
@@ -321,18 +375,19 @@ class Scheduler(Stopping, Failures):
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
         plan: Sequence[tuple[int, bool, str]] | None,
+        plain: bool = False,
     ) -> Call:
-        """The call for one attempt of ``task``."""
-        return new_call(
-            name=task.name,
-            func=task.func,
-            args=args,
-            kwargs=kwargs,
-            timeout=task.timeout,
-            trace_filter=task.traced_vars_frame_filter,
-            capture=self.capture,
-            executor=task.executor,
-            inputs=plan,
+        """The call for one attempt of ``task``; ``plain``: it has no options beyond processes'."""
+        return call_of(
+            task.name,
+            task.func,
+            args,
+            kwargs,
+            task.timeout,
+            task.traced_vars_frame_filter,
+            self.capture,
+            None if plain else task.executor,
+            plan,  # inputs
         )
 
     def _restore_all(self, restored: dict[int, Any]) -> None:
@@ -362,7 +417,18 @@ class Scheduler(Stopping, Failures):
         flight.add(outcome)
         kind = outcome.kind
         if kind == OK:
-            self._on_success(i, flight, outcome)
+            task = self.tasks[i]
+            value = self.values[i] = outcome.value
+            logger = self._loggers[i]
+            if logger is not None:
+                logger.info(f"Finished {task.name}.")
+            if self.checkpoint is not None:
+                self.checkpoint.store(i, value, flight.elapsed)
+            if not self._finishes:  # no listener wants a TaskResult: straight to the report
+                self.entries[i] = success_entry(task, flight, outcome, value)
+                self._succeeded(i)
+                return
+            self._settle(i, attempt_result(SUCCESS, flight, outcome, value=value), True)
         elif kind == FAILED:
             self._on_failure(i, flight, outcome)
         elif kind == NOT_STARTED:  # queued when the run was stopped
@@ -371,20 +437,6 @@ class Scheduler(Stopping, Failures):
             reason = outcome.traceback
             result = attempt_result(TaskStatus.SKIPPED, flight, outcome, reason=reason)
             self._settle(i, result, True)
-
-    def _on_success(self, i: int, flight: Flight, outcome: Outcome) -> None:
-        task = self.tasks[i]
-        value = self.values[i] = outcome.value
-        logger = self._loggers[i]
-        if logger is not None:
-            logger.info(f"Finished {task.name}.")
-        if self.checkpoint is not None:
-            self.checkpoint.store(i, value, flight.elapsed)
-        if not self._finishes:  # no listener wants a TaskResult: straight to the report
-            self.entries[i] = success_entry(task, flight, outcome, value)
-            self._succeeded(i)
-            return
-        self._settle(i, attempt_result(SUCCESS, flight, outcome, value=value), True)
 
     # -- settling and release ------------------------------------------------
 
@@ -424,9 +476,9 @@ class Scheduler(Stopping, Failures):
 
     def _succeeded(self, i: int) -> None:
         """The fast part of :meth:`_settle` for a success whose entry is already recorded."""
-        if i in self.lock_table.holding:
+        pending, start, options = self.pending, self._kid_start, self._options
+        if options[i] is not None and i in self.lock_table.holding:  # a plain task has no locks
             self._release_locks(i)
-        pending, start = self.pending, self._kid_start
         kids: Sequence[int]
         if self._dynamic is None:
             kids = self._kids[start[i] : start[i + 1]]
@@ -435,13 +487,16 @@ class Scheduler(Stopping, Failures):
         for c in kids:
             pending[c] -= 1
             if pending[c] == 0:
+                if options[c] is None and not self.blocked[c]:  # _activate's usual case
+                    self._ready.append(c)
+                    continue
                 skipped = self._activate(c)
                 if skipped is not None:
                     self._settle(c, skipped, False)
 
     def _activate(self, c: int) -> TaskResult | None:
         """All of ``c``'s dependencies settled: queue it, defer it, or return its skip."""
-        trigger = self.tasks[c].trigger
+        trigger = "all_success" if self._options[c] is None else self.tasks[c].trigger
         if trigger == "all_done":
             self._ready.append(c)
         elif trigger == "no_failures":

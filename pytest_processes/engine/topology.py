@@ -21,7 +21,7 @@ from typing import overload
 from ..exceptions import CircularDependencyError, DependencyNotFoundError
 from ..model.spec import TaskSpec
 from ..model.task_types import TaskDependency
-from .upstream import Gather, Plan
+from .upstream import Gather, Plan, positional, positional_plan
 
 _NAME = attrgetter("name")
 _DEPENDENCIES = attrgetter("dependencies")
@@ -242,6 +242,8 @@ def plan_of(
     """The plan and gather of a task with dependencies ``deps`` at indices ``parents``."""
     if not deps:
         return None, None
+    if len(deps) == len(parents) and positional(deps):  # the usual list: no Python loop
+        return positional_plan(parents), None
     plan: list[tuple[int, bool, str]] = []
     gather: list[tuple[int, str, str, bool]] | None = None
     # a dependency appended after the graph was built is not in it: zip stops there

@@ -10,16 +10,48 @@ send calls ahead all read plans through these functions.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from itertools import repeat
+from operator import attrgetter
 from typing import Any
 
 from ..model.task_types import TaskResult
 
-__all__ = ["Gather", "Plan", "gather_into", "inject", "injected_slots"]
+__all__ = [
+    "PASSES_ARG",
+    "PASSES_KWARG",
+    "Gather",
+    "Plan",
+    "gather_into",
+    "inject",
+    "injected_slots",
+    "positional",
+    "positional_plan",
+]
 
 #: ``(dependency index, append positionally, keyword name or "")`` per passed dependency
 Plan = Sequence[tuple[int, bool, str]]
 #: ``(dependency index, keyword, fan-in key or "", pass the whole TaskResult)``
 Gather = Sequence[tuple[int, str, str, bool]]
+
+#: a dependency's flags, read by ``map`` over a whole dependency list
+PASSES_ARG = attrgetter("use_result_as_additional_args")
+PASSES_KWARG = attrgetter("use_result_as_additional_kwargs")
+# endless and stateless: zip takes as many as there are dependencies
+_TRUE, _NO_KEYWORD = repeat(True), repeat("")
+
+
+def positional(deps: Sequence[Any]) -> bool:
+    """True when every dependency in ``deps`` passes its result positionally and nothing else.
+
+    The usual dependency list (processes' ``use_result_as_additional_args``); the
+    flags are read now, in C (``map``), not in a Python loop over the list.
+    """
+    return all(map(PASSES_ARG, deps)) and not any(map(PASSES_KWARG, deps))
+
+
+def positional_plan(parents: Sequence[int]) -> Plan:
+    """The plan of a :func:`positional` dependency list at indices ``parents``."""
+    return tuple(zip(parents, _TRUE, _NO_KEYWORD, strict=False))
 
 
 def inject(

@@ -12,7 +12,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .error_data import ErrorData
-from .fastinit import fast_copy, fast_init
+from .fastinit import fast_copy, fast_init, fast_positional
 from .spec import TaskSpec
 from .task_types import RESTORED_REASON, AttemptRecord, TaskResult, TaskStatus
 
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ProcessExecutionReport",
     "TaskReportEntry",
+    "entry_in_order",
     "entry_of",
     "new_entry",
 ]
@@ -80,8 +81,10 @@ class TaskReportEntry:
         return result
 
 
-#: ``TaskReportEntry(...)`` as fast as plain slot stores: a run builds one per task
+#: ``TaskReportEntry(...)`` as fast as plain slot stores
 new_entry = fast_init(TaskReportEntry)
+#: the same from every field, positionally in declaration order: a run builds one per task
+entry_in_order = fast_positional(TaskReportEntry)
 #: an entry whose fields a ``TaskResult`` also has are read from it: ``(result, name, ...)``
 _entry_from = fast_copy(TaskReportEntry, TaskResult)
 #: a ``TaskResult`` whose fields an entry also has are read from it: ``(entry, exception, ...)``

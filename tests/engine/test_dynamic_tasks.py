@@ -16,6 +16,7 @@ from pytest_processes import (
     Created,
     DynamicTaskError,
     Process,
+    RunInterrupted,
     Task,
     TaskContext,
     TaskDependency,
@@ -73,6 +74,21 @@ def test_wait_returns_the_values_without_starving_a_one_worker_pool(
     entries = run([scan], executor, workers).entries
     assert entries["scan"].result == {"a": 1, "sum": 2}
     assert entries["scan/sum"].dependencies == ("scan/a",)
+
+
+@pytest.mark.timeout(30)
+def test_a_task_interrupted_after_waiting_on_the_callers_thread_keeps_its_own_start() -> None:
+    def scan(context: TaskContext) -> None:
+        context.create("child", lambda: 1)
+        context.wait("child")  # the child runs on this thread, inside this call
+        raise KeyboardInterrupt
+
+    with pytest.raises(RunInterrupted) as caught:
+        run([scan], "inline", 1)
+    entries = caught.value.report.entries
+    scan_start, child_start = entries["scan"].started_at, entries["scan/child"].started_at
+    assert scan_start is not None and child_start is not None
+    assert scan_start < child_start
 
 
 @pytest.mark.timeout(30)

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 
 from pytest_processes import Task, TaskDependency, TaskReportEntry, TaskResult, TaskStatus
-from pytest_processes.engine.attempt import FAILED, OK, Call, Outcome, new_call, run_call
+from pytest_processes.engine.attempt import FAILED, OK, Call, Outcome, call_of, new_call, run_call
 from pytest_processes.engine.flight import Flight, attempt_result, success_entry
 from pytest_processes.error_data import ErrorData
-from pytest_processes.model.execution_report import entry_of, new_entry
-from pytest_processes.model.fastinit import fast_copy, fast_init
+from pytest_processes.model.execution_report import entry_in_order, entry_of, new_entry
+from pytest_processes.model.fastinit import fast_copy, fast_init, fast_positional
 from pytest_processes.model.task_types import AttemptRecord
 
 PROCESSES_ENTRY = (
@@ -85,6 +85,19 @@ def test_new_call_builds_the_same_call_as_the_class() -> None:
     assert type(fast) is Call
     assert dataclasses.astuple(fast) == dataclasses.astuple(plain)
     assert run_call(fast).value == 2
+
+
+def test_positional_builders_take_every_field_in_declaration_order() -> None:
+    call = Call(name="a", func=len, args=("xy",), kwargs={}, timeout=2.0, inputs=((0, True, ""),))
+    fast = call_of(*dataclasses.astuple(call))
+    assert type(fast) is Call and dataclasses.astuple(fast) == dataclasses.astuple(call)
+    entry = TaskReportEntry(*PROCESSES_ENTRY, worker="w", dependencies=("b",))
+    built = entry_in_order(*(getattr(entry, f.name) for f in dataclasses.fields(entry)))
+    assert type(built) is TaskReportEntry and built == entry
+    outcome = fast_positional(Outcome)(OK, 3, None, 1.0, 0.5, "w", "", "", "", {}, "")
+    assert (outcome.kind, outcome.value, outcome.worker) == (OK, 3, "w")
+    with pytest.raises(TypeError, match="missing 1 required positional argument: 'inputs'"):
+        call_of(*dataclasses.astuple(call)[:-1])  # no defaults: a missing field fails
 
 
 def test_outcomes_get_their_own_traced_vars() -> None:

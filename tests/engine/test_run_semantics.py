@@ -97,6 +97,34 @@ def test_positional_results_are_appended_after_static_args_in_dependency_order(
 
 
 @pytest.mark.parametrize("parallel", MODES)
+def test_flags_an_upstream_task_changes_while_running_are_the_ones_its_dependant_gets(
+    parallel: bool,
+) -> None:
+    # the usual all-positional list goes straight into args: only while it still is one
+    to_kwarg = TaskDependency("u", True)
+    to_ordering = TaskDependency("u", True)
+
+    def upstream() -> str:
+        to_kwarg.use_result_as_additional_args = False
+        to_kwarg.use_result_as_additional_kwargs, to_kwarg.additional_kwarg_name = True, "x"
+        to_ordering.use_result_as_additional_args = False
+        return "U"
+
+    process = Process(
+        [
+            Task("u", upstream),
+            Task("k", collect, args=(1,), dependencies=[to_kwarg]),
+            Task("o", collect, args=(1,), dependencies=[to_ordering]),
+            Task("p", collect, args=(1,), dependencies=[TaskDependency("u", True)]),
+        ]
+    )
+    entries = process.run(parallel=parallel).entries
+    assert entries["k"].result == ((1,), {"x": "U"})
+    assert entries["o"].result == ((1,), {})
+    assert entries["p"].result == ((1, "U"), {})
+
+
+@pytest.mark.parametrize("parallel", MODES)
 def test_keyword_result_overrides_a_static_kwarg(parallel: bool) -> None:
     dep = TaskDependency("u", use_result_as_additional_kwargs=True, additional_kwarg_name="x")
     process = Process(
