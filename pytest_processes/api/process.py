@@ -5,7 +5,7 @@ from __future__ import annotations
 import concurrent.futures
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import repeat
 from operator import attrgetter
 from types import TracebackType
@@ -21,7 +21,7 @@ from ..engine.executors import Executor
 from ..engine.routing import make_executor
 from ..engine.run import RunResult, run_graph
 from ..engine.scheduler import RunListener
-from ..engine.topology import Topology, collector_paused, compile_graph
+from ..engine.topology import Topology, collector_paused, compile_run
 from ..engine.waves import wave_problems
 from ..exceptions import (
     CircularDependencyError,
@@ -31,6 +31,7 @@ from ..exceptions import (
     TaskNotFoundError,
 )
 from ..model.execution_report import ProcessExecutionReport
+from ..model.spec import TaskSpec
 from ..model.task_types import TaskDependency, TaskResult
 from .task import Task
 
@@ -98,9 +99,9 @@ def _as_checkpoint(
 class _HookListener(RunListener):
     """Forwards engine events to the process's pluggy hooks."""
 
-    def __init__(self, hook: Any, tasks: list[Task]) -> None:
+    def __init__(self, hook: Any, tasks: Sequence[TaskSpec]) -> None:
         self.hook = hook
-        self.tasks = tasks
+        self.tasks = tasks  # the run's, by index
 
     def run_start(self, scheduler: Any) -> None:
         self.scheduler = scheduler
@@ -133,6 +134,8 @@ class Process:
         self.tasks: list[Task] = []
         self._index: dict[str, Task] | None = None  # built on first lookup
         self._topology: Topology | None = None
+        #: the FIFO order of the run's tasks (``_topology.tasks``) when they differ from ``tasks``
+        self._report_order: list[int] | None = None
         self.runner = ProcessRunner()
         self._pm: pluggy.PluginManager | None = None
         try:
@@ -158,26 +161,27 @@ class Process:
         # validated and indexed once here, reused by every run of this task list
         added: list[tuple[Any, BeforeDependency]] = []
         try:
-            order, self._topology = self._ordered(tasks, added)
+            order, self._topology, given = self._ordered(tasks, added)
         except BaseException:
             for target, edge in added:  # nothing changes on an error
                 target.dependencies.remove(edge)
             raise
         self.tasks = [tasks[i] for i in order]
+        self._report_order = order if given else None
         self._index = None
         self.runner = ProcessRunner()
 
     @staticmethod
     def _ordered(
         tasks: list[Task], added: list[tuple[Any, BeforeDependency]]
-    ) -> tuple[list[int], Topology]:
-        """``compile_graph`` after the ``before=`` edges; bad patterns or waves raise together."""
+    ) -> tuple[list[int], Topology, bool]:
+        """``compile_run`` after the ``before=`` edges; bad patterns or waves raise together."""
         if not _sets_extras(tasks):  # no ``before`` edge to add, no wave to check
-            return compile_graph(tasks)
+            return compile_run(tasks)
         problems = [m for _, m in add_before_edges(tasks, added=added)]
         if problems:
             raise TaskDefinitionError(problems)
-        compiled = compile_graph(tasks)
+        compiled = compile_run(tasks)
         problems = [m for _, m in wave_problems(tasks)]
         if problems:
             raise TaskDefinitionError(problems)
@@ -185,12 +189,12 @@ class Process:
 
     def _reinstall(self, tasks: list[Task], undo: Callable[[], None] = lambda: None) -> None:
         """Install a changed task list, or restore the previous state and re-raise."""
-        previous = (self.tasks, self._index, self._topology, self.runner)
+        previous = (self.tasks, self._index, self._topology, self._report_order, self.runner)
         try:
             with collector_paused():
                 self._install(tasks)
         except BaseException:
-            self.tasks, self._index, self._topology, self.runner = previous
+            self.tasks, self._index, self._topology, self._report_order, self.runner = previous
             undo()
             raise
 
@@ -369,13 +373,15 @@ class Process:
         chosen = self._executor(parallel, max_workers, executor)
         hook = self._pm.hook if self._pm is not None and self._pm.get_plugins() else None
         if self._topology is None:
-            self._topology = Topology(self.tasks)
+            self._topology, self._report_order = Topology(self.tasks), None
+        run_tasks = self._topology.tasks
         ran = run_graph(
-            self.tasks,
+            run_tasks,
             chosen,
             name=self.name,
             topology=self._topology,
-            listener=_HookListener(hook, self.tasks) if hook is not None else None,
+            report_order=self._report_order,
+            listener=_HookListener(hook, run_tasks) if hook is not None else None,
             capture=capture,
             fail_fast=fail_fast,
             grace=grace,

@@ -56,6 +56,7 @@ def run_graph(
     *,
     name: str = "",
     topology: Topology | None = None,
+    report_order: Sequence[int] | None = None,
     listener: RunListener | None = None,
     capture: CaptureMode = False,
     fail_fast: bool = False,
@@ -73,7 +74,9 @@ def run_graph(
     ``on_start`` is called once the run is set up, just before its clock
     starts; ``context`` is entered around the run itself; with ``sigterm``,
     SIGTERM stops the run like Ctrl-C. ``capture="fd"`` with tasks on threads
-    captures fds 1 and 2 for the whole run (see :mod:`.fdshare`).
+    captures fds 1 and 2 for the whole run (see :mod:`.fdshare`). ``report_order``:
+    the order of the report's entries by task index, when not that of ``tasks``
+    (tasks created during the run come after).
     """
     scheduler = Scheduler(
         tasks,
@@ -94,7 +97,7 @@ def run_graph(
     with _surroundings(executor, capture, context, sigterm) as shared:
         entries = scheduler.run()
     run_output = tuple(shared.chunks) if shared is not None else ()
-    return _result(scheduler, entries, name, started, run_output, checkpoint)
+    return _result(scheduler, entries, name, started, run_output, checkpoint, report_order)
 
 
 def _result(
@@ -104,10 +107,14 @@ def _result(
     started: float,
     run_output: tuple[OutputChunk, ...],
     checkpoint: Checkpoint | None,
+    order: Sequence[int] | None = None,
 ) -> RunResult:
     """What the finished run left: its report (named ``name``), exceptions and how it ended."""
+    listed = entries
+    if order is not None:  # the given order, then the tasks created during the run
+        listed = [*map(entries.__getitem__, order), *entries[len(order) :]]
     report = ProcessExecutionReport(
-        {e.name: e for e in entries},
+        {e.name: e for e in listed},
         name,
         started_at=started,
         finished_at=time.time(),

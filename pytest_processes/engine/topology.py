@@ -14,8 +14,8 @@ from array import array
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from itertools import accumulate, chain
-from operator import attrgetter
+from itertools import accumulate, chain, repeat
+from operator import attrgetter, lt
 from typing import overload
 
 from ..exceptions import CircularDependencyError, DependencyNotFoundError
@@ -33,6 +33,7 @@ __all__ = [
     "collector_paused",
     "compile_graph",
     "compile_order",
+    "compile_run",
     "find_cycle",
     "group_by_parent",
     "plan_of",
@@ -223,6 +224,26 @@ class Topology:
         self.child_start = array("i", start)
         self.children = Children(self.child_index, self.child_start)
 
+    @classmethod
+    def of_edges(
+        cls,
+        tasks: Sequence[TaskSpec],
+        parents: list[int],
+        indegree: list[int],
+        children: list[int],
+        start: list[int],
+    ) -> Topology:
+        """The topology of ``tasks`` from edges already grouped both ways (see ``compile_run``)."""
+        topology = cls.__new__(cls)
+        topology.tasks = tasks
+        topology.indegree = indegree
+        topology.parent_index = array("i", parents)
+        topology.parent_start = array("i", accumulate(indegree, initial=0))
+        topology.child_index = array("i", children)
+        topology.child_start = array("i", start)
+        topology.children = Children(topology.child_index, topology.child_start)
+        return topology
+
     def wiring(self, i: int) -> tuple[Plan | None, Gather | None]:
         """Task ``i``'s plan and gather (see :mod:`.upstream`); ``(None, None)`` if it takes none.
 
@@ -288,6 +309,20 @@ def compile_graph(tasks: Sequence[TaskSpec]) -> tuple[list[int], Topology]:
     processes raises, so both keep the same checks in the same order. Edges stay
     in flat int lists: no object per task lives beyond this call.
     """
+    order, topology, _ = compile_run(tasks, keep_given=False)
+    return order, topology
+
+
+def compile_run(
+    tasks: Sequence[TaskSpec], *, keep_given: bool = True
+) -> tuple[list[int], Topology, bool]:
+    """The FIFO order of ``tasks``, the :class:`Topology` a run uses, and whether it keeps theirs.
+
+    Tasks listed dependencies first (the usual way) are run in the order given:
+    a FIFO ready queue over them starts tasks in the same order, so the run needs
+    no renumbered copy of the graph, only its report put in the FIFO order
+    (the third value is then True). Any other list is run in the FIFO order.
+    """
     n = len(tasks)
     index = dict(zip(map(_NAME, tasks), range(n), strict=True))
     try:
@@ -299,22 +334,27 @@ def compile_graph(tasks: Sequence[TaskSpec]) -> tuple[list[int], Topology]:
         raise
     del index
     indegree = list(map(len, map(_DEPENDENCIES, tasks)))
-    offsets = list(accumulate(indegree, initial=0))
     fan_out = dependant_counts(parents, n)
     children, start = group_by_parent(parents, indegree, fan_out)
     order = [i for i in range(n) if not indegree[i]]
+    pending = indegree.copy()
     for i in order:  # FIFO Kahn: the list is the queue, read as it grows
         for c in children[start[i] : start[i + 1]]:
-            indegree[c] -= 1
-            if not indegree[c]:
+            pending[c] -= 1
+            if not pending[c]:
                 order.append(c)
-    del children, start, indegree
+    del pending
     if len(order) != n:
         compile_order(tasks)  # raises the cycle error
         raise AssertionError("compile_graph found a cycle compile_order did not")
+    if keep_given and all(map(lt, parents, chain.from_iterable(map(repeat, range(n), indegree)))):
+        # every dependency listed before its dependant: the given order is topological
+        return order, Topology.of_edges(list(tasks), parents, indegree, children, start), True
+    del children, start
     pos = [0] * n
     for k, i in enumerate(order):
         pos[i] = k
+    offsets = list(accumulate(indegree, initial=0))
     # each task's parents, renumbered and put in the new task order (map and chain: no Python loop)
     renumbered = list(map(pos.__getitem__, parents))
     del parents, pos
@@ -322,4 +362,4 @@ def compile_graph(tasks: Sequence[TaskSpec]) -> tuple[list[int], Topology]:
     moved = list(chain.from_iterable(map(renumbered.__getitem__, spans)))
     del renumbered, offsets
     in_order = list(map(tasks.__getitem__, order))
-    return order, Topology(in_order, moved, list(map(fan_out.__getitem__, order)))
+    return order, Topology(in_order, moved, list(map(fan_out.__getitem__, order))), False

@@ -8,11 +8,14 @@ import random
 from collections.abc import Iterator
 from typing import Any
 
+import pluggy
 import pytest
 
 from pytest_processes import DependencyNotFoundError, Process, Task, TaskDependency
 from pytest_processes.api.functions import Wire
 from pytest_processes.engine.topology import Topology, compile_graph, compile_order
+
+hookimpl = pluggy.HookimplMarker("pytest")
 
 
 def echo(*args: Any, **kwargs: Any) -> tuple[Any, ...]:
@@ -121,3 +124,59 @@ def test_options_beyond_processes_read_as_defaults_and_can_be_set_later() -> Non
     assert (again.locks, again.wave, again.retry_delay) == (("db",), 1, 0.0)
     report = Process([plain, other]).run(parallel=False)
     assert (report.entries["b"].started_at or 0) >= (report.entries["a"].finished_at or 0)
+
+
+def listed_dependencies_first(calls: list[str]) -> list[Task]:
+    """Dependencies before dependants, yet not in FIFO order: the roots c and e come late."""
+
+    def step(name: str) -> Task:
+        return Task(name, lambda *upstream: calls.append(name) or name)
+
+    tasks = [step("a"), step("b"), step("c"), step("d"), step("e")]
+    tasks[1].dependencies.append(TaskDependency("a", use_result_as_additional_args=True))
+    tasks[3].dependencies.append(TaskDependency("b"))
+    tasks[3].dependencies.append(TaskDependency("c", use_result_as_additional_args=True))
+    return tasks
+
+
+@pytest.mark.parametrize("shuffled", [False, True])
+def test_a_run_follows_and_reports_the_fifo_order_however_the_tasks_are_listed(
+    shuffled: bool,
+) -> None:
+    calls: list[str] = []
+    tasks = listed_dependencies_first(calls)
+    if shuffled:  # not dependencies first: the run uses the ordered copy instead
+        tasks.reverse()
+    process = Process(tasks)
+    fifo = ["a", "c", "e", "b", "d"] if not shuffled else ["e", "c", "a", "b", "d"]
+    assert [t.name for t in process.tasks] == fifo
+    report = process.run(parallel=False)
+    assert calls == fifo
+    assert list(report.entries) == fifo
+    assert report.entries["d"].result == "d"
+    assert report.entries["b"].dependencies == ("a",)
+
+
+def test_hooks_and_results_name_the_task_that_ran_when_the_given_order_is_kept() -> None:
+    calls: list[str] = []
+    tasks = listed_dependencies_first(calls)
+    tasks[2].func = lambda: 1 / 0  # c fails: d is skipped, the others go on
+    seen: list[tuple[str, str]] = []
+
+    class Recorder:
+        @hookimpl
+        def pytest_processes_task_start(self, task: Task) -> None:
+            seen.append(("start", task.name))
+
+        @hookimpl
+        def pytest_processes_task_finish(self, task: Task, result: Any) -> None:
+            seen.append((result.status.value, task.name))
+
+    process = Process(tasks, plugins=[Recorder()])
+    process.run(parallel=False)
+    starts = [name for what, name in seen if what == "start"]
+    assert starts == ["a", "c", "e", "b"] and calls == ["a", "e", "b"]
+    assert ("errored", "c") in seen and ("skipped", "d") in seen
+    results = process.runner.results
+    assert isinstance(results["c"].exception, ZeroDivisionError)
+    assert results["d"].exception is None and results["a"].result == "a"
