@@ -110,11 +110,13 @@ def _result(
     order: Sequence[int] | None = None,
 ) -> RunResult:
     """What the finished run left: its report (named ``name``), exceptions and how it ended."""
-    listed = entries
-    if order is not None:  # the given order, then the tasks created during the run
-        listed = [*map(entries.__getitem__, order), *entries[len(order) :]]
+    if order is None:
+        by_name = {e.name: e for e in entries}
+    else:  # the given order, then the tasks created during the run
+        by_name = {entries[i].name: entries[i] for i in order}
+        by_name.update((e.name, e) for e in entries[len(order) :])
     report = ProcessExecutionReport(
-        {e.name: e for e in listed},
+        by_name,
         name,
         started_at=started,
         finished_at=time.time(),
