@@ -1,14 +1,14 @@
 """Checkpoints: resume a run from the point of failure.
 
-A checkpoint is a directory. Each task's result is written there the moment the
-task succeeds (on the scheduler's thread, atomically: a temp file, then
-``os.replace``), so even a run killed with SIGKILL leaves every finished result
+A checkpoint is a directory. Each task's result is appended to its journal the
+moment the task succeeds (on the scheduler's thread, one ``write``: see
+:mod:`.journal`), so even a run killed with SIGKILL leaves every finished result
 behind. The next run with the same checkpoint restores what it can and runs the rest::
 
-    PATH/checkpoint.json   {"format": 1}: anything else is a warning and a full run;
+    PATH/checkpoint.json   {"format": 2}: anything else is a warning and a full run;
                            "complete": true once a run succeeded whole (until the next begins)
     PATH/durations.json    task name -> seconds of its last successful run
-    PATH/results/<h>.pkl   one pickled record per succeeded task (h: a hash of its name)
+    PATH/results.log       one pickled record per succeeded task, appended (a task's last counts)
 
 A task is *restored* (not called; its stored result is passed on) when its
 record exists, its :func:`fingerprint` is unchanged, and every dependency was
@@ -41,10 +41,14 @@ from typing import Any
 
 from ..model.spec import TaskSpec
 from ..model.task_types import RESTORED_REASON
+from . import journal
 
 __all__ = ["RESTORED_REASON", "Checkpoint", "CheckpointWarning", "fingerprint"]
 
-FORMAT = 1
+FORMAT = 2
+
+#: a journal holding more than this many superseded records is rewritten when a run begins
+COMPACT_AFTER = 64
 
 
 class CheckpointWarning(UserWarning):
@@ -168,17 +172,15 @@ class Checkpoint:
         self._index: dict[str, int] = {}
         self._ran: dict[str, float] = {}
         self._unstored: list[str] = []
+        self._journal = journal.Journal(self.journal_path)
+        self._run_token = ""
         with contextlib.suppress(OSError, ValueError):  # problems are reported by begin()
             self._read_durations(quiet=True)
 
     @property
-    def results_dir(self) -> Path:
-        """Where the per-task records live (removed by a complete run)."""
-        return self.path / "results"
-
-    def _record_path(self, name: str) -> Path:
-        digest = hashlib.sha1(name.encode("utf-8", "surrogatepass")).hexdigest()[:24]
-        return self.results_dir / f"{digest}.pkl"
+    def journal_path(self) -> Path:
+        """The file the records are appended to (removed by a complete run)."""
+        return self.path / "results.log"
 
     def _warn(self, message: str) -> None:
         self.problems.append(message)
@@ -192,6 +194,7 @@ class Checkpoint:
         self._index = {t.name: i for i, t in enumerate(tasks)}
         self._tokens = [None] * len(tasks)
         self._ran, self._unstored, self.problems = {}, [], []
+        self._run_token = uuid.uuid4().hex
         self.restored = set()
         self.last_run_complete = False
         codes: dict[int, str] = {}
@@ -200,6 +203,11 @@ class Checkpoint:
         if not self._enabled:
             return {}
         records = self._read_records()
+        try:
+            self._journal.open()
+        except OSError as exc:
+            self._warn(f"checkpoint {self.path} cannot be written ({exc}): results are not stored")
+            self._enabled = False
         restored = self._resolve(records, set())
         others = [i for i, t in enumerate(tasks) if t.trigger != "no_failures"]
         gated = {i for i, t in enumerate(tasks) if t.trigger == "no_failures"}
@@ -232,20 +240,24 @@ class Checkpoint:
                         f"expected {FORMAT}): starting a full run"
                     )
                     self._reset()
-            elif self.results_dir.exists() and any(self.results_dir.iterdir()):
+            elif self.journal_path.exists() and self.journal_path.stat().st_size:
                 self._warn(f"checkpoint {where} has results but no checkpoint.json: full run")
                 self._reset()
             else:
                 _atomic_write(meta, json.dumps({"format": FORMAT}).encode())
-            self.results_dir.mkdir(exist_ok=True)
         except OSError as exc:
             self._warn(f"checkpoint {where} cannot be used ({exc}): results are not stored")
             return False
         self._read_durations()
         return True
 
+    def discard(self) -> None:
+        """Forget the stored results: the next run restores nothing (durations are kept)."""
+        shutil.rmtree(self.path / "results", ignore_errors=True)  # format 1: a file per task
+        self.journal_path.unlink(missing_ok=True)
+
     def _reset(self) -> None:
-        shutil.rmtree(self.results_dir, ignore_errors=True)
+        self.discard()
         (self.path / "durations.json").unlink(missing_ok=True)
         _atomic_write(self.path / "checkpoint.json", json.dumps({"format": FORMAT}).encode())
 
@@ -269,18 +281,17 @@ class Checkpoint:
 
     def _read_records(self) -> dict[int, dict[str, Any]]:
         """Every readable record whose task is unchanged; unreadable ones are one warning."""
+        try:
+            contents = self._stored()
+        except OSError as exc:
+            self._warn(f"checkpoint {self.path}: its results cannot be read ({exc}); full run")
+            return {}
         records: dict[int, dict[str, Any]] = {}
         bad: list[str] = []
         first = ""
         for i, task in enumerate(self._tasks):
-            path = self._record_path(task.name)
-            try:
-                data = path.read_bytes()
-            except FileNotFoundError:
-                continue
-            except OSError as exc:
-                bad.append(task.name)
-                first = first or str(exc)
+            data = contents.get(task.name)
+            if data is None:
                 continue
             try:
                 record = pickle.loads(data)
@@ -301,6 +312,20 @@ class Checkpoint:
                 f"read ({first}); they run again: {names}"
             )
         return records
+
+    def _stored(self) -> dict[str, bytes]:
+        """The journal's last record of each task, the file mended and compacted if need be."""
+        path = self.journal_path
+        contents = journal.read(path)
+        if contents.size > contents.end:
+            journal.mend(path, contents)
+            self._warn(
+                f"checkpoint {self.path}: the last stored result was cut short (the run was "
+                "killed while writing it); that task runs again"
+            )
+        if contents.frames - len(contents.records) > COMPACT_AFTER:
+            journal.rewrite(path, contents.records)  # superseded records of earlier runs go
+        return contents.records
 
     def _resolve(self, records: dict[int, dict[str, Any]], exclude: set[int]) -> dict[int, Any]:
         """Which records can be used, in one topological pass (see the module docstring)."""
@@ -337,7 +362,7 @@ class Checkpoint:
         task = self._tasks[i]
         self._ran[task.name] = elapsed
         tokens, index = self._tokens, self._index
-        token = uuid.uuid4().hex
+        token = f"{self._run_token}-{i}"  # unique: a random one per run, the task's index in it
         record = {
             "format": FORMAT,
             "name": task.name,
@@ -351,11 +376,19 @@ class Checkpoint:
         }
         try:
             data = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
-            _atomic_write(self._record_path(task.name), data)
+            self._append(task.name, data)
         except Exception as exc:  # not picklable (TypeError, PicklingError...), disk full
             self._unstored.append(f"'{task.name}' ({type(exc).__name__}: {exc})")
             return
         tokens[i] = token
+
+    def _append(self, name: str, data: bytes) -> None:
+        """Append a record; after a failed write (disk full) nothing more is appended."""
+        try:
+            self._journal.append(name, data)
+        except OSError:
+            self._journal.close()  # a partial record ends the journal: what follows would be lost
+            raise
 
     def finish(self, *, complete: bool) -> None:
         """The run is over: keep the durations; clear the results if ``complete`` (all succeeded).
@@ -366,6 +399,7 @@ class Checkpoint:
         """
         if not self._enabled:
             return
+        self._journal.close()
         durations = {**self.durations, **self._ran}
         self.durations = durations
         problem = ""
@@ -374,7 +408,7 @@ class Checkpoint:
                 self.path / "durations.json", json.dumps(durations, sort_keys=True).encode()
             )
             if complete and self.clear_on_success:
-                shutil.rmtree(self.results_dir, ignore_errors=True)
+                self.journal_path.unlink(missing_ok=True)
                 meta = {"format": FORMAT, "complete": True}
                 _atomic_write(self.path / "checkpoint.json", json.dumps(meta).encode())
         except OSError as exc:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import dataclasses
-import shutil
 import sys
 import warnings
 from collections.abc import Iterable, Iterator
@@ -242,10 +241,10 @@ class ProcessesRun(GraphCollection, RunSummary):
         cache = getattr(self.config, "cache", None)
         if cache is None:
             return None
-        path = cache.mkdir("processes-checkpoint")
+        checkpoint = Checkpoint(cache.mkdir("processes-checkpoint"))
         if not self.settings.resume:
-            shutil.rmtree(path / "results", ignore_errors=True)
-        return Checkpoint(path)
+            checkpoint.discard()
+        return checkpoint
 
     def _not_to_run(self) -> dict[str, BaseException]:
         """Tasks that ``skip``/``skipif``/``xfail(run=False)`` marks keep from running.

@@ -26,7 +26,8 @@ from pytest_processes import (
     TaskDependency,
     TaskStatus,
 )
-from pytest_processes.engine.checkpoint import fingerprint
+from pytest_processes.engine import journal
+from pytest_processes.engine.checkpoint import COMPACT_AFTER, fingerprint
 
 _serial = itertools.count()
 hookimpl = pluggy.HookimplMarker("pytest")
@@ -380,13 +381,74 @@ def test_a_corrupt_record_is_a_warning_and_that_task_runs_again(tmp_path: Path) 
     flaky = Flaky()
     flaky.broken = {"load"}
     Process(diamond(flaky)).run(checkpoint=tmp_path)
-    record = Checkpoint(tmp_path)._record_path("clean")
-    record.write_bytes(b"garbage")
+    path = Checkpoint(tmp_path).journal_path
+    records = journal.read(path).records
+    records["clean"] = b"garbage"  # a whole record whose payload does not unpickle
+    journal.rewrite(path, records)
     flaky.calls.clear()
     flaky.broken = set()
     with pytest.warns(CheckpointWarning, match=r"1 task\(s\) cannot be read.*'clean'"):
         Process(diamond(flaky)).run(checkpoint=tmp_path)
     assert sorted(flaky.calls) == ["clean", "load"]
+
+
+def test_a_record_cut_short_by_a_kill_is_dropped_and_the_journal_mended(tmp_path: Path) -> None:
+    flaky = Flaky()
+    flaky.broken = {"load"}
+    Process(diamond(flaky)).run(checkpoint=tmp_path, parallel=False)
+    path = Checkpoint(tmp_path).journal_path
+    whole = path.read_bytes()
+    path.write_bytes(whole[:-5])  # as if killed while writing the last result (stats)
+    flaky.calls.clear()
+    with pytest.warns(CheckpointWarning, match="cut short"):
+        Process(diamond(flaky)).run(checkpoint=tmp_path, parallel=False)
+    assert sorted(flaky.calls) == ["load", "stats"]
+    flaky.calls.clear()
+    flaky.broken = set()
+    report = Process(diamond(flaky)).run(checkpoint=tmp_path, parallel=False)  # no warning
+    assert flaky.calls == ["load"] and report.ok
+
+
+def test_superseded_records_are_compacted_when_a_run_begins(tmp_path: Path) -> None:
+    flaky = Flaky()
+    flaky.broken = {"load"}
+    Process(diamond(flaky)).run(checkpoint=tmp_path)
+    path = Checkpoint(tmp_path).journal_path
+    stored = journal.read(path)
+    with path.open("ab") as fh:  # earlier runs' results of the same tasks, superseded
+        for _ in range(COMPACT_AFTER + 1):
+            fh.write(journal.frame("side", stored.records["extract"]))
+        fh.write(journal.frame("side", stored.records["side"]))
+    assert journal.read(path).frames == 4 + COMPACT_AFTER + 2
+    flaky.calls.clear()
+    Process(diamond(flaky)).run(checkpoint=tmp_path)
+    assert flaky.calls == ["load"]  # the last record of side is the one restored
+    assert journal.read(path).frames == 4
+
+
+def test_records_are_appended_to_one_journal(tmp_path: Path) -> None:
+    flaky = Flaky()
+    flaky.broken = {"load"}
+    Process(diamond(flaky)).run(checkpoint=tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "checkpoint.json",
+        "durations.json",
+        "results.log",
+    ]
+    stored = journal.read(tmp_path / "results.log")
+    assert sorted(stored.records) == ["clean", "extract", "side", "stats"]
+    assert stored.frames == 4 and stored.end == stored.size
+
+
+def test_a_checkpoint_of_the_earlier_format_is_a_warning_and_a_full_run(tmp_path: Path) -> None:
+    (tmp_path / "checkpoint.json").write_text('{"format": 1}')
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "0123.pkl").write_bytes(b"a result of the file-per-task layout")
+    flaky = Flaky()
+    with pytest.warns(CheckpointWarning, match="format 1, expected 2"):
+        Process(diamond(flaky)).run(checkpoint=tmp_path)
+    assert len(flaky.calls) == 5
+    assert not (tmp_path / "results").exists()
 
 
 def test_an_incompatible_format_is_a_full_run(tmp_path: Path) -> None:
@@ -410,15 +472,6 @@ def test_a_new_checkpoint_directory_is_a_silent_first_run(tmp_path: Path) -> Non
     report = Process(diamond(flaky)).run(checkpoint=tmp_path / "new" / "dir")
     assert report.ok and len(flaky.calls) == 5
     assert (tmp_path / "new" / "dir" / "checkpoint.json").exists()
-
-
-def test_records_are_written_atomically(tmp_path: Path) -> None:
-    flaky = Flaky()
-    flaky.broken = {"load"}
-    Process(diamond(flaky)).run(checkpoint=tmp_path)
-    leftovers = [p.name for p in tmp_path.rglob("*") if p.name.endswith(".tmp")]
-    assert leftovers == []
-    assert len(list((tmp_path / "results").iterdir())) == 4
 
 
 def test_source_text_is_read_from_the_file_that_changed(tmp_path: Path) -> None:
