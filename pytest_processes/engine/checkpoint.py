@@ -252,14 +252,22 @@ class Checkpoint:
         return True
 
     def discard(self) -> None:
-        """Forget the stored results: the next run restores nothing (durations are kept)."""
+        """Forget the stored results: the next run restores nothing (durations are kept).
+
+        An existing directory is marked with the current format, so results of an
+        earlier format are not a warning for a run that was not going to read them.
+        """
         shutil.rmtree(self.path / "results", ignore_errors=True)  # format 1: a file per task
-        self.journal_path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # begin() reports a directory it cannot use
+            self.journal_path.unlink(missing_ok=True)
+            if self.path.is_dir():
+                _atomic_write(
+                    self.path / "checkpoint.json", json.dumps({"format": FORMAT}).encode()
+                )
 
     def _reset(self) -> None:
         self.discard()
         (self.path / "durations.json").unlink(missing_ok=True)
-        _atomic_write(self.path / "checkpoint.json", json.dumps({"format": FORMAT}).encode())
 
     def _read_durations(self, *, quiet: bool = False) -> None:
         path = self.path / "durations.json"

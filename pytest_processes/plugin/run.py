@@ -176,7 +176,9 @@ class ProcessesRun(GraphCollection, RunSummary):
         bridge = Bridge(self, session, tasks, items, reported, state, logs, caplog)
         executor = self._executor(tasks)
         self.checkpoint = self._checkpoint()
-        with bridge.status.attached():
+        # checkpoint problems are listed in the summary, also those found before the run starts
+        with bridge.status.attached(), warnings.catch_warnings():
+            warnings.simplefilter("ignore", CheckpointWarning)
             ran = run_graph(
                 tasks,
                 executor,
@@ -337,16 +339,14 @@ def _run_context(
     logs: TaskLogs,
     caplog: Any,
 ) -> Iterator[None]:
-    """What the run happens inside: warnings, assertion details, capture, log routing, masking."""
+    """What the run happens inside: assertion details, capture, log routing, masking."""
     with (
-        warnings.catch_warnings(),  # checkpoint problems are listed in the summary
         _assertion_details(items),
         CaptureSession() if capture else contextlib.nullcontext(),
         _terminal_follows(config) if capture == "fd" else contextlib.nullcontext(),
         logs.routing() if caplog else contextlib.nullcontext(),
         mask_live_logs(config),
     ):
-        warnings.simplefilter("ignore", CheckpointWarning)
         yield
 
 

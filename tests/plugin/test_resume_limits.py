@@ -238,3 +238,25 @@ def test_resume_after_a_completed_run_says_so_and_runs_everything(
     assert sorted(calls()) == ["b", "c"]
     result.stdout.fnmatch_lines(["*resumed: 2 task(s) restored from the last run (a, d)*"])
     result.stdout.no_fnmatch_line("*the last run completed*")
+
+
+def test_a_cache_of_the_earlier_checkpoint_format_warns_only_a_resume(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, calls: Calls
+) -> None:
+    pytester.makepyfile(tasks_job=JOB)
+    old = pytester.path / ".pytest_cache" / "d" / "processes-checkpoint"
+    (old / "results").mkdir(parents=True)
+    (old / "results" / "0123.pkl").write_bytes(b"a result of the file-per-task layout")
+    (old / "checkpoint.json").write_text('{"format": 1}')
+    resumed = pytester.runpytest("--processes", "--processes-resume")
+    resumed.stdout.fnmatch_lines(["processes: checkpoint*format 1, expected 2*full run*"])
+    assert sorted(calls()) == ["a", "b", "d"]
+    assert not (old / "results").exists()
+    (old / "checkpoint.json").write_text('{"format": 1}')  # as if an older version ran again
+    plain = pytester.runpytest("--processes")
+    assert "processes: checkpoint" not in plain.stdout.str()  # it would not read old results
+    calls()
+    monkeypatch.setenv("FIXED", "1")
+    again = pytester.runpytest("--processes", "--processes-resume")  # the plain run's results
+    again.assert_outcomes(passed=4)
+    assert sorted(calls()) == ["b", "c"]
