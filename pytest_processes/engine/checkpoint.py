@@ -47,7 +47,8 @@ __all__ = ["RESTORED_REASON", "Checkpoint", "CheckpointWarning", "fingerprint"]
 
 FORMAT = 2
 
-#: a journal holding more than this many superseded records is rewritten when a run begins
+#: a journal is rewritten when a run begins if it holds more than this many superseded
+#: records, or more bytes of superseded records than of the ones that count
 COMPACT_AFTER = 64
 
 
@@ -331,7 +332,9 @@ class Checkpoint:
                 f"checkpoint {self.path}: the last stored result was cut short (the run was "
                 "killed while writing it); that task runs again"
             )
-        if contents.frames - len(contents.records) > COMPACT_AFTER:
+        live = sum(map(len, contents.records.values()))
+        superseded = contents.frames - len(contents.records)
+        if superseded > COMPACT_AFTER or (superseded and contents.end > 2 * live):
             journal.rewrite(path, contents.records)  # superseded records of earlier runs go
         return contents.records
 

@@ -426,6 +426,22 @@ def test_superseded_records_are_compacted_when_a_run_begins(tmp_path: Path) -> N
     assert journal.read(path).frames == 4
 
 
+def test_superseded_bytes_beyond_the_live_ones_are_compacted(tmp_path: Path) -> None:
+    flaky = Flaky()
+    flaky.broken = {"load"}
+    Process(diamond(flaky)).run(checkpoint=tmp_path)
+    path = Checkpoint(tmp_path).journal_path
+    stored = journal.read(path)
+    big = b"x" * (4 * path.stat().st_size)  # one superseded record, larger than all the rest
+    rebuilt = journal.frame("side", big) + path.read_bytes()
+    path.write_bytes(rebuilt)
+    flaky.calls.clear()
+    Process(diamond(flaky)).run(checkpoint=tmp_path)
+    assert flaky.calls == ["load"]
+    assert journal.read(path).records.keys() == stored.records.keys()
+    assert path.stat().st_size < len(big)
+
+
 def test_records_are_appended_to_one_journal(tmp_path: Path) -> None:
     flaky = Flaky()
     flaky.broken = {"load"}
