@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,12 @@ pytest_plugins = ("pytester",)
 # points ("unrecognized arguments: --processes"). Imported here, it outlives every test.
 with contextlib.suppress(ImportError):  # not installed: nothing to protect against
     import importlib_metadata  # noqa: F401
+
+# A shell that starts a job in the background without job control starts it with SIGINT
+# ignored, and Python then keeps it ignored: Ctrl-C would raise nothing here, and every
+# process a test starts would inherit the ignored signal. The tests of Ctrl-C need it back.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 #: the repo's own JUnit schema: a fresh clone validates against it
 OWN_JUNIT_XSD = Path(__file__).resolve().parent / "tests" / "schemas" / "junit.xsd"
