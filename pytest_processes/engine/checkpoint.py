@@ -401,6 +401,10 @@ class Checkpoint:
             self._journal.close()  # a partial record ends the journal: what follows would be lost
             raise
 
+    def close(self) -> None:
+        """Stop storing results (idempotent): the run ended, however it ended."""
+        self._journal.close()
+
     def finish(self, *, complete: bool) -> None:
         """The run is over: keep the durations; clear the results if ``complete`` (all succeeded).
 

@@ -166,6 +166,8 @@ class Scheduler(Stopping, Failures):
             self.executor.shutdown(cancel=bool(self.interrupted))
             if session is not None:
                 session.__exit__(None, None, None)
+            if self.checkpoint is not None:  # whatever ends the run (finish writes the rest)
+                self.checkpoint.close()
         self._drop_delayed()
         self._settle_unrun()
         if self.checkpoint is not None:

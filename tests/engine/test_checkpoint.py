@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import itertools
 import os
@@ -11,6 +12,7 @@ import sys
 import textwrap
 import threading
 import time
+import warnings
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -496,3 +498,17 @@ def test_source_text_is_read_from_the_file_that_changed(tmp_path: Path) -> None:
     one = fingerprint(Task("f", load(path).f))
     path.write_text(textwrap.dedent("def f():\n    return 22\n"))
     assert fingerprint(Task("f", load(path).f)) != one
+
+
+def test_a_run_ended_by_an_error_leaves_no_file_open(tmp_path: Path) -> None:
+    class FailingHook:
+        @hookimpl
+        def pytest_processes_task_finish(self, task: Task) -> None:
+            raise RuntimeError("the hook failed")
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        with pytest.raises(RuntimeError, match="the hook failed"):
+            Process(diamond(Flaky()), plugins=[FailingHook()]).run(checkpoint=tmp_path)
+        gc.collect()
+    assert [str(w.message) for w in seen if issubclass(w.category, ResourceWarning)] == []
