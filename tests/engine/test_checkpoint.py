@@ -379,15 +379,20 @@ def test_a_corrupt_checkpoint_is_a_warning_and_a_full_run(tmp_path: Path) -> Non
     assert report.ok
 
 
-def test_a_corrupt_record_is_a_warning_and_that_task_runs_again(tmp_path: Path) -> None:
+def failed_at_load(tmp_path: Path, **run: Any) -> tuple[Flaky, Path]:
+    """The diamond run once with ``load`` failing: four results stored; the journal's path."""
     flaky = Flaky()
     flaky.broken = {"load"}
-    Process(diamond(flaky)).run(checkpoint=tmp_path)
-    path = Checkpoint(tmp_path).journal_path
+    Process(diamond(flaky)).run(checkpoint=tmp_path, **run)
+    flaky.calls.clear()
+    return flaky, Checkpoint(tmp_path).journal_path
+
+
+def test_a_corrupt_record_is_a_warning_and_that_task_runs_again(tmp_path: Path) -> None:
+    flaky, path = failed_at_load(tmp_path)
     records = journal.read(path).records
     records["clean"] = b"garbage"  # a whole record whose payload does not unpickle
     journal.rewrite(path, records)
-    flaky.calls.clear()
     flaky.broken = set()
     with pytest.warns(CheckpointWarning, match=r"1 task\(s\) cannot be read.*'clean'"):
         Process(diamond(flaky)).run(checkpoint=tmp_path)
@@ -395,13 +400,8 @@ def test_a_corrupt_record_is_a_warning_and_that_task_runs_again(tmp_path: Path) 
 
 
 def test_a_record_cut_short_by_a_kill_is_dropped_and_the_journal_mended(tmp_path: Path) -> None:
-    flaky = Flaky()
-    flaky.broken = {"load"}
-    Process(diamond(flaky)).run(checkpoint=tmp_path, parallel=False)
-    path = Checkpoint(tmp_path).journal_path
-    whole = path.read_bytes()
-    path.write_bytes(whole[:-5])  # as if killed while writing the last result (stats)
-    flaky.calls.clear()
+    flaky, path = failed_at_load(tmp_path, parallel=False)
+    path.write_bytes(path.read_bytes()[:-5])  # as if killed writing the last result (stats)
     with pytest.warns(CheckpointWarning, match="cut short"):
         Process(diamond(flaky)).run(checkpoint=tmp_path, parallel=False)
     assert sorted(flaky.calls) == ["load", "stats"]
@@ -412,32 +412,23 @@ def test_a_record_cut_short_by_a_kill_is_dropped_and_the_journal_mended(tmp_path
 
 
 def test_superseded_records_are_compacted_when_a_run_begins(tmp_path: Path) -> None:
-    flaky = Flaky()
-    flaky.broken = {"load"}
-    Process(diamond(flaky)).run(checkpoint=tmp_path)
-    path = Checkpoint(tmp_path).journal_path
+    flaky, path = failed_at_load(tmp_path)
     stored = journal.read(path)
     with path.open("ab") as fh:  # earlier runs' results of the same tasks, superseded
         for _ in range(COMPACT_AFTER + 1):
             fh.write(journal.frame("side", stored.records["extract"]))
         fh.write(journal.frame("side", stored.records["side"]))
     assert journal.read(path).frames == 4 + COMPACT_AFTER + 2
-    flaky.calls.clear()
     Process(diamond(flaky)).run(checkpoint=tmp_path)
     assert flaky.calls == ["load"]  # the last record of side is the one restored
     assert journal.read(path).frames == 4
 
 
 def test_superseded_bytes_beyond_the_live_ones_are_compacted(tmp_path: Path) -> None:
-    flaky = Flaky()
-    flaky.broken = {"load"}
-    Process(diamond(flaky)).run(checkpoint=tmp_path)
-    path = Checkpoint(tmp_path).journal_path
+    flaky, path = failed_at_load(tmp_path)
     stored = journal.read(path)
     big = b"x" * (4 * path.stat().st_size)  # one superseded record, larger than all the rest
-    rebuilt = journal.frame("side", big) + path.read_bytes()
-    path.write_bytes(rebuilt)
-    flaky.calls.clear()
+    path.write_bytes(journal.frame("side", big) + path.read_bytes())
     Process(diamond(flaky)).run(checkpoint=tmp_path)
     assert flaky.calls == ["load"]
     assert journal.read(path).records.keys() == stored.records.keys()
@@ -445,9 +436,7 @@ def test_superseded_bytes_beyond_the_live_ones_are_compacted(tmp_path: Path) -> 
 
 
 def test_records_are_appended_to_one_journal(tmp_path: Path) -> None:
-    flaky = Flaky()
-    flaky.broken = {"load"}
-    Process(diamond(flaky)).run(checkpoint=tmp_path)
+    failed_at_load(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "checkpoint.json",
         "durations.json",
