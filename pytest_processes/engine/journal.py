@@ -94,7 +94,8 @@ class Journal:
         self._file: BinaryIO | None = None
 
     def open(self) -> None:
-        """Start appending (the file is created if need be)."""
+        """Start appending (the file is created if need be); a handle still open is closed."""
+        self.close()
         self._file = open(self.path, "ab")  # noqa: SIM115  # kept open for the whole run
 
     def append(self, name: str, payload: bytes) -> None:

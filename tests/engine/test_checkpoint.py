@@ -501,3 +501,15 @@ def test_a_run_ended_by_an_error_leaves_no_file_open(tmp_path: Path) -> None:
             Process(diamond(Flaky()), plugins=[FailingHook()]).run(checkpoint=tmp_path)
         gc.collect()
     assert [str(w.message) for w in seen if issubclass(w.category, ResourceWarning)] == []
+
+
+def test_a_checkpoint_begun_twice_keeps_one_file_open(tmp_path: Path) -> None:
+    checkpoint = Checkpoint(tmp_path)
+    tasks = diamond(Flaky())
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        checkpoint.begin(tasks)
+        checkpoint.begin(tasks)  # a second run set up before the first finished
+        checkpoint.close()
+        gc.collect()
+    assert [str(w.message) for w in seen if issubclass(w.category, ResourceWarning)] == []
