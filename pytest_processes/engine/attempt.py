@@ -258,7 +258,7 @@ def run_call(
         return Outcome.failure(
             exc,
             trace_filter=call.trace_filter,
-            skip_frames=2,
+            skip_frames=1 if capture is None else 2,  # this frame, and _invoke's with capture
             started_at=started_at,
             duration=duration,
             worker=worker,

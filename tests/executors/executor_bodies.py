@@ -59,6 +59,11 @@ def fail(message: str = "broken input") -> None:
     raise ValueError(message)
 
 
+def fail_inside(message: str = "broken deeper") -> None:
+    """Fail in a function this task calls: the traceback must show both frames."""
+    fail(message)
+
+
 def flaky(counter: str, succeed_on: int) -> str:
     """Raise ConnectionError until attempt ``succeed_on`` (one line per attempt in ``counter``)."""
     path = Path(counter)

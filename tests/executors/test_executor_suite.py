@@ -98,6 +98,16 @@ def test_a_failure_skips_its_dependants_only(on: Callable[..., Process]) -> None
     assert results["other"].result == "fine"
 
 
+@pytest.mark.parametrize("capture", [False, True])
+def test_a_traceback_starts_at_the_task_function(on: Callable[..., Process], capture: bool) -> None:
+    """The engine's frames are left out, the task's own frame is not (with or without capture)."""
+    process = on([Task("deep", bodies.fail_inside)], capture=capture)
+    error = process.runner.results["deep"].error_data
+    assert error is not None
+    frames = [line.split(", in ")[-1] for line in error.traceback_str.splitlines() if ", in " in line]
+    assert frames == ["fail_inside", "fail"]
+
+
 def test_dependants_run_once_and_only_after_a_success(
     on: Callable[..., Process], tmp_path: Path
 ) -> None:
