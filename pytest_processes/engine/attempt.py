@@ -21,20 +21,24 @@ from .capture import CaptureMode, TaskCapture
 from .tracing import format_exception, qualified_type, traced_frame_vars
 
 __all__ = [
+    "EPOCH_OFFSET",
     "FAILED",
+    "NEVER_AWAITED",
     "NOT_STARTED",
     "OK",
     "SKIPPED",
     "Call",
     "Outcome",
     "Running",
+    "await_value",
     "call_of",
+    "failed_outcome",
     "new_call",
     "run_call",
 ]
 
 # epoch = perf_counter() + offset: one clock read per attempt edge, not two
-_EPOCH_OFFSET = time.time() - time.perf_counter()
+EPOCH_OFFSET = time.time() - time.perf_counter()
 
 # Exceptions that mean "this task skipped itself", recognised by module and
 # name so that the engine needs no import of pytest (``pytest.skip()``; pytest
@@ -180,7 +184,7 @@ async def _within(awaitable: Any, timeout: float) -> Any:
     raise _Deadline
 
 
-def _await(awaitable: Any, timeout: float | None) -> Any:
+def await_value(awaitable: Any, timeout: float | None) -> Any:
     """Run a coroutine to completion on a fresh event loop (cancelled on timeout).
 
     The loop is closed afterwards: a loop kept per worker thread would be left
@@ -200,19 +204,56 @@ def _await(awaitable: Any, timeout: float | None) -> Any:
 
 #: results that are certainly not awaitable (builtins take no new attribute): asking
 #: ``hasattr`` of a type that lacks one raises and catches an AttributeError inside
-_NEVER_AWAITED = frozenset({type(None), bool, int, float, str, bytes, tuple, list, dict, set})
+NEVER_AWAITED = frozenset({type(None), bool, int, float, str, bytes, tuple, list, dict, set})
 
 
 def _invoke(call: Call) -> Any:
     result = call.func(*call.args, **call.kwargs)
-    if type(result) not in _NEVER_AWAITED and hasattr(type(result), "__await__"):
-        result = _await(result, call.timeout)
+    if type(result) not in NEVER_AWAITED and hasattr(type(result), "__await__"):
+        result = await_value(result, call.timeout)
     return result
 
 
 def _is_skip(exc: BaseException) -> bool:
     cls = type(exc)
     return isinstance(exc, TaskSkipped) or (cls.__module__, cls.__name__) in _SKIP_TYPES
+
+
+def failed_outcome(
+    call: Call,
+    exc: BaseException,
+    started_at: float,
+    duration: float,
+    worker: str,
+    output: str = "",
+    skip_frames: int = 1,
+) -> Outcome:
+    """The outcome of an attempt of ``call`` that raised ``exc`` (SKIPPED if it skipped itself).
+
+    ``skip_frames``: the engine's frames at the top of the traceback, left out of its text.
+    """
+    if _is_skip(exc):
+        return Outcome(
+            kind=SKIPPED,
+            exception=exc,
+            started_at=started_at,
+            duration=duration,
+            worker=worker,
+            output=output,
+            error_type=qualified_type(exc),
+            traceback=str(exc) or "skipped",
+        )
+    if isinstance(exc, _Deadline):  # not a TimeoutError the task raised itself
+        exc = TimeoutError(f"Task '{call.name}' timed out after {call.timeout}s")
+    return Outcome.failure(
+        exc,
+        trace_filter=call.trace_filter,
+        skip_frames=skip_frames,
+        started_at=started_at,
+        duration=duration,
+        worker=worker,
+        output=output,
+    )
 
 
 def run_call(
@@ -226,14 +267,14 @@ def run_call(
     """
     capture = TaskCapture(fd=alone and call.capture == "fd") if call.capture else None
     t0 = time.perf_counter()
-    started_at = t0 + _EPOCH_OFFSET
+    started_at = t0 + EPOCH_OFFSET
     if running is not None:
         running.started_at, running.capture = started_at, capture
     try:
         if capture is None:  # _invoke's lines, without a frame per task
             value = call.func(*call.args, **call.kwargs)
-            if type(value) not in _NEVER_AWAITED and hasattr(type(value), "__await__"):
-                value = _await(value, call.timeout)
+            if type(value) not in NEVER_AWAITED and hasattr(type(value), "__await__"):
+                value = await_value(value, call.timeout)
         else:
             with capture:
                 value = _invoke(call)
@@ -242,28 +283,8 @@ def run_call(
     except BaseException as exc:
         duration = time.perf_counter() - t0
         output = capture.text() if capture is not None else ""
-        if _is_skip(exc):
-            return Outcome(
-                kind=SKIPPED,
-                exception=exc,
-                started_at=started_at,
-                duration=duration,
-                worker=worker,
-                output=output,
-                error_type=qualified_type(exc),
-                traceback=str(exc) or "skipped",
-            )
-        if isinstance(exc, _Deadline):  # not a TimeoutError the task raised itself
-            exc = TimeoutError(f"Task '{call.name}' timed out after {call.timeout}s")
-        return Outcome.failure(
-            exc,
-            trace_filter=call.trace_filter,
-            skip_frames=1 if capture is None else 2,  # this frame, and _invoke's with capture
-            started_at=started_at,
-            duration=duration,
-            worker=worker,
-            output=output,
-        )
+        engine_frames = 1 if capture is None else 2  # this one, and _invoke's with capture
+        return failed_outcome(call, exc, started_at, duration, worker, output, engine_frames)
     # kind, value, exception, started_at, duration, worker, output, error_type,
     # traceback, traced_vars, location
     duration = time.perf_counter() - t0

@@ -36,10 +36,11 @@ from .checkpoint import Checkpoint
 from .dynamic import Dynamic, Slot, has_slots
 from .executors import Executor, InlineExecutor, ThreadExecutor
 from .failures import Failures
-from .flight import Flight, attempt_result, success_entry
+from .flight import Flight, attempt_result, flight_start, success_entry
 from .listener import RunListener, Terminated
 from .locks import LockTable
 from .readyqueue import queue_setup
+from .series import InlineSeries
 from .stopping import Stopping
 from .tasklog import base_has_handlers
 from .topology import Topology
@@ -50,7 +51,7 @@ __all__ = ["RunListener", "Scheduler", "Terminated"]
 SUCCESS = TaskStatus.SUCCESS
 
 
-class Scheduler(Stopping, Failures):
+class Scheduler(Stopping, Failures, InlineSeries):
     """Runs ``tasks`` (in topological order) on ``executor`` and collects one result each."""
 
     def __init__(
@@ -113,6 +114,18 @@ class Scheduler(Stopping, Failures):
         self._ready, self._window, self._ahead = queue.ready, queue.window, queue.ahead
         #: each task's remaining path when durations are given (critical path first), else None
         self.priorities = queue.priorities
+        #: plain tasks run back to back on this thread (see ``series.py``): nothing watches
+        #: a task's start or end, and the run keeps nothing beyond its report
+        self._inline = (
+            self._direct
+            and isinstance(executor, InlineExecutor)
+            and not capture
+            and checkpoint is None
+            and not self._starts
+            and not self._finishes
+            and self.listener.tick_interval is None
+            and self._ahead is None
+        )
 
     def _init_state(self, n: int) -> None:
         """What the run learns of ``n`` tasks: values, entries, attempts in flight, stopping."""
@@ -228,6 +241,8 @@ class Scheduler(Stopping, Failures):
                 listener.tick({i: f.started_at for i, f in flights.items()})
 
     def _fill(self) -> None:
+        if self._inline and self._direct and not self._flights and not self.stop_reason:
+            self._series()  # the plain tasks first; the rest (if any) below
         ready, flights, capacity = self._ready, self._flights, self._window
         options = self._options
         while ready and len(flights) < capacity and not self.stop_reason:
@@ -427,7 +442,18 @@ class Scheduler(Stopping, Failures):
             if self.checkpoint is not None:
                 self.checkpoint.store(i, value, flight.elapsed)
             if not self._finishes:  # no listener wants a TaskResult: straight to the report
-                self.entries[i] = success_entry(task, flight, outcome, value)
+                started = outcome.started_at
+                self.entries[i] = success_entry(
+                    task,
+                    value,
+                    started if flight.attempt == 1 else flight_start(flight, outcome),
+                    started + outcome.duration,
+                    flight.elapsed,
+                    flight.attempt,
+                    outcome.worker,
+                    flight.output,
+                    flight.records() if flight.history else (),
+                )
                 self._succeeded(i)
                 return
             self._settle(i, attempt_result(SUCCESS, flight, outcome, value=value), True)

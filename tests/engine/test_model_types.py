@@ -9,9 +9,8 @@ from typing import Any
 
 import pytest
 
-from pytest_processes import Task, TaskDependency, TaskReportEntry, TaskResult, TaskStatus
-from pytest_processes.engine.attempt import FAILED, OK, Call, Outcome, call_of, new_call, run_call
-from pytest_processes.engine.flight import Flight, attempt_result, success_entry
+from pytest_processes import Task, TaskReportEntry, TaskResult, TaskStatus
+from pytest_processes.engine.attempt import OK, Call, Outcome, call_of, new_call, run_call
 from pytest_processes.error_data import ErrorData
 from pytest_processes.model.execution_report import entry_in_order, entry_of, new_entry
 from pytest_processes.model.fastinit import fast_copy, fast_init, fast_positional
@@ -139,21 +138,6 @@ def test_an_entry_and_its_result_carry_every_shared_field() -> None:
     back = entry.to_result()
     for f in dataclasses.fields(TaskResult):
         assert getattr(back, f.name) == getattr(result, f.name), f.name
-
-
-@pytest.mark.parametrize("attempts", [1, 2])
-def test_the_fast_success_entry_matches_the_general_path(attempts: int) -> None:
-    """A run without listeners builds a success's entry directly: the same entry as with them."""
-    task = Task("a", len, args=("xy",), dependencies=[TaskDependency("up")])
-    flight = Flight(new_call(name="a", func=len, args=("xy",), kwargs={}), 0.0)
-    if attempts == 2:
-        flight.add(Outcome(kind=FAILED, exception=ValueError("x"), started_at=3.0, duration=1.0))
-        flight.attempt = 2
-    last = Outcome(kind=OK, value=2, started_at=5.0, duration=0.5, worker="w", output="o")
-    flight.add(last)
-    general = entry_of(task, attempt_result(TaskStatus.SUCCESS, flight, last, value=2))
-    assert success_entry(task, flight, last, 2) == general
-    assert (general.started_at, general.attempts) == (5.0 if attempts == 1 else 3.0, attempts)
 
 
 def test_fast_copy_reads_the_shared_fields_from_its_source() -> None:

@@ -104,7 +104,8 @@ def test_a_traceback_starts_at_the_task_function(on: Callable[..., Process], cap
     process = on([Task("deep", bodies.fail_inside)], capture=capture)
     error = process.runner.results["deep"].error_data
     assert error is not None
-    frames = [line.split(", in ")[-1] for line in error.traceback_str.splitlines() if ", in " in line]
+    lines = error.traceback_str.splitlines()
+    frames = [line.split(", in ")[-1] for line in lines if ", in " in line]
     assert frames == ["fail_inside", "fail"]
 
 
