@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
+from types import FunctionType
 from typing import TYPE_CHECKING, Any
 
 from ..engine.before import BeforeEntry, normal_before
@@ -114,8 +115,8 @@ class Task:
     ) -> None:
         if name.__class__ is not str and not isinstance(name, str):
             raise TypeError(f"name must be str. Got {type(name)}")
-        low = name.lower()  # processes lower-cases names; the caller's string when already lower
-        self.name = name = name if low == name else low
+        # processes lower-cases names; a lower-case name is kept, not copied
+        self.name = name = name if name.islower() else name.lower()
         self.func = func
         self.log_path = log_path
         self.args = args
@@ -244,7 +245,8 @@ class Task:
     @property
     def function_name(self) -> str:
         """Name of the function this task calls (partials and callable objects included)."""
-        return callable_name(self.func)
+        func = self.func
+        return func.__name__ if type(func) is FunctionType else callable_name(func)
 
     @property
     def dependency_names(self) -> tuple[str, ...]:

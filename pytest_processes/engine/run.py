@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from ..model.execution_report import OutputChunk, ProcessExecutionReport, TaskReportEntry
@@ -100,6 +101,9 @@ def run_graph(
     return _result(scheduler, entries, name, started, run_output, checkpoint, report_order)
 
 
+_NAME = attrgetter("name")
+
+
 def _result(
     scheduler: Scheduler,
     entries: Sequence[TaskReportEntry],
@@ -110,11 +114,10 @@ def _result(
     order: Sequence[int] | None = None,
 ) -> RunResult:
     """What the finished run left: its report (named ``name``), exceptions and how it ended."""
-    if order is None:
-        by_name = {e.name: e for e in entries}
-    else:  # the given order, then the tasks created during the run
-        by_name = {entries[i].name: entries[i] for i in order}
-        by_name.update((e.name, e) for e in entries[len(order) :])
+    listed = entries  # in the report: the given order, then the tasks created during the run
+    if order is not None:
+        listed = [*map(entries.__getitem__, order), *entries[len(order) :]]
+    by_name = dict(zip(map(_NAME, listed), listed, strict=True))
     report = ProcessExecutionReport(
         by_name,
         name,

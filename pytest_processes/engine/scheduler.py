@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from itertools import repeat
+from operator import methodcaller
 from types import TracebackType
 from typing import Any
 
@@ -157,7 +158,7 @@ class Scheduler(Stopping, Failures, InlineSeries):
         """Run to the end (or the stop) and return one report entry per task, in task order."""
         n = len(self.tasks)
         base = base_has_handlers()  # asked once, not once per task
-        self._loggers = [t.active_logger(base) for t in self.tasks]
+        self._loggers = list(map(methodcaller("active_logger", base), self.tasks))
         restore = self._restore
         for i in range(n):
             if self.pending[i] == 0 and (not restore or i not in restore):
@@ -517,10 +518,14 @@ class Scheduler(Stopping, Failures, InlineSeries):
             if pending[c] == 0:
                 if options[c] is None and not self.blocked[c]:  # _activate's usual case
                     self._ready.append(c)
-                    continue
-                skipped = self._activate(c)
-                if skipped is not None:
-                    self._settle(c, skipped, False)
+                else:
+                    self._release(c)
+
+    def _release(self, c: int) -> None:
+        """All of ``c``'s dependencies settled: queue, defer or skip it (see ``_activate``)."""
+        skipped = self._activate(c)
+        if skipped is not None:
+            self._settle(c, skipped, False)
 
     def _activate(self, c: int) -> TaskResult | None:
         """All of ``c``'s dependencies settled: queue it, defer it, or return its skip."""

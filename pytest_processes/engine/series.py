@@ -55,9 +55,13 @@ class InlineSeries:
         _loggers: list[logging.Logger | None]
         _parents: Sequence[int]
         _parent_start: Sequence[int]
+        _kids: Sequence[int]
+        _kid_start: Sequence[int]
+        pending: list[int]
+        blocked: list[str]
         _interrupt: KeyboardInterrupt | None
 
-        def _succeeded(self, i: int) -> None: ...
+        def _release(self, c: int) -> None: ...
 
         def _on_outcome(self, i: int, outcome: Outcome) -> None: ...
 
@@ -67,6 +71,7 @@ class InlineSeries:
         options, loggers = self._options, self._loggers
         parents, start = self._parents, self._parent_start
         clock = time.perf_counter
+        kids, kid_start, pending, blocked = self._kids, self._kid_start, self.pending, self.blocked
         while ready and not self.stop_reason:
             i = ready.popleft()
             task = tasks[i]
@@ -104,7 +109,13 @@ class InlineSeries:
                 logger.info(f"Finished {task.name}.")
             started = t0 + EPOCH_OFFSET
             entries[i] = success_entry(task, value, started, finished, finished - started)
-            self._succeeded(i)
+            for c in kids[kid_start[i] : kid_start[i + 1]]:  # _succeeded, without its frame
+                pending[c] -= 1
+                if pending[c] == 0:
+                    if options[c] is None and not blocked[c]:
+                        ready.append(c)
+                    else:
+                        self._release(c)
 
     def _series_failed(
         self,

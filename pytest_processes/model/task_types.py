@@ -165,8 +165,8 @@ class TaskDependency:
     ) -> None:
         if task_name.__class__ is not str and not isinstance(task_name, str):
             raise TypeError(f"task_name must be of type str. Got {type(task_name)}")
-        low = task_name.lower()  # the caller's string itself when already lower case
-        self.task_name = task_name if low == task_name else low
+        # names are lower case (as in processes); a lower-case name is kept, not copied
+        self.task_name = task_name if task_name.islower() else task_name.lower()
         self.use_result_as_additional_args = use_result_as_additional_args
         self.use_result_as_additional_kwargs = use_result_as_additional_kwargs
         self.additional_kwarg_name = additional_kwarg_name
