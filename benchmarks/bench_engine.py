@@ -5,13 +5,17 @@ Every task is built the way processes' users write it::
     Task(f"n{i}", f, args=(i,),
          dependencies=[TaskDependency(f"n{p}", use_result_as_additional_args=True) for p in ps])
 
-and every result is checked (task ``i`` returns ``i``). Three implementations:
+and every result is checked (task ``i`` returns ``i``). Four implementations:
 
 * ``ours``      -- ``pytest_processes`` as installed for the running Python (so the same
   script measures two checkouts when run with their two virtualenvs' interpreters);
 * ``processes`` -- ``processes.Process`` 7.0.4, the library we replace;
 * ``baseline``  -- ``baseline.run_plain``: a hand-written ``ThreadPoolExecutor`` ready-queue
-  whose construction is building its plain dict graph.
+  whose construction is building its plain dict graph;
+* ``floor``     -- the least any library with this API can cost: the same user code
+  building bare classes that keep only what they are given (``graphs.BareLibrary``),
+  then the thread pool's graph and run. The thread pool never builds the user's
+  objects; this row shows what they cost on their own.
 
 For each scenario: construction (first ``Task(...)`` to the end of ``Process.__enter__``),
 run, and their total -- the headline -- as medians of at least 5 repetitions; peak RSS of
@@ -47,6 +51,7 @@ from graphs import (
     LAYER_WIDTH,
     LAYERS,
     SLEEP_SECONDS,
+    BareLibrary,
     Parents,
     critical_path_length,
     echo,
@@ -57,7 +62,7 @@ from graphs import (
 )
 
 RESULT_MARKER = "BENCH-RESULT "
-IMPLS: tuple[str, ...] = ("ours", "processes", "baseline")
+IMPLS: tuple[str, ...] = ("ours", "processes", "baseline", "floor")
 SCENARIOS: tuple[str, ...] = ("A", "B", "C", "D", "E", "F")
 
 CONSTRUCTION_TARGET_US = 3.0
@@ -167,12 +172,12 @@ def _rss_start() -> int:
 
 
 class Adapter:
-    """Uniform build / run / results over the three implementations."""
+    """Uniform build / run / results over the four implementations."""
 
     def __init__(self, impl: str) -> None:
         self.impl = impl
         self.lib: Any = None
-        if impl != "baseline":
+        if impl not in ("baseline", "floor"):
             module = {"ours": "pytest_processes", "processes": "processes"}[impl]
             try:
                 self.lib = importlib.import_module(module)
@@ -181,6 +186,8 @@ class Adapter:
 
     def build(self, parents: Parents, func: Callable[..., int]) -> Any:
         """Everything from the first ``Task(...)`` to the end of ``Process.__enter__``."""
+        if self.impl == "floor":  # the user's objects, then the pool's own graph
+            return user_tasks(BareLibrary, parents, func), PlainGraph(parents)
         if self.lib is None:
             return PlainGraph(parents)
         return self.lib.Process(user_tasks(self.lib, parents, func)).__enter__()
@@ -201,6 +208,8 @@ class Adapter:
 
     def run(self, built: Any, job: Job, func: Callable[..., int]) -> Any:
         """Run ``built``; what it returns is only read by :meth:`check`."""
+        if self.impl == "floor":
+            built = built[1]
         if self.lib is None:
             return run_plain(built, func, job.workers if job.parallel else 1)
         if job.parallel:
@@ -390,7 +399,7 @@ def scenario_a(plan: Plan, rep: Report) -> None:
             )
             for impl in IMPLS
         }
-        ours, base, proc = ms["ours"], ms["baseline"], ms["processes"]
+        ours, base, proc, floor = ms["ours"], ms["baseline"], ms["processes"], ms["floor"]
         rows = [_timing_row(impl, m, plan.n) for impl, m in ms.items()]
         rep.sections += [
             f"### A. {graph} graph, {plan.n:,} tasks, 4 workers",
@@ -398,7 +407,9 @@ def scenario_a(plan: Plan, rep: Report) -> None:
             *_table(TIMING_HEADER, rows),
             "",
             f"Speed (total) vs the thread pool: {_ratio(base.total_s, ours.total_s)}; "
-            f"vs processes: {_ratio(ours.rate, proc.rate)} (tasks/s).",
+            f"vs processes: {_ratio(ours.rate, proc.rate)} (tasks/s). The floor (the user's "
+            f"objects, bare, then the thread pool): {_ratio(base.total_s, floor.total_s)} "
+            "the thread pool.",
             "",
         ]
         if graph == "random":
@@ -446,7 +457,7 @@ def scenario_b(plan: Plan, rep: Report) -> None:
 
 def scenario_c(plan: Plan, rep: Report) -> None:
     """C: per-task cost as the random graph grows, ours vs the thread pool, 4 workers."""
-    per: dict[str, list[Measurement]] = {"ours": [], "baseline": []}
+    per: dict[str, list[Measurement]] = {"ours": [], "baseline": [], "floor": []}
     rows = []
     for n in plan.scaling:
         for impl in per:
@@ -466,7 +477,7 @@ def scenario_c(plan: Plan, rep: Report) -> None:
         *_table(TIMING_HEADER, rows),
         "",
         f"Growth of the per-task total, {large:,} vs {small:,}: ours {growth['ours']}, "
-        f"thread pool {growth['baseline']}.",
+        f"thread pool {growth['baseline']}, floor {growth['floor']}.",
         "",
     ]
     first, last = per["ours"][0], per["ours"][-1]
@@ -541,6 +552,7 @@ def scenario_e(plan: Plan, rep: Report) -> None:
     ms = {
         impl: rep.take("E", Job(impl, "layered", n, workers=workers, reps=plan.reps), plan)
         for impl in IMPLS
+        if impl != "floor"  # the same run as the thread pool's
     }
     rows = [
         [impl, _cell(m, m.run_s, 3), _cell(m, m.total_s, 3), _ratio(m.run_s, bound)]

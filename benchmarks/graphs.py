@@ -156,3 +156,41 @@ def user_tasks(lib: ModuleType, parents: Parents, func: Callable[..., int]) -> l
         )
         for i, ps in enumerate(parents)
     ]
+
+
+# --------------------------------------------------------------------------- the floor
+
+
+class BareTask:
+    """A ``Task`` that only keeps what the user code above passes: no check, no option."""
+
+    __slots__ = ("args", "dependencies", "func", "name")
+
+    def __init__(
+        self,
+        name: str,
+        func: Callable[..., Any],
+        args: tuple[Any, ...] = (),
+        dependencies: list[Any] | None = None,
+    ) -> None:
+        self.name = name
+        self.func = func
+        self.args = args
+        self.dependencies = dependencies
+
+
+class BareDependency:
+    """A ``TaskDependency`` that only keeps its name and flag."""
+
+    __slots__ = ("task_name", "use_result_as_additional_args")
+
+    def __init__(self, task_name: str, use_result_as_additional_args: bool = False) -> None:
+        self.task_name = task_name
+        self.use_result_as_additional_args = use_result_as_additional_args
+
+
+class BareLibrary:
+    """What :func:`user_tasks` needs of a library (``Task``, ``TaskDependency``), bare."""
+
+    Task = BareTask
+    TaskDependency = BareDependency
