@@ -30,7 +30,6 @@ from .attempt import (
 )
 from .dynamic import has_slots
 from .flight import Flight, success_entry
-from .upstream import PASSES_ARG, PASSES_KWARG
 
 if TYPE_CHECKING:
     from collections import deque
@@ -76,18 +75,20 @@ class InlineSeries:
             i = ready.popleft()
             task = tasks[i]
             args, kwargs, deps = task.args, task.kwargs, task.dependencies
-            if (
-                options[i] is not None  # an option of ours (trigger, locks, executor...)
-                or task.timeout is not None
-                or (kwargs and has_slots(kwargs))
-                or (deps and not all(map(PASSES_ARG, deps)))
-                or (deps and any(map(PASSES_KWARG, deps)))
-                or (deps and len(deps) != start[i + 1] - start[i])  # one added since the build
-            ):
+            if options[i] is not None or task.timeout is not None or (kwargs and has_slots(kwargs)):
                 ready.appendleft(i)  # for the general path, first as it was
                 return
             if deps:
-                args = (*args, *map(values.__getitem__, parents[start[i] : start[i + 1]]))
+                # every result passed positionally (flags read now, as processes reads them)
+                for dep in deps:
+                    if dep.use_result_as_additional_kwargs or not dep.use_result_as_additional_args:
+                        ready.appendleft(i)
+                        return
+                first, end = start[i], start[i + 1]
+                if len(deps) != end - first:  # a dependency added since the graph was built
+                    ready.appendleft(i)
+                    return
+                args = (*args, *map(values.__getitem__, parents[first:end]))
             logger = loggers[i]
             if logger is not None:
                 logger.info(f"Starting {task.name}.")

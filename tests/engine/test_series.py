@@ -186,3 +186,17 @@ def test_ctrl_c_inside_a_plain_task_stops_the_run_as_on_the_general_path() -> No
     assert cut_off.reason.startswith("interrupted while running")
     assert cut_off.started_at is not None and cut_off.worker == "main" and cut_off.attempts == 1
     assert report.entries["other"].reason == "not run: run interrupted (KeyboardInterrupt)"
+
+
+def run_with_a_late_dependency(how: str) -> ProcessExecutionReport:
+    plugins = [Watching()] if how == "watched" else []
+    tasks = [Task("a", echo, args=(1,)), Task("b", echo, args=(2,), dependencies=[arg("a")])]
+    with Process(tasks, plugins=plugins) as process:
+        tasks[1].dependencies.append(arg("a2"))  # after the graph was built: not in it
+        return process.run(parallel=False)
+
+
+def test_a_dependency_added_after_the_graph_was_built_is_treated_alike() -> None:
+    fast = run_with_a_late_dependency("fast")
+    assert comparable(fast) == comparable(run_with_a_late_dependency("watched"))
+    assert fast.entries["b"].result == (2, (1,))
