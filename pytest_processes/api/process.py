@@ -136,6 +136,9 @@ class Process:
         self._topology: Topology | None = None
         #: the FIFO order of the run's tasks (``_topology.tasks``) when they differ from ``tasks``
         self._report_order: list[int] | None = None
+        #: each run task's place in the list last given, when the run's order differs (the
+        #: FIFO order of a list not given dependencies first); None: the run keeps that list
+        self._ranks: list[int] | None = None
         self.runner = ProcessRunner()
         self._pm: pluggy.PluginManager | None = None
         try:
@@ -168,6 +171,7 @@ class Process:
             raise
         self.tasks = [tasks[i] for i in order]
         self._report_order = order if given else None
+        self._ranks = None if given else order
         self._index = None
         self.runner = ProcessRunner()
 
@@ -189,12 +193,26 @@ class Process:
 
     def _reinstall(self, tasks: list[Task], undo: Callable[[], None] = lambda: None) -> None:
         """Install a changed task list, or restore the previous state and re-raise."""
-        previous = (self.tasks, self._index, self._topology, self._report_order, self.runner)
+        previous = (
+            self.tasks,
+            self._index,
+            self._topology,
+            self._report_order,
+            self._ranks,
+            self.runner,
+        )
         try:
             with collector_paused():
                 self._install(tasks)
         except BaseException:
-            self.tasks, self._index, self._topology, self._report_order, self.runner = previous
+            (
+                self.tasks,
+                self._index,
+                self._topology,
+                self._report_order,
+                self._ranks,
+                self.runner,
+            ) = previous
             undo()
             raise
 
@@ -239,9 +257,13 @@ class Process:
             raise TaskNotFoundError(task_name) from None
 
     def get_dependant_tasks(self, task_name: str) -> list[Task]:
-        """Every task that depends on ``task_name``, directly or not, breadth first."""
+        """Every task that depends on ``task_name``, directly or not, breadth first.
+
+        A task's direct dependants are taken in the order the tasks were given, as
+        processes takes them.
+        """
         children: dict[str, list[Task]] = {}
-        for task in self.tasks:
+        for task in self._given():
             for dep in task.dependencies:
                 children.setdefault(dep.task_name, []).append(task)
         seen: set[str] = set()
@@ -254,6 +276,18 @@ class Process:
                 found.append(task)
                 queue.extend(children.get(task.name, ()))
         return found
+
+    def _given(self) -> list[Task]:
+        """The tasks in the order of the list last given (``tasks`` is in FIFO order)."""
+        if self._topology is None:
+            return self.tasks
+        run_tasks: list[Task] = self._topology.tasks  # type: ignore[assignment]
+        if self._ranks is None:  # the run keeps the given list
+            return list(run_tasks)
+        given: list[Task] = [*run_tasks]
+        for k, rank in enumerate(self._ranks):
+            given[rank] = run_tasks[k]
+        return given
 
     # -- mutation (atomic) ---------------------------------------------------
 
@@ -373,7 +407,7 @@ class Process:
         chosen = self._executor(parallel, max_workers, executor)
         hook = self._pm.hook if self._pm is not None and self._pm.get_plugins() else None
         if self._topology is None:
-            self._topology, self._report_order = Topology(self.tasks), None
+            self._topology, self._report_order, self._ranks = Topology(self.tasks), None, None
         run_tasks = self._topology.tasks
         ran = run_graph(
             run_tasks,
@@ -381,6 +415,7 @@ class Process:
             name=self.name,
             topology=self._topology,
             report_order=self._report_order,
+            ranks=self._ranks,
             listener=_HookListener(hook, run_tasks) if hook is not None else None,
             capture=capture,
             fail_fast=fail_fast,

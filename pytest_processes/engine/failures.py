@@ -40,6 +40,7 @@ class Failures:
         executor: Executor
         listener: RunListener
         children: Sequence[Sequence[int]]
+        ranks: Sequence[int] | None
         stop_reason: str
         _flights: dict[int, Flight]
         _interrupt: KeyboardInterrupt | None
@@ -161,15 +162,27 @@ class Failures:
         return attempt_result(TaskStatus.ERRORED, flight, outcome, exception=exc, error=error)
 
     def downstream(self, i: int) -> list[str]:
-        """Names of every transitive dependant of task ``i``, breadth first."""
+        """Names of every transitive dependant of task ``i``, breadth first.
+
+        A task's direct dependants come in the order the user listed them (``ranks``
+        when the run's order differs), as processes lists them.
+        """
+        ranks, children = self.ranks, self.children
+
+        def dependants(c: int) -> Sequence[int]:
+            if ranks is None:
+                return children[c]
+            n = len(ranks)  # tasks created during the run come after, in their own order
+            return sorted(children[c], key=lambda d: ranks[d] if d < n else d)
+
         seen = {i}
         order: list[str] = []
-        queue = deque(self.children[i])
+        queue = deque(dependants(i))
         while queue:
             c = queue.popleft()
             if c in seen:
                 continue
             seen.add(c)
             order.append(self.tasks[c].name)
-            queue.extend(self.children[c])
+            queue.extend(dependants(c))
         return order

@@ -58,6 +58,7 @@ def run_graph(
     name: str = "",
     topology: Topology | None = None,
     report_order: Sequence[int] | None = None,
+    ranks: Sequence[int] | None = None,
     listener: RunListener | None = None,
     capture: CaptureMode = False,
     fail_fast: bool = False,
@@ -77,7 +78,9 @@ def run_graph(
     SIGTERM stops the run like Ctrl-C. ``capture="fd"`` with tasks on threads
     captures fds 1 and 2 for the whole run (see :mod:`.fdshare`). ``report_order``:
     the order of the report's entries by task index, when not that of ``tasks``
-    (tasks created during the run come after).
+    (tasks created during the run come after). ``ranks``: each task's place in the list the
+    caller gave, when ``tasks`` are in another order: a failure lists its dependants in
+    that order, as processes does.
     """
     scheduler = Scheduler(
         tasks,
@@ -91,6 +94,7 @@ def run_graph(
         limits=limits,
         checkpoint=checkpoint,
         durations=durations,
+        ranks=ranks,
     )
     if on_start is not None:
         on_start()

@@ -69,8 +69,11 @@ class Scheduler(Stopping, Failures, InlineSeries):
         limits: dict[str, int] | None = None,
         checkpoint: Checkpoint | None = None,
         durations: Mapping[str, float] | None = None,
+        ranks: Sequence[int] | None = None,
     ) -> None:
         self.tasks = tasks
+        #: each task's place in the list the user gave, if not ``tasks``' order (see ``downstream``)
+        self.ranks = ranks
         self.executor = executor
         self.listener = listener or RunListener()
         self.capture = capture

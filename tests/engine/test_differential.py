@@ -1,0 +1,190 @@
+"""Seeded random graphs run by processes 7.0.4 and by us: the same report, task for task.
+
+Each graph mixes what both libraries support: results passed by position, by keyword
+(overriding a static keyword of the same name), both ways, or not at all; tasks that
+fail, tasks that fail once and are retried, dependants of failures; lists given in
+dependency order or shuffled. Ours runs it three ways (sequential with nothing
+watching, sequential with a plugin hook, on threads), and every report must equal
+processes' sequential one in order, statuses, results, attempts and error records; the
+sequential runs must also call the functions in processes' order.
+"""
+
+from __future__ import annotations
+
+import random
+from types import ModuleType
+from typing import Any
+
+import pluggy
+import pytest
+
+import pytest_processes
+from pytest_processes.model.task_types import TaskResult
+
+processes = pytest.importorskip("processes")
+
+hookimpl = pluggy.HookimplMarker("pytest")
+
+Dep = tuple[str, bool, bool, str]  # parent, positional, keyword, keyword name
+Spec = list[tuple[str, str, list[Dep], dict[str, int], int]]  # name, kind, deps, kwargs, retries
+
+
+def random_spec(seed: int, n: int = 24) -> Spec:
+    rng = random.Random(seed)
+    spec: Spec = []
+    for i in range(n):
+        parents = rng.sample(range(i), min(i, rng.randint(0, 4)))
+        deps: list[Dep] = []
+        for p in parents:
+            how = rng.choice(["arg", "arg", "kw", "both", "order"])
+            deps.append((f"t{p}", how in ("arg", "both"), how in ("kw", "both"), f"k{p}"))
+        kwargs = {"extra": i} if rng.random() < 0.3 else {}
+        if deps and deps[0][2] and rng.random() < 0.5:
+            kwargs[deps[0][3]] = -1  # a static keyword the upstream result overrides
+        kind = rng.choices(["value", "fail", "flaky"], weights=[14, 3, 3])[0]
+        spec.append((f"t{i}", kind, deps, kwargs, rng.choice([0, 1]) if kind == "flaky" else 0))
+    if seed % 3 == 0:
+        rng.shuffle(spec)  # not in dependency order: both order it the same way
+    return spec
+
+
+def build(lib: ModuleType, spec: Spec, calls: list[str]) -> list[Any]:
+    """``lib``'s tasks for ``spec``; every call appends the task's name to ``calls``."""
+    tried: set[str] = set()
+
+    def value(name: str, *upstream: object, **kwargs: object) -> tuple[object, ...]:
+        calls.append(name)
+        return (name, upstream, sorted(kwargs.items()))
+
+    def fail(name: str, *upstream: object, **kwargs: object) -> None:
+        calls.append(name)
+        raise ValueError(f"{name} cannot go on")
+
+    def flaky(name: str, *upstream: object, **kwargs: object) -> tuple[object, ...]:
+        calls.append(name)
+        if name not in tried:
+            tried.add(name)
+            raise ConnectionError(f"{name} lost its connection")
+        return (name, len(upstream), sorted(kwargs))
+
+    bodies = {"value": value, "fail": fail, "flaky": flaky}
+    return [
+        lib.Task(
+            name,
+            bodies[kind],
+            args=(name,),
+            kwargs=dict(kwargs),
+            dependencies=[lib.TaskDependency(p, a, k, kw if k else "") for p, a, k, kw in deps],
+            retries=retries,
+        )
+        for name, kind, deps, kwargs, retries in spec
+    ]
+
+
+class Watching:
+    """A plugin with a task hook: our run then takes the general path for every task."""
+
+    @hookimpl
+    def pytest_processes_task_finish(self, task: Any, result: TaskResult) -> None:
+        pass
+
+
+def summary(report: Any) -> list[tuple[object, ...]]:
+    """What both libraries' reports must agree on, in report order."""
+    rows: list[tuple[object, ...]] = []
+    for name, entry in report.entries.items():
+        error = entry.error
+        failure = None
+        if error is not None:
+            failure = (
+                error.task_name,
+                error.function,
+                error.args,
+                error.kwargs,
+                error.exception,
+                list(error.downstream_impact),
+            )
+        rows.append(
+            (
+                name,
+                entry.function,
+                entry.args,
+                entry.kwargs,
+                entry.status.value,
+                entry.result,
+                entry.attempts,
+                failure,
+            )
+        )
+    return rows
+
+
+def run_processes(spec: Spec) -> tuple[list[tuple[object, ...]], list[str]]:
+    calls: list[str] = []
+    with processes.Process(build(processes, spec, calls)) as process:
+        report = process.run(parallel=False)
+    return summary(report), calls
+
+
+def run_ours(spec: Spec, how: str) -> tuple[list[tuple[object, ...]], list[str]]:
+    calls: list[str] = []
+    plugins = [Watching()] if how == "watched" else []
+    with pytest_processes.Process(build(pytest_processes, spec, calls), plugins=plugins) as p:
+        report = p.run(parallel=how == "threads", max_workers=3)
+    return summary(report), calls
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_our_reports_equal_processes_reports(seed: int) -> None:
+    spec = random_spec(seed)
+    expected, expected_calls = run_processes(spec)
+    assert any(row[4] == "errored" for row in expected) or seed % 4  # failures happen
+    for how in ("fast", "watched", "threads"):
+        report, calls = run_ours(spec, how)
+        assert report == expected, how
+        if how != "threads":
+            assert calls == expected_calls, how
+        else:
+            assert sorted(calls) == sorted(expected_calls)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_our_graph_queries_equal_processes(seed: int) -> None:
+    """The sorted task list and every task's transitive dependants, in processes' order."""
+    spec = random_spec(seed)
+    theirs = processes.Process(build(processes, spec, []))
+    ours = pytest_processes.Process(build(pytest_processes, spec, []))
+    assert [t.name for t in ours.tasks] == [t.name for t in theirs.tasks]
+    for name, *_ in spec:
+        expected = [t.name for t in theirs.get_dependant_tasks(name)]
+        assert [t.name for t in ours.get_dependant_tasks(name)] == expected, name
+
+
+@pytest.mark.parametrize("seed", range(0, 12, 3))
+def test_after_mutations_our_graph_and_run_equal_processes(seed: int) -> None:
+    """Tasks added, a dependency added, a task removed: the same order, dependants and run."""
+    spec = random_spec(seed)
+    calls: dict[str, list[str]] = {"processes": [], "ours": []}
+    built = {}
+    for label, lib in (("processes", processes), ("ours", pytest_processes)):
+        process = lib.Process(build(lib, spec, calls[label]))
+        late = build(
+            lib,
+            [("late", "value", [("t3", True, False, ""), ("t1", False, True, "k1")], {}, 0)],
+            calls[label],
+        )[0]
+        process.add_task(late)
+        # a new edge from an earlier task: never a cycle (parents come from earlier tasks)
+        upstream = {d[0] for name, _, deps, _, _ in spec if name == "t7" for d in deps}
+        extra = next(f"t{i}" for i in range(7) if f"t{i}" not in upstream)
+        process.add_task_dependency("t7", lib.TaskDependency(extra))
+        leaf = next(name for name, *_ in spec[::-1] if not process.get_dependant_tasks(name))
+        process.remove_task(leaf)
+        built[label] = process
+    theirs, ours = built["processes"], built["ours"]
+    assert [t.name for t in ours.tasks] == [t.name for t in theirs.tasks]
+    for task in theirs.tasks:
+        expected = [t.name for t in theirs.get_dependant_tasks(task.name)]
+        assert [t.name for t in ours.get_dependant_tasks(task.name)] == expected, task.name
+    assert summary(ours.run(parallel=False)) == summary(theirs.run(parallel=False))
+    assert calls["ours"] == calls["processes"]
