@@ -26,7 +26,15 @@ processes = pytest.importorskip("processes")
 hookimpl = pluggy.HookimplMarker("pytest")
 
 Dep = tuple[str, bool, bool, str]  # parent, positional, keyword, keyword name
-Spec = list[tuple[str, str, list[Dep], dict[str, int], int]]  # name, kind, deps, kwargs, retries
+#: name, kind, deps, kwargs, retries, index into RETRY_ON
+Spec = list[tuple[str, str, list[Dep], dict[str, int], int, int]]
+#: what a task retries on: processes' default, the error flaky raises, nothing, another error
+RETRY_ON: list[tuple[type[Exception], ...] | None] = [
+    None,
+    (ConnectionError,),
+    (),
+    (KeyError, ValueError),
+]
 
 
 def random_spec(seed: int, n: int = 24) -> Spec:
@@ -42,10 +50,21 @@ def random_spec(seed: int, n: int = 24) -> Spec:
         if deps and deps[0][2] and rng.random() < 0.5:
             kwargs[deps[0][3]] = -1  # a static keyword the upstream result overrides
         kind = rng.choices(["value", "fail", "flaky"], weights=[14, 3, 3])[0]
-        spec.append((f"t{i}", kind, deps, kwargs, rng.choice([0, 1]) if kind == "flaky" else 0))
+        retries = rng.choice([0, 1, 2]) if kind != "value" else 0
+        spec.append((f"t{i}", kind, deps, kwargs, retries, rng.randrange(len(RETRY_ON))))
     if seed % 3 == 0:
         rng.shuffle(spec)  # not in dependency order: both order it the same way
     return spec
+
+
+def refuse(name: str, received: int) -> None:
+    """Where a failing task fails: the traced frame, with these two variables."""
+    raise ValueError(f"{name} cannot go on with {received} inputs")
+
+
+def disconnect(name: str) -> None:
+    """Where a flaky task's first attempt fails."""
+    raise ConnectionError(f"{name} lost its connection")
 
 
 def build(lib: ModuleType, spec: Spec, calls: list[str]) -> list[Any]:
@@ -58,13 +77,13 @@ def build(lib: ModuleType, spec: Spec, calls: list[str]) -> list[Any]:
 
     def fail(name: str, *upstream: object, **kwargs: object) -> None:
         calls.append(name)
-        raise ValueError(f"{name} cannot go on")
+        refuse(name, len(upstream))
 
     def flaky(name: str, *upstream: object, **kwargs: object) -> tuple[object, ...]:
         calls.append(name)
         if name not in tried:
             tried.add(name)
-            raise ConnectionError(f"{name} lost its connection")
+            disconnect(name)
         return (name, len(upstream), sorted(kwargs))
 
     bodies = {"value": value, "fail": fail, "flaky": flaky}
@@ -76,8 +95,9 @@ def build(lib: ModuleType, spec: Spec, calls: list[str]) -> list[Any]:
             kwargs=dict(kwargs),
             dependencies=[lib.TaskDependency(p, a, k, kw if k else "") for p, a, k, kw in deps],
             retries=retries,
+            retry_on=RETRY_ON[retry_on],
         )
-        for name, kind, deps, kwargs, retries in spec
+        for name, kind, deps, kwargs, retries, retry_on in spec
     ]
 
 
@@ -103,6 +123,8 @@ def summary(report: Any) -> list[tuple[object, ...]]:
                 error.kwargs,
                 error.exception,
                 list(error.downstream_impact),
+                error.traced_vars,
+                error.traced_vars_location,
             )
         rows.append(
             (
@@ -170,12 +192,12 @@ def test_after_mutations_our_graph_and_run_equal_processes(seed: int) -> None:
         process = lib.Process(build(lib, spec, calls[label]))
         late = build(
             lib,
-            [("late", "value", [("t3", True, False, ""), ("t1", False, True, "k1")], {}, 0)],
+            [("late", "value", [("t3", True, False, ""), ("t1", False, True, "k1")], {}, 0, 0)],
             calls[label],
         )[0]
         process.add_task(late)
         # a new edge from an earlier task: never a cycle (parents come from earlier tasks)
-        upstream = {d[0] for name, _, deps, _, _ in spec if name == "t7" for d in deps}
+        upstream = {d[0] for name, _, deps, *_ in spec if name == "t7" for d in deps}
         extra = next(f"t{i}" for i in range(7) if f"t{i}" not in upstream)
         process.add_task_dependency("t7", lib.TaskDependency(extra))
         leaf = next(name for name, *_ in spec[::-1] if not process.get_dependant_tasks(name))
