@@ -11,7 +11,9 @@ sequential runs must also call the functions in processes' order.
 
 from __future__ import annotations
 
+import logging
 import random
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -24,6 +26,7 @@ from pytest_processes.model.task_types import TaskResult
 processes = pytest.importorskip("processes")
 
 hookimpl = pluggy.HookimplMarker("pytest")
+LINE = "%(asctime)s - %(name)s - %(levelname)s - %(message)s"
 
 Dep = tuple[str, bool, bool, str]  # parent, positional, keyword, keyword name
 #: name, kind, deps, kwargs, retries, index into RETRY_ON
@@ -210,3 +213,31 @@ def test_after_mutations_our_graph_and_run_equal_processes(seed: int) -> None:
         assert [t.name for t in ours.get_dependant_tasks(task.name)] == expected, task.name
     assert summary(ours.run(parallel=False)) == summary(theirs.run(parallel=False))
     assert calls["ours"] == calls["processes"]
+
+
+def log_records(path: Path) -> list[tuple[str, str]]:
+    """(level, message) of every record in a task logfile, in order (not the context lines)."""
+    records = []
+    for line in path.read_text().splitlines():
+        parts = line.split(" - ", 3)
+        if len(parts) == 4 and parts[2] in ("INFO", "WARNING", "ERROR"):
+            records.append((parts[2], parts[3]))
+    return records
+
+
+@pytest.mark.parametrize("seed", range(0, 12, 2))
+def test_our_task_logfiles_say_what_processes_logfiles_say(seed: int, tmp_path: Path) -> None:
+    spec = random_spec(seed)
+    for label, lib in (("processes", processes), ("ours", pytest_processes)):
+        tasks = build(lib, spec, [])
+        for task in tasks:  # every task logs to one file per library, as a user would set it
+            task.logger.addHandler(logging.FileHandler(tmp_path / f"{label}.log"))
+            task.logger.handlers[-1].setFormatter(logging.Formatter(LINE))
+        with lib.Process(tasks) as process:
+            process.run(parallel=False)
+        for task in tasks:
+            for handler in task.logger.handlers:
+                handler.close()
+    ours, theirs = log_records(tmp_path / "ours.log"), log_records(tmp_path / "processes.log")
+    assert ours == theirs
+    assert ("INFO", "Starting t0.") in ours
