@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import os
+from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import repeat
@@ -135,10 +136,10 @@ class Process:
         self._index: dict[str, Task] | None = None  # built on first lookup
         self._topology: Topology | None = None
         #: the FIFO order of the run's tasks (``_topology.tasks``) when they differ from ``tasks``
-        self._report_order: list[int] | None = None
+        self._report_order: Sequence[int] | None = None
         #: each run task's place in the list last given, when the run's order differs (the
         #: FIFO order of a list not given dependencies first); None: the run keeps that list
-        self._ranks: list[int] | None = None
+        self._ranks: Sequence[int] | None = None
         self.runner = ProcessRunner()
         self._pm: pluggy.PluginManager | None = None
         try:
@@ -169,9 +170,10 @@ class Process:
             for target, edge in added:  # nothing changes on an error
                 target.dependencies.remove(edge)
             raise
-        self.tasks = [tasks[i] for i in order]
-        self._report_order = order if given else None
-        self._ranks = None if given else order
+        self.tasks = list(map(tasks.__getitem__, order))
+        kept = array("i", order)  # 4 bytes a task, not an int object and a pointer (36)
+        self._report_order = kept if given else None
+        self._ranks = None if given else kept
         self._index = None
         self.runner = ProcessRunner()
 
