@@ -100,6 +100,9 @@ class Measurement:
     rss_built: int | None = None  # bytes above the pre-build RSS once constructed
     rss_peak: int | None = None  # bytes above the pre-build RSS at the peak of build + run
     traced_peak: int | None = None  # tracemalloc peak of build + run, bytes
+    #: floor only: the user's objects alone, before the thread pool's graph
+    objects_s: list[float] = field(default_factory=list)
+    rss_objects: int | None = None
     unavailable: str | None = None
     error: str | None = None
 
@@ -125,6 +128,11 @@ class Measurement:
     def run_s(self) -> float | None:
         """Median run seconds."""
         return self._median(self.runs_s)
+
+    @property
+    def object_s(self) -> float | None:
+        """Median seconds to build the user's objects (floor only)."""
+        return self._median(self.objects_s)
 
     @property
     def total_s(self) -> float | None:
@@ -177,6 +185,8 @@ class Adapter:
     def __init__(self, impl: str) -> None:
         self.impl = impl
         self.lib: Any = None
+        #: floor only: (perf_counter, VmHWM) once the user's objects are built
+        self.objects_done: tuple[float, int] | None = None
         if impl not in ("baseline", "floor"):
             module = {"ours": "pytest_processes", "processes": "processes"}[impl]
             try:
@@ -187,7 +197,9 @@ class Adapter:
     def build(self, parents: Parents, func: Callable[..., int]) -> Any:
         """Everything from the first ``Task(...)`` to the end of ``Process.__enter__``."""
         if self.impl == "floor":  # the user's objects, then the pool's own graph
-            return user_tasks(BareLibrary, parents, func), PlainGraph(parents)
+            objects = user_tasks(BareLibrary, parents, func)
+            self.objects_done = (time.perf_counter(), _status_kib("VmHWM"))
+            return objects, PlainGraph(parents)
         if self.lib is None:
             return PlainGraph(parents)
         return self.lib.Process(user_tasks(self.lib, parents, func)).__enter__()
@@ -258,6 +270,10 @@ def run_job(job: Job) -> Measurement:
             elif rep == 0:  # a fresh process: later repetitions reuse freed memory
                 result.rss_built = rss_built - floor
                 result.rss_peak = _status_kib("VmHWM") - floor
+            if adapter.objects_done is not None and not job.traced:
+                result.objects_s.append(adapter.objects_done[0] - t0)
+                if rep == 0:
+                    result.rss_objects = adapter.objects_done[1] - floor
             adapter.check(built, ran, job.n)
             del built, ran
             result.builds_s.append(t1 - t0)
@@ -479,6 +495,12 @@ def scenario_c(plan: Plan, rep: Report) -> None:
         f"Growth of the per-task total, {large:,} vs {small:,}: ours {growth['ours']}, "
         f"thread pool {growth['baseline']}, floor {growth['floor']}.",
         "",
+        "The user's objects alone (the floor's bare classes, before the pool's graph): "
+        + ", ".join(
+            f"{_num(m.per_task(m.object_s, 1e6), 2)} µs/task at {m.job.n:,}" for m in per["floor"]
+        )
+        + ".",
+        "",
     ]
     first, last = per["ours"][0], per["ours"][-1]
     a, b = first.per_task(first.total_s, 1e6), last.per_task(last.total_s, 1e6)
@@ -489,11 +511,13 @@ def scenario_c(plan: Plan, rep: Report) -> None:
         f"{(b or 0) / (a or 1):.2f}x ({a or 0:.2f} → {b or 0:.2f} µs/task)",
     )
     built = last.per_task(last.build_s, 1e6) or 0.0
+    bare = per["floor"][-1]
     rep.target(
         f"C construction ≤ {CONSTRUCTION_TARGET_US} µs/task at {large:,}",
         last,
         built <= CONSTRUCTION_TARGET_US,
-        f"{built:.2f} µs/task",
+        f"{built:.2f} µs/task (the user's objects alone: "
+        f"{_num(bare.per_task(bare.object_s, 1e6), 2)})",
     )
 
 
@@ -502,12 +526,15 @@ def scenario_d(plan: Plan, rep: Report) -> None:
     n = plan.scaling[-1]
     rows = []
     ours: Measurement | None = None
+    bare: Measurement | None = None
     for impl in IMPLS:
         size = plan.n_processes if impl == "processes" else n
         timed = rep.take("D", Job(impl, "random", size, reps=1), plan)
         traced = rep.take("D", Job(impl, "random", size, reps=1, traced=True), plan)
         if impl == "ours":
             ours = timed
+        if impl == "floor":
+            bare = timed
         rows.append(
             [
                 impl,
@@ -528,13 +555,15 @@ def scenario_d(plan: Plan, rep: Report) -> None:
         "(peak reset through `/proc/self/clear_refs`); tracemalloc: its own pass.",
         "",
     ]
-    assert ours is not None
+    assert ours is not None and bare is not None
+    objects = _cell(bare, bare.per_task(bare.rss_objects))
+    rep.sections += [f"The user's objects alone (the floor's bare classes): {objects} B/task.", ""]
     built, peak = ours.per_task(ours.rss_built) or 0.0, ours.per_task(ours.rss_peak) or 0.0
     rep.target(
         f"D RSS after construction ≤ {CONSTRUCTION_RSS_TARGET} B/task at {n:,}",
         ours,
         built <= CONSTRUCTION_RSS_TARGET,
-        f"{built:,.0f} B/task",
+        f"{built:,.0f} B/task (the user's objects alone: {objects})",
     )
     rep.target(
         f"D peak RSS of the whole run ≤ {RUN_RSS_TARGET:,} B/task at {n:,}",
