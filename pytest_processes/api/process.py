@@ -121,6 +121,10 @@ class _HookListener(RunListener):
         self.hook.pytest_processes_task_finish(task=self.tasks[index], result=result)
 
 
+#: what ``Process._install`` sets: a failed change puts them all back
+_INSTALLED = ("tasks", "_index", "_topology", "_report_order", "_ranks", "runner")
+
+
 class Process:
     """Validates a list of tasks into a graph and runs it.
 
@@ -195,26 +199,13 @@ class Process:
 
     def _reinstall(self, tasks: list[Task], undo: Callable[[], None] = lambda: None) -> None:
         """Install a changed task list, or restore the previous state and re-raise."""
-        previous = (
-            self.tasks,
-            self._index,
-            self._topology,
-            self._report_order,
-            self._ranks,
-            self.runner,
-        )
+        previous = [getattr(self, name) for name in _INSTALLED]
         try:
             with collector_paused():
                 self._install(tasks)
         except BaseException:
-            (
-                self.tasks,
-                self._index,
-                self._topology,
-                self._report_order,
-                self._ranks,
-                self.runner,
-            ) = previous
+            for name, value in zip(_INSTALLED, previous, strict=True):
+                setattr(self, name, value)
             undo()
             raise
 
