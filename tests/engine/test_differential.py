@@ -11,6 +11,7 @@ sequential runs must also call the functions in processes' order.
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import time
@@ -270,3 +271,27 @@ def test_a_timed_out_task_is_reported_as_processes_reports_it(retries: int) -> N
         assert summary(ours.run(parallel=False), traced=False) == expected
     assert expected[0][4:7] == ("errored", None, retries + 1)
     assert expected[0][7][4] == "Task 'late' timed out after 0.05s"
+
+
+def json_subset(report: Any, fields: dict[str, Any]) -> dict[str, Any]:
+    """``report.to_json()``'s entries, cut to ``fields`` (processes' keys), times left out."""
+    entries = json.loads(report.to_json())["entries"]
+    subset: dict[str, Any] = {}
+    for name, entry in entries.items():
+        kept = {k: entry[k] for k in fields[name] if k != "elapsed_seconds"}
+        if kept.get("error"):  # processes' traceback text shows its own frames too
+            kept["error"] = {k: v for k, v in kept["error"].items() if k != "traceback_str"}
+        subset[name] = kept
+    return subset
+
+
+@pytest.mark.parametrize("seed", [1, 3, 5])
+def test_our_json_report_holds_processes_json_report(seed: int) -> None:
+    """Every key processes writes, with the same value (ours writes more keys beside them)."""
+    spec = random_spec(seed)
+    with processes.Process(build(processes, spec, [])) as theirs:
+        their_report = theirs.run(parallel=False)
+    with pytest_processes.Process(build(pytest_processes, spec, [])) as ours:
+        our_report = ours.run(parallel=False)
+    fields = {n: list(e) for n, e in json.loads(their_report.to_json())["entries"].items()}
+    assert json_subset(our_report, fields) == json_subset(their_report, fields)
