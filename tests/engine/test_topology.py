@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from pytest_processes import Task, TaskDependency
-from pytest_processes.engine.topology import Topology
+from pytest_processes.engine.topology import Topology, compile_run
 
 
 def noop() -> None:
@@ -60,3 +62,23 @@ def test_wiring_reads_the_flags_a_task_has_when_it_is_submitted(topology: Topolo
 def test_empty_graph() -> None:
     topology = Topology([])
     assert (len(topology.children), topology.indegree) == (0, [])
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_a_list_given_dependencies_first_is_run_in_that_order(seed: int) -> None:
+    """compile_run keeps the given list exactly when each task comes after its dependencies."""
+    rng = random.Random(seed)
+    n = rng.randint(1, 12)
+    parents = [rng.sample(range(i), min(i, rng.randint(0, 3))) for i in range(n)]
+    tasks = [
+        Task(f"t{i}", len, dependencies=[TaskDependency(f"t{p}") for p in ps])
+        for i, ps in enumerate(parents)
+    ]
+    listed = tasks if seed % 2 else rng.sample(tasks, n)  # half of them shuffled
+    place = {t.name: k for k, t in enumerate(listed)}
+    expected = all(place[d.task_name] < place[t.name] for t in listed for d in t.dependencies)
+    order, topology, kept = compile_run(listed)
+    assert kept is expected
+    assert [t.name for t in topology.tasks] == [
+        t.name for t in (listed if kept else [listed[i] for i in order])
+    ]
