@@ -3,8 +3,9 @@
 Each graph mixes what both libraries support: results passed by position, by keyword
 (overriding a static keyword of the same name), both ways, or not at all; tasks that
 fail, tasks that fail once and are retried, dependants of failures; lists given in
-dependency order or shuffled. Ours runs it three ways (sequential with nothing
-watching, sequential with a plugin hook, on threads), and every report must equal
+dependency order or shuffled. Ours runs it five ways (sequential with nothing
+watching, sequential with a plugin hook, on threads, and both of those with output
+captured), and every report must equal
 processes' sequential one in order, statuses, results, attempts and error records; the
 sequential runs must also call the functions in processes' order.
 """
@@ -161,7 +162,7 @@ def run_ours(spec: Spec, how: str) -> tuple[list[tuple[object, ...]], list[str]]
     calls: list[str] = []
     plugins = [Watching()] if how == "watched" else []
     with pytest_processes.Process(build(pytest_processes, spec, calls), plugins=plugins) as p:
-        report = p.run(parallel=how == "threads", max_workers=3)
+        report = p.run(parallel=how.startswith("threads"), max_workers=3, capture="+" in how)
     return summary(report), calls
 
 
@@ -170,10 +171,10 @@ def test_our_reports_equal_processes_reports(seed: int) -> None:
     spec = random_spec(seed)
     expected, expected_calls = run_processes(spec)
     assert any(row[4] == "errored" for row in expected) or seed % 4  # failures happen
-    for how in ("fast", "watched", "threads"):
+    for how in ("fast", "watched", "threads", "fast+capture", "threads+capture"):
         report, calls = run_ours(spec, how)
         assert report == expected, how
-        if how != "threads":
+        if not how.startswith("threads"):
             assert calls == expected_calls, how
         else:
             assert sorted(calls) == sorted(expected_calls)
