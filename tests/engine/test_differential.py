@@ -4,10 +4,10 @@ Each graph mixes what both libraries support: results passed by position, by key
 (overriding a static keyword of the same name), both ways, or not at all; tasks that
 fail, tasks that fail once and are retried, dependants of failures; lists given in
 dependency order or shuffled. Ours runs it five ways (sequential with nothing
-watching, sequential with a plugin hook, on threads, and both of those with output
-captured), and every report must equal
-processes' sequential one in order, statuses, results, attempts and error records; the
-sequential runs must also call the functions in processes' order.
+watching, sequential with a plugin hook, on threads, and sequential and on threads with
+output captured); every report must equal processes' sequential one in order, statuses,
+results, attempts and error records, and the sequential runs must also call the
+functions in processes' order.
 """
 
 from __future__ import annotations
