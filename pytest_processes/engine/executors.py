@@ -241,11 +241,18 @@ class ThreadExecutor:
     #: short tasks, a deeper queue means fewer hand-offs between the scheduler's thread
     #: and the workers (measured by ``benchmarks/bench_engine.py``, scenario A)
     PREFETCH = 8
+    #: calls queued per worker in a run of plain tasks (see ``burst``)
+    BURST = 64
 
     def __init__(self, max_workers: int, *, prefetch: int | None = None) -> None:
         self.workers = max(1, max_workers)
         depth = self.PREFETCH if prefetch is None else max(0, prefetch)
         self.window = self.workers * (1 + depth)
+        #: the window when no task holds a lock or has a timeout (a lock is held while its
+        #: call waits in the queue, a deadline is tracked per queued call): with no-op
+        #: tasks, a run on 4 threads costs about a fifth less than with ``window``
+        #: (``benchmarks/bench_engine.py``, scenario A); a depth asked for is kept as it is
+        self.burst = self.workers * (1 + self.BURST) if prefetch is None else self.window
         self._stopping = False
         # untimed calls travel as (key, call) and come back as (key, outcome);
         # timed ones as a _Slot, so the deadline can be tracked and abandoned

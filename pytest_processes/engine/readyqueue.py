@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from ..model.spec import TaskSpec
@@ -20,6 +21,8 @@ from .sendahead import SendAhead
 from .waves import WaveQueue, wave_queue
 
 __all__ = ["QueueSetup", "queue_setup"]
+
+_TIMED = attrgetter("timeout")
 
 
 @dataclass(slots=True, kw_only=True)
@@ -53,9 +56,12 @@ def queue_setup(
     is seen: when a failure may stop the run, or a heap picks the next task as each
     worker frees up, the window is one call per worker. Send-ahead needs nothing to
     happen on the scheduler's side before a call (no priorities, no ``prepare``
-    listener, no waves). ``plain``: no task has options beyond processes' (so no wave).
+    listener, no waves). ``plain``: no task has options beyond processes' (so no wave, no
+    lock); with no timeout either, the executor's ``burst`` window (if it has one) is used.
     """
     window = executor.window if prefetch and not fail_fast else executor.workers
+    if plain and prefetch and not fail_fast and durations is None and not any(map(_TIMED, tasks)):
+        window = getattr(executor, "burst", window)  # a deeper queue, if the executor has one
     ready: deque[int] | ReadyHeap | WaveQueue = deque()
     priorities = None
     if durations is not None:

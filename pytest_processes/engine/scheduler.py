@@ -360,6 +360,8 @@ class Scheduler(Stopping, Failures, InlineSeries):
         """From now on the graph may grow: per-task lists become this run's own."""
         self.tasks = list(self.tasks)
         self._direct = False  # created tasks are wired by ``dynamic.wiring``
+        # created tasks may hold locks or have timeouts: back to the executor's usual window
+        self._window = min(self._window, self.executor.window)
         self._ahead = None  # send-ahead sizes its tables once, for the compiled tasks
         self._dynamic = dynamic = Dynamic(self, self._topology.wiring, len(self.tasks))
         self.wiring = dynamic.wiring

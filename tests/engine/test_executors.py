@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from pytest_processes import TaskSkipped
+from pytest_processes import Task, TaskSkipped
 from pytest_processes.engine.attempt import (
     FAILED,
     NOT_STARTED,
@@ -20,6 +20,7 @@ from pytest_processes.engine.attempt import (
     run_call,
 )
 from pytest_processes.engine.executors import Executor, InlineExecutor, ThreadExecutor
+from pytest_processes.engine.readyqueue import queue_setup
 
 
 def drain(executor: Executor, count: int, timeout: float = 5.0) -> dict[int, Outcome]:
@@ -149,6 +150,32 @@ def test_thread_executor_size() -> None:
     assert ThreadExecutor(3, prefetch=1).window == 6
     assert ThreadExecutor(3, prefetch=0).window == 3
     assert ThreadExecutor(0).workers == 1
+
+
+def window_for(tasks: list[Task], executor: Executor, **options: object) -> int:
+    """The window a run of ``tasks`` keeps on ``executor`` (at most this many calls in flight)."""
+    settings: dict[str, object] = {"prefetch": True, "fail_fast": False, "durations": None}
+    settings.update(options)
+    plain = all(t._extras is None for t in tasks)
+    children: list[list[int]] = [[] for _ in tasks]
+    entries: list[object] = [None] * len(tasks)
+    setup = queue_setup(tasks, executor, children, entries, prepares=False, plain=plain, **settings)
+    return setup.window
+
+
+def test_plain_untimed_runs_queue_deeper_on_the_thread_pool() -> None:
+    """Only where a deeper queue cannot hold a lock or track a deadline per queued call."""
+    pool = ThreadExecutor(4)
+    plain = [Task(f"t{i}", len, args=("x",)) for i in range(3)]
+    assert window_for(plain, pool) == pool.burst == 4 * (1 + ThreadExecutor.BURST)
+    assert window_for([*plain, Task("timed", len, args=("x",), timeout=5)], pool) == pool.window
+    assert window_for([*plain, Task("locked", len, args=("x",), locks=["db"])], pool) == 36
+    assert window_for(plain, pool, fail_fast=True) == 4
+    assert window_for(plain, pool, durations={"t0": 1.0}) == 4
+    assert window_for(plain, pool, prefetch=False) == 4
+    asked = ThreadExecutor(4, prefetch=1)  # as pytest --processes asks: kept as it is
+    assert window_for(plain, asked) == asked.window == 8
+    assert window_for(plain, InlineExecutor()) == 1
 
 
 def test_thread_executor_runs_calls_on_its_workers(pool: ThreadExecutor) -> None:
