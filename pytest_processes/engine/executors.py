@@ -250,7 +250,7 @@ class ThreadExecutor:
         self.window = self.workers * (1 + depth)
         #: the window when no task holds a lock or has a timeout (a lock is held while its
         #: call waits in the queue, a deadline is tracked per queued call): with no-op
-        #: tasks, a run on 4 threads costs about a fifth less than with ``window``
+        #: tasks, a run on 4 threads costs about a quarter less than with ``window``
         #: (``benchmarks/bench_engine.py``, scenario A); a depth asked for is kept as it is
         self.burst = self.workers * (1 + self.BURST) if prefetch is None else self.window
         self._stopping = False
